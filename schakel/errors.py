@@ -1,0 +1,51 @@
+"""Every error Schakel raises, under one root. Only service/ turns them into HTTP answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SchakelError(Exception):
+    """Root of all Schakel errors."""
+
+
+class StoreError(SchakelError):
+    """The graph store could not do what was asked."""
+
+
+class NodeNotFoundError(StoreError):
+    """A node with this id does not exist."""
+
+    def __init__(self, node_id: str) -> None:
+        super().__init__(f"onbekend id: {node_id!r}")
+        self.node_id = node_id
+
+
+class GraphValidationError(StoreError):
+    """A node or relationship does not fit the graph model; nothing was written.
+
+    ``problems`` lists one dict per problem: ``{"item": index or id, "field": ..., "message": ...}``.
+    """
+
+    def __init__(self, problems: list[dict[str, Any]]) -> None:
+        self.problems = problems
+        first = problems[0] if problems else {}
+        more = f" (en nog {len(problems) - 1})" if len(problems) > 1 else ""
+        where = f"{first.get('item')}: {first.get('field')}: " if first else ""
+        super().__init__(f"ongeldige invoer, niets opgeslagen: {where}{first.get('message', '')}{more}")
+
+
+class UnknownPlaceError(SchakelError):
+    """A place name resolves to no gemeente, region or provincie."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"onbekende plaats: {name!r}")
+        self.name = name
+
+
+class ImportFormatError(SchakelError):
+    """An import file is not a document Schakel can read at all."""
+
+
+class ConfigError(SchakelError):
+    """The settings ask for something this installation cannot do."""
