@@ -49,3 +49,13 @@ class ImportFormatError(SchakelError):
 
 class ConfigError(SchakelError):
     """The settings ask for something this installation cannot do."""
+
+
+class UnknownReferenceError(SchakelError):
+    """A filter or field names a theme, domain, region or organisation that does not exist."""
+
+    def __init__(self, field: str, value: str, what: str) -> None:
+        super().__init__(f"onbekend {what}: {value!r}")
+        self.field = field
+        self.value = value
+        self.what = what

@@ -1,0 +1,491 @@
+"""The exchange format: one JSON document (or a CSV of members) in, the same document out.
+
+Import checks every row on its own and reports what is wrong with it, writes the good rows
+in batches (each batch one transaction: all of it or nothing), and is idempotent: the same
+ids update what is there. Fields a row leaves out keep their stored value.
+See docs/exchange-format.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from schakel.errors import ImportFormatError, SchakelError
+
+from .geo import Gazetteer
+from .lookup import Lookup
+from .model import (
+    NODE_MODELS,
+    ORG_KINDS,
+    REL_SCHEMA,
+    ROLES,
+    VISIBILITY,
+    Node,
+    Relationship,
+    node_from_dict,
+)
+from .store import GraphStore
+
+__all__ = [
+    "SECTIONS", "RowError", "ImportReport", "read_document", "import_document",
+    "export_document",
+]
+
+SECTIONS = ("organisations", "members", "practices", "communities", "relationships")
+# Relationships that rows express through their own fields; export writes them there.
+_ROW_FIELDS = {"WORKS_AT", "BASED_IN", "ACTIVE_IN", "WORKS_ON", "IN_DOMAIN", "ABOUT",
+               "IN_REGION", "INVOLVES", "MEMBER_OF"}
+_LIST_SPLIT = ";"
+_TRUE = {"1", "true", "ja", "yes", "j", "y", "waar"}
+_FALSE = {"0", "false", "nee", "no", "n", "onwaar", ""}
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class RowError:
+    section: str
+    row: int  # 1-based position in its section (CSV: the data row, header not counted)
+    id: str | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        ident = f" ({self.id})" if self.id else ""
+        return f"{self.section} rij {self.row}{ident}: {self.field}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    written: Counter[str] = field(default_factory=Counter)
+    errors: list[RowError] = field(default_factory=list)
+    rows: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": dict(self.rows),
+            "written": dict(self.written),
+            "errors": [e.__dict__ for e in self.errors],
+        }
+
+
+class _RowProblem(Exception):
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+# -- reading files ------------------------------------------------------------------------
+def read_document(path: str | Path) -> dict[str, Any]:
+    """Read a JSON exchange document, or a CSV file of members (one row per member)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ImportFormatError(f"kan {path} niet lezen: {e}") from e
+    if path.suffix.lower() == ".csv":
+        return {"members": _csv_members(text)}
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ImportFormatError(f"{path} is geen geldige JSON (regel {e.lineno}): {e.msg}") from e
+    return check_document(doc)
+
+
+def check_document(doc: Any) -> dict[str, Any]:
+    """The document's shape: an object whose known keys are lists of objects."""
+    if not isinstance(doc, dict):
+        raise ImportFormatError("het document moet een JSON-object zijn met lijsten per soort")
+    unknown = sorted(set(doc) - set(SECTIONS) - {"format", "version", "exported"})
+    if unknown:
+        raise ImportFormatError(
+            f"onbekende onderdelen {', '.join(unknown)}; verwacht: {', '.join(SECTIONS)}"
+        )
+    for name in SECTIONS:
+        rows = doc.get(name, [])
+        if not isinstance(rows, list):
+            raise ImportFormatError(f"'{name}' moet een lijst zijn")
+    return doc
+
+
+def _csv_members(text: str) -> list[dict[str, Any]]:
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    if not reader.fieldnames or "id" not in [f.strip().lower() for f in reader.fieldnames]:
+        raise ImportFormatError("het CSV-bestand mist een kopregel met in elk geval de kolom 'id'")
+    rows = []
+    for raw in reader:
+        row: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key is None:
+                continue
+            key = key.strip().lower()
+            value = (value or "").strip()
+            if key in ("themes", "domains", "roles"):
+                row[key] = [v.strip() for v in value.split(_LIST_SPLIT) if v.strip()]
+            elif value != "":
+                row[key] = value
+        if key_themes := row.get("themes"):
+            row["themes"] = [_csv_theme(t) for t in key_themes]
+        rows.append(row)
+    return rows
+
+
+def _csv_theme(text: str) -> Any:
+    # "thuiszitters:3" gives a level; a plain name does not.
+    name, sep, level = text.rpartition(":")
+    if sep and level.strip().isdigit():
+        return {"theme": name.strip(), "level": int(level)}
+    return text
+
+
+# -- import -------------------------------------------------------------------------------
+@dataclass
+class _Prepared:
+    row: int
+    id: str
+    nodes: list[Node]
+    rels: list[Relationship]
+    replace: list[tuple[str, str]]
+
+
+def import_document(
+    store: GraphStore,
+    doc: dict[str, Any],
+    *,
+    gazetteer: Gazetteer | None = None,
+    batch_size: int = 500,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import an exchange document into ``store``.
+
+    Parameters
+    ----------
+    doc : the parsed document (see :func:`read_document`).
+    batch_size : rows per transaction; a batch is written entirely or not at all.
+    progress : called with the number of rows handled, for a progress bar.
+
+    Returns
+    -------
+    ImportReport with rows seen, nodes written per section and one error per bad row.
+    """
+    check_document(doc)
+    lookup = Lookup(store, gazetteer or Gazetteer.load())
+    report = ImportReport()
+    handlers = {
+        "organisations": _organisation,
+        "members": _member,
+        "practices": _practice,
+        "communities": _community,
+        "relationships": _relationship,
+    }
+    for section in SECTIONS:
+        rows = doc.get(section) or []
+        report.rows[section] = len(rows)
+        prepared: list[_Prepared] = []
+        seen: set[str] = set()
+        for i, row in enumerate(rows, start=1):
+            row_id = row.get("id") if isinstance(row, dict) else None
+            try:
+                if not isinstance(row, dict):
+                    raise _RowProblem("(rij)", "een rij moet een object zijn")
+                item = handlers[section](store, lookup, row, i)
+                if item.id in seen and section != "relationships":
+                    raise _RowProblem("id", "staat al eerder in dit bestand")
+                seen.add(item.id)
+                prepared.append(item)
+            except _RowProblem as p:
+                report.errors.append(RowError(section, i, _str_or_none(row_id), p.field, p.message))
+                if progress:
+                    progress(1)
+        for start in range(0, len(prepared), batch_size):
+            batch = prepared[start : start + batch_size]
+            _write_batch(store, lookup, section, batch, report)
+            if progress:
+                progress(len(batch))
+    report.errors.sort(key=lambda e: (SECTIONS.index(e.section), e.row))
+    return report
+
+
+def _write_batch(store: GraphStore, lookup: Lookup, section: str, batch: list[_Prepared],
+                 report: ImportReport) -> None:
+    try:
+        store.write(
+            nodes=[n for p in batch for n in p.nodes],
+            relationships=[r for p in batch for r in p.rels],
+            replace=[r for p in batch for r in p.replace],
+        )
+    except SchakelError as e:
+        for p in batch:
+            report.errors.append(RowError(section, p.row, p.id, "(batch)",
+                                          f"batch niet opgeslagen: {e}"))
+        return
+    report.written[section] += len(batch)
+    for p in batch:
+        for node in p.nodes:
+            if node.label in ("Organisation", "Theme", "Domain"):
+                lookup.add(node.label, node.id, getattr(node, "name", None),
+                           getattr(node, "abbreviation", None))
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _require_id(row: dict[str, Any]) -> str:
+    value = row.get("id")
+    if not isinstance(value, str) or not value.strip():
+        raise _RowProblem("id", "ontbreekt (elke rij heeft een vaste id nodig)")
+    return value.strip()
+
+
+def _as_list(row: dict[str, Any], key: str) -> list[Any]:
+    value = row.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(_LIST_SPLIT) if v.strip()]
+    if not isinstance(value, list):
+        raise _RowProblem(key, "moet een lijst zijn")
+    return value
+
+
+def _resolve_all(row: dict[str, Any], key: str, find: Callable[[str], str | None],
+                 what: str) -> list[str]:
+    found = []
+    for j, ref in enumerate(_as_list(row, key)):
+        if not isinstance(ref, str):
+            raise _RowProblem(f"{key}[{j}]", f"verwacht een naam of id van een {what}")
+        target = find(ref)
+        if target is None:
+            raise _RowProblem(f"{key}[{j}]", f"onbekend {what}: {ref!r}")
+        found.append(target)
+    return list(dict.fromkeys(found))
+
+
+def _node(store: GraphStore, label: str, row: dict[str, Any], fields: Iterable[str],
+          row_no: int) -> Node:
+    """Stored properties overlaid with the row's fields, validated as one typed node."""
+    node_id = _require_id(row)
+    old = store.get(node_id)
+    if old is not None and old.label != label:
+        raise _RowProblem("id", f"hoort al bij een {old.label}")
+    data = old.props() if old is not None else {}
+    data.update({k: row[k] for k in fields if k in row})
+    data["id"] = node_id
+    try:
+        return NODE_MODELS[label].model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise _RowProblem(".".join(str(p) for p in err["loc"]) or "(rij)", err["msg"]) from e
+
+
+def _organisation(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
+    if "kind" in row and row["kind"] not in ORG_KINDS:
+        raise _RowProblem("kind", f"onbekende soort {row['kind']!r}; kies uit {', '.join(ORG_KINDS)}")
+    node = _node(store, "Organisation", row, ("name", "abbreviation", "kind", "relation"), i)
+    rels, replace = [], []
+    if "domains" in row:
+        replace.append((node.id, "IN_DOMAIN"))
+        rels += [Relationship(type="IN_DOMAIN", start=node.id, end=d)
+                 for d in _resolve_all(row, "domains", lookup.domain, "domein")]
+    if "gemeente" in row:
+        replace.append((node.id, "BASED_IN"))
+        if row["gemeente"]:
+            rels.append(Relationship(type="BASED_IN", start=node.id,
+                                     end=_one(row, "gemeente", lookup.region, "plaats")))
+    return _Prepared(i, node.id, [node], rels, replace)
+
+
+def _one(row: dict[str, Any], key: str, find: Callable[[str], str | None], what: str) -> str:
+    ref = row[key]
+    if not isinstance(ref, str):
+        raise _RowProblem(key, f"verwacht een naam of id van een {what}")
+    target = find(ref)
+    if target is None:
+        raise _RowProblem(key, f"onbekende {what}: {ref!r}")
+    return target
+
+
+def _member(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
+    if "roles" in row:
+        roles = _as_list(row, "roles")
+        bad = [r for r in roles if r not in ROLES]
+        if bad:
+            raise _RowProblem("roles", f"onbekende rol {bad[0]!r}; kies uit {', '.join(ROLES)}")
+        row = {**row, "roles": list(dict.fromkeys(["member", *roles]))}
+    if "visibility" in row and row["visibility"] not in VISIBILITY:
+        raise _RowProblem("visibility", f"kies uit {', '.join(VISIBILITY)}")
+    for flag in ("consent_matching", "consent_contact"):
+        if isinstance(row.get(flag), str):
+            value = row[flag].strip().lower()
+            if value not in _TRUE | _FALSE:
+                raise _RowProblem(flag, "verwacht ja of nee")
+            row = {**row, flag: value in _TRUE}
+    node = _node(store, "Member", row,
+                 ("name", "function", "roles", "profile", "availability", "visibility",
+                  "consent_matching", "consent_contact"), i)
+    rels: list[Relationship] = []
+    replace: list[tuple[str, str]] = []
+    if "organisation" in row:
+        replace.append((node.id, "WORKS_AT"))
+        if row["organisation"]:
+            rels.append(Relationship(type="WORKS_AT", start=node.id,
+                                     end=_one(row, "organisation", lookup.organisation,
+                                              "organisatie")))
+    if "gemeente" in row:
+        replace.append((node.id, "BASED_IN"))
+        if row["gemeente"]:
+            # Location is only ever a gemeente: approximate by design.
+            rels.append(Relationship(type="BASED_IN", start=node.id,
+                                     end=_one(row, "gemeente", lookup.gemeente, "gemeente")))
+    if "domains" in row:
+        replace.append((node.id, "ACTIVE_IN"))
+        rels += [Relationship(type="ACTIVE_IN", start=node.id, end=d)
+                 for d in _resolve_all(row, "domains", lookup.domain, "domein")]
+    if "themes" in row:
+        replace.append((node.id, "WORKS_ON"))
+        rels += _member_themes(node.id, row, lookup)
+    return _Prepared(i, node.id, [node], rels, replace)
+
+
+def _member_themes(member_id: str, row: dict[str, Any], lookup: Lookup) -> list[Relationship]:
+    levels: dict[str, int] = {}
+    for j, item in enumerate(_as_list(row, "themes")):
+        where = f"themes[{j}]"
+        level = 2
+        if isinstance(item, dict):
+            ref = item.get("theme")
+            level = item.get("level", 2)
+            if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 3:
+                raise _RowProblem(f"{where}.level", "moet 1, 2 of 3 zijn")
+        else:
+            ref = item
+        if not isinstance(ref, str):
+            raise _RowProblem(where, "verwacht een themanaam of id, of {\"theme\", \"level\"}")
+        theme = lookup.theme(ref)
+        if theme is None:
+            raise _RowProblem(where, f"onbekend thema: {ref!r}")
+        levels[theme] = level
+    return [Relationship(type="WORKS_ON", start=member_id, end=t, props={"level": lv})
+            for t, lv in levels.items()]
+
+
+def _practice(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
+    node = _node(store, "Practice", row, ("title", "summary", "source"), i)
+    rels: list[Relationship] = []
+    replace: list[tuple[str, str]] = []
+    for key, rel_type, find, what in (
+        ("themes", "ABOUT", lookup.theme, "thema"),
+        ("gemeenten", "IN_REGION", lookup.region, "plaats"),
+        ("organisations", "INVOLVES", lookup.organisation, "organisatie"),
+    ):
+        if key in row:
+            replace.append((node.id, rel_type))
+            rels += [Relationship(type=rel_type, start=node.id, end=t)
+                     for t in _resolve_all(row, key, find, what)]
+    return _Prepared(i, node.id, [node], rels, replace)
+
+
+def _community(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
+    node = _node(store, "Community", row, ("name", "kind", "description"), i)
+    rels: list[Relationship] = []
+    replace: list[tuple[str, str]] = []
+    if "themes" in row:
+        replace.append((node.id, "ABOUT"))
+        rels += [Relationship(type="ABOUT", start=node.id, end=t)
+                 for t in _resolve_all(row, "themes", lookup.theme, "thema")]
+    for j, member in enumerate(_as_list(row, "members")):
+        if not isinstance(member, str) or store.label_of(member) != "Member":
+            raise _RowProblem(f"members[{j}]", f"onbekend lid: {member!r}")
+        rels.append(Relationship(type="MEMBER_OF", start=member, end=node.id))
+    return _Prepared(i, node.id, [node], rels, replace)
+
+
+def _relationship(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
+    rel_type = row.get("type")
+    if rel_type not in REL_SCHEMA:
+        raise _RowProblem("type", f"onbekend relatietype {rel_type!r}")
+    starts, ends, _ = REL_SCHEMA[rel_type]
+    ends_at = {}
+    for key, allowed in (("from", starts), ("to", ends)):
+        ref = row.get(key)
+        if not isinstance(ref, str):
+            raise _RowProblem(key, "ontbreekt")
+        label = store.label_of(ref)
+        if label is None:
+            raise _RowProblem(key, f"onbekend id {ref!r}")
+        if label not in allowed:
+            raise _RowProblem(key, f"{rel_type} past niet bij een {label}")
+        ends_at[key] = ref
+    props = dict(row.get("props") or {})
+    props.update({k: v for k, v in row.items() if k not in ("type", "from", "to", "props")})
+    rel = Relationship(type=rel_type, start=ends_at["from"], end=ends_at["to"], props=props)
+    try:
+        rel.checked_props()
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise _RowProblem(".".join(str(p) for p in err["loc"]) or "props", err["msg"]) from e
+    return _Prepared(i, f"{rel.start}-{rel.type}-{rel.end}", [], [rel], [])
+
+
+# -- export -------------------------------------------------------------------------------
+def export_document(store: GraphStore) -> dict[str, Any]:
+    """The whole network (not the reference regions/themes/domains) as one document."""
+
+    def targets(node_id: str, rel_type: str) -> list[str]:
+        return store.neighbour_ids(node_id, rel_type)
+
+    def first(node_id: str, rel_type: str) -> str | None:
+        found = targets(node_id, rel_type)
+        return found[0] if found else None
+
+    doc: dict[str, Any] = {"format": "schakel-exchange", "version": 1}
+    doc["organisations"] = [
+        {**n.props(), "id": n.id, "domains": targets(n.id, "IN_DOMAIN"),
+         "gemeente": first(n.id, "BASED_IN")}
+        for n in store.iter_nodes("Organisation")
+    ]
+    doc["members"] = [
+        {**n.props(), "id": n.id, "organisation": first(n.id, "WORKS_AT"),
+         "gemeente": first(n.id, "BASED_IN"), "domains": targets(n.id, "ACTIVE_IN"),
+         "themes": [{"theme": r.end, "level": r.props.get("level", 2)}
+                    for r in store.relationships(n.id, "WORKS_ON")]}
+        for n in store.iter_nodes("Member")
+    ]
+    doc["practices"] = [
+        {**n.props(), "id": n.id, "themes": targets(n.id, "ABOUT"),
+         "gemeenten": targets(n.id, "IN_REGION"), "organisations": targets(n.id, "INVOLVES")}
+        for n in store.iter_nodes("Practice")
+    ]
+    doc["communities"] = [
+        {**n.props(), "id": n.id, "themes": targets(n.id, "ABOUT"),
+         "members": store.neighbour_ids(n.id, "MEMBER_OF", direction="in")}
+        for n in store.iter_nodes("Community")
+    ]
+    exported_labels = {"Organisation", "Member", "Practice", "Community"}
+    doc["relationships"] = [
+        {"type": r.type, "from": r.start, "to": r.end, **({"props": r.props} if r.props else {})}
+        for r in store.relationships()
+        if r.type not in _ROW_FIELDS and r.type != "PART_OF" and r.type != "BROADER"
+        and store.label_of(r.start) in exported_labels and store.label_of(r.end) in exported_labels
+    ]
+    return doc

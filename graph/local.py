@@ -1,0 +1,289 @@
+"""The embedded store: SQLite (WAL) is the source of truth, networkx mirrors it for reads.
+
+Every write is one SQLite transaction; the mirror is changed only after the commit, so a
+failed write leaves both untouched. Reopening the file rebuilds the mirror from SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from schakel.errors import StoreError
+
+from .model import Node
+from .store import GraphStore, RawNode
+
+__all__ = ["LocalGraphStore"]
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nodes (
+    id TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    props TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nodes_label ON nodes(label);
+CREATE TABLE IF NOT EXISTS rels (
+    src TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    dst TEXT NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+    props TEXT NOT NULL,
+    PRIMARY KEY (src, type, dst)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rels_dst ON rels(dst, type);
+"""
+_UPSERT_NODE = (
+    "INSERT INTO nodes (id, label, props) VALUES (?, ?, ?) "
+    "ON CONFLICT(id) DO UPDATE SET props = excluded.props"
+)
+_UPSERT_REL = (
+    "INSERT INTO rels (src, type, dst, props) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT(src, type, dst) DO UPDATE SET props = excluded.props"
+)
+
+
+def _dumps(props: dict[str, Any]) -> str:
+    return json.dumps(props, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+class LocalGraphStore(GraphStore):
+    """Embedded graph store in one SQLite file.
+
+    Parameters
+    ----------
+    path : file path of the database, created when missing.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection shared by FastAPI's worker threads, guarded by one lock.
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,)
+            )
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"kan de database {self.path} niet openen: {e}") from e
+        self._graph = nx.MultiDiGraph()
+        self._by_label: dict[str, set[str]] = defaultdict(set)
+        self._rel_counts: Counter[str] = Counter()
+        self._version = 0
+        self._frozen: tuple[int, nx.MultiDiGraph] | None = None
+        self._load()
+
+    def _load(self) -> None:
+        g = self._graph
+        for node_id, label, props in self._db.execute("SELECT id, label, props FROM nodes"):
+            g.add_node(node_id, label=label, **json.loads(props))
+            self._by_label[label].add(node_id)
+        for src, rel_type, dst, props in self._db.execute("SELECT src, type, dst, props FROM rels"):
+            g.add_edge(src, dst, key=rel_type, **json.loads(props))
+            self._rel_counts[rel_type] += 1
+        logger.debug("loaded %s nodes and %s relationships", g.number_of_nodes(),
+                     g.number_of_edges())
+
+    @property
+    def version(self) -> int:
+        """Grows with every committed write; caches key on it."""
+        return self._version
+
+    # -- writes ----------------------------------------------------------------------------
+    def _write(self, nodes: list[Node], rels: list[tuple[str, str, str, dict[str, Any]]],
+               replace: list[tuple[str, str]]) -> int:
+        node_rows = [(n.id, n.label, n.props()) for n in nodes]
+        with self._lock:
+            removed = self._transaction(
+                lambda cur: self._sql_write(cur, node_rows, rels, replace)
+            )
+            g = self._graph
+            for start, rel_type in replace:
+                if start in g:
+                    gone = [(start, end, rel_type) for end in list(g.successors(start))
+                            if g.has_edge(start, end, rel_type)]
+                    g.remove_edges_from(gone)
+                    self._rel_counts[rel_type] -= len(gone)
+            for node_id, label, props in node_rows:
+                if node_id in g:
+                    attrs = g.nodes[node_id]
+                    attrs.clear()
+                    attrs.update(props, label=label)
+                else:
+                    g.add_node(node_id, label=label, **props)
+                self._by_label[label].add(node_id)
+            for start, rel_type, end, props in rels:
+                if g.has_edge(start, end, rel_type):
+                    data = g.edges[start, end, rel_type]
+                    data.clear()
+                    data.update(props)
+                else:
+                    g.add_edge(start, end, key=rel_type, **props)
+                    self._rel_counts[rel_type] += 1
+            self._version += 1
+        return removed
+
+    @staticmethod
+    def _sql_write(cur: sqlite3.Cursor, node_rows: list[tuple[str, str, dict[str, Any]]],
+                   rels: list[tuple[str, str, str, dict[str, Any]]],
+                   replace: list[tuple[str, str]]) -> int:
+        removed = 0
+        for start, rel_type in replace:
+            removed += cur.execute(
+                "DELETE FROM rels WHERE src = ? AND type = ?", (start, rel_type)
+            ).rowcount
+        cur.executemany(_UPSERT_NODE, ((i, lbl, _dumps(p)) for i, lbl, p in node_rows))
+        cur.executemany(_UPSERT_REL, ((s, t, e, _dumps(p)) for s, t, e, p in rels))
+        return removed
+
+    def _transaction(self, work: Any) -> Any:
+        cur = self._db.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+            result = work(cur)
+            cur.execute("COMMIT")
+            return result
+        except sqlite3.Error as e:
+            cur.execute("ROLLBACK")
+            raise StoreError(f"schrijven mislukt, niets opgeslagen: {e}") from e
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+    def _delete(self, ids: list[str]) -> int:
+        with self._lock:
+            present = [i for i in ids if i in self._graph]
+            if not present:
+                return 0
+
+            def work(cur: sqlite3.Cursor) -> None:
+                # Relationships go by ON DELETE CASCADE.
+                cur.executemany("DELETE FROM nodes WHERE id = ?", ((i,) for i in present))
+
+            self._transaction(work)
+            for node_id in present:
+                for _, _, k in self._graph.out_edges(node_id, keys=True):
+                    self._rel_counts[k] -= 1
+                for u, _, k in self._graph.in_edges(node_id, keys=True):
+                    if u != node_id:  # a self-loop was counted with the out-edges
+                        self._rel_counts[k] -= 1
+                self._by_label[self._graph.nodes[node_id]["label"]].discard(node_id)
+                self._graph.remove_node(node_id)
+            self._version += 1
+            return len(present)
+
+    def _delete_relationships(self, keys: list[tuple[str, str, str]]) -> int:
+        with self._lock:
+            present = [k for k in keys if self._graph.has_edge(k[0], k[2], k[1])]
+            if not present:
+                return 0
+            self._transaction(lambda cur: cur.executemany(
+                "DELETE FROM rels WHERE src = ? AND type = ? AND dst = ?", present))
+            self._graph.remove_edges_from([(s, e, t) for s, t, e in present])
+            for _, t, _ in present:
+                self._rel_counts[t] -= 1
+            self._version += 1
+            return len(present)
+
+    # -- reads (from the mirror) -----------------------------------------------------------
+    def _raw(self, node_id: str) -> RawNode:
+        attrs = dict(self._graph.nodes[node_id])
+        label = attrs.pop("label")
+        return node_id, label, attrs
+
+    def _get(self, node_id: str) -> RawNode | None:
+        with self._lock:
+            return self._raw(node_id) if node_id in self._graph else None
+
+    def _get_many(self, ids: list[str]) -> list[RawNode]:
+        with self._lock:
+            return [self._raw(i) for i in ids if i in self._graph]
+
+    def _labels_of(self, ids: list[str]) -> dict[str, str]:
+        nodes = self._graph.nodes
+        with self._lock:
+            return {i: nodes[i]["label"] for i in ids if i in nodes}
+
+    def _find(self, label: str, props: dict[str, Any]) -> list[RawNode]:
+        nodes = self._graph.nodes
+        with self._lock:
+            ids = sorted(
+                i for i in self._by_label.get(label, ())
+                if all(nodes[i].get(k) == v for k, v in props.items())
+            )
+            return [self._raw(i) for i in ids]
+
+    def _ids(self, label: str) -> list[str]:
+        with self._lock:
+            return sorted(self._by_label.get(label, ()))
+
+    def _neighbour_ids(self, node_id: str, type: str | None, direction: str) -> list[str]:
+        g = self._graph
+        with self._lock:
+            if node_id not in g:
+                return []
+            found: list[str] = []
+            if direction in ("out", "both"):
+                found += [v for _, v, k in g.out_edges(node_id, keys=True)
+                          if type is None or k == type]
+            if direction in ("in", "both"):
+                found += [u for u, _, k in g.in_edges(node_id, keys=True)
+                          if type is None or k == type]
+            return found
+
+    def _relationships(self, node_id: str | None, type: str | None,
+                       direction: str) -> Iterable[tuple[str, str, str, dict[str, Any]]]:
+        g = self._graph
+        with self._lock:
+            if node_id is None:
+                edges = list(g.edges(keys=True, data=True))
+            elif node_id not in g:
+                edges = []
+            else:
+                edges = []
+                if direction in ("out", "both"):
+                    edges += list(g.out_edges(node_id, keys=True, data=True))
+                if direction in ("in", "both"):
+                    edges += list(g.in_edges(node_id, keys=True, data=True))
+            return [(u, k, v, dict(d)) for u, v, k, d in edges if type is None or k == type]
+
+    def _count(self, label: str | None) -> int:
+        with self._lock:
+            if label is None:
+                return self._graph.number_of_nodes()
+            return len(self._by_label.get(label, ()))
+
+    def _count_relationships(self, type: str | None) -> int:
+        with self._lock:
+            if type is None:
+                return self._graph.number_of_edges()
+            return self._rel_counts.get(type, 0)
+
+    def _snapshot(self) -> nx.MultiDiGraph:
+        with self._lock:
+            if self._frozen is None or self._frozen[0] != self._version:
+                self._frozen = (self._version, nx.freeze(self._graph.copy()))
+            return self._frozen[1]
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self._db.close()
+            except sqlite3.Error:  # pragma: no cover - closing twice is harmless
+                pass

@@ -1,0 +1,273 @@
+"""The store port: one small interface that both the embedded store and Neo4j implement.
+
+Public methods are concrete and do the validation; adapters implement only the ``_hooks``
+(the template-method shape of neo4j-graphrag's retrievers). A batch that fails validation
+raises :class:`GraphValidationError` before the adapter is called, so nothing is written.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import networkx as nx
+from pydantic import ValidationError
+
+from schakel.errors import GraphValidationError, NodeNotFoundError
+
+from .model import NODE_MODELS, REL_SCHEMA, Node, Relationship, problems_from
+
+__all__ = ["GraphStore", "WriteResult", "Direction", "RawNode"]
+
+Direction = Literal["out", "in", "both"]
+RawNode = tuple[str, str, dict[str, Any]]  # (id, label, props)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    nodes: int
+    relationships: int
+    removed: int = 0
+
+
+class GraphStore(ABC):
+    """Graph storage for Schakel: batched upserts, lookups, neighbours and a snapshot."""
+
+    # -- writing ---------------------------------------------------------------------------
+    def write(
+        self,
+        nodes: Iterable[Node] = (),
+        relationships: Iterable[Relationship] = (),
+        *,
+        replace: Iterable[tuple[str, str]] = (),
+    ) -> WriteResult:
+        """Upsert nodes and relationships in one transaction.
+
+        Parameters
+        ----------
+        nodes : typed nodes; an existing id is updated (its properties replaced).
+        relationships : at most one per (start, type, end); an existing one gets new props.
+        replace : ``(start id, type)`` pairs whose outgoing relationships are removed first,
+            so an update can drop, say, themes a member no longer works on.
+
+        Raises
+        ------
+        GraphValidationError
+            When any node or relationship does not fit the model; nothing is written.
+        """
+        node_list = list(nodes)
+        rel_list = list(relationships)
+        replace_list = list(dict.fromkeys(replace))
+        rows = self._validated(node_list, rel_list, replace_list)
+        if not node_list and not rows and not replace_list:
+            return WriteResult(0, 0)
+        removed = self._write(node_list, rows, replace_list)
+        return WriteResult(len(node_list), len(rows), removed)
+
+    def upsert_nodes(self, nodes: Iterable[Node]) -> WriteResult:
+        return self.write(nodes=nodes)
+
+    def upsert_relationships(self, relationships: Iterable[Relationship]) -> WriteResult:
+        return self.write(relationships=relationships)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Delete nodes and every relationship touching them; returns how many nodes went."""
+        return self._delete(list(dict.fromkeys(ids)))
+
+    def delete_relationships(self, keys: Iterable[tuple[str, str, str]]) -> int:
+        """Delete relationships given as ``(start, type, end)``; returns how many went."""
+        return self._delete_relationships(list(dict.fromkeys(keys)))
+
+    # -- reading ---------------------------------------------------------------------------
+    def get(self, node_id: str) -> Node | None:
+        raw = self._get(node_id)
+        return None if raw is None else _to_node(raw)
+
+    def require(self, node_id: str) -> Node:
+        node = self.get(node_id)
+        if node is None:
+            raise NodeNotFoundError(node_id)
+        return node
+
+    def label_of(self, node_id: str) -> str | None:
+        return self._labels_of([node_id]).get(node_id)
+
+    def labels_of(self, ids: Iterable[str]) -> dict[str, str]:
+        """Labels of the given ids that exist."""
+        return self._labels_of(list(ids))
+
+    def props_of(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Raw properties (plus ``label``) of the given ids that exist: a cheap bulk read
+        for filtering before building typed nodes."""
+        return {i: {**p, "label": lbl} for i, lbl, p in self._get_many(list(ids))}
+
+    def get_many(self, ids: Iterable[str]) -> list[Node]:
+        """Typed nodes for the ids that exist, in the order given."""
+        return [_to_node(raw) for raw in self._get_many(list(ids))]
+
+    def find(self, label: str, **props: Any) -> list[Node]:
+        """Nodes of ``label`` whose properties equal ``props``, sorted by id."""
+        return [_to_node(raw) for raw in self._find(label, props)]
+
+    def ids(self, label: str) -> list[str]:
+        """All ids of one label, sorted."""
+        return self._ids(label)
+
+    def neighbours(
+        self, node_id: str, type: str | None = None, direction: Direction = "out"
+    ) -> list[Node]:
+        """Nodes one hop away, optionally through one relationship type, sorted by id."""
+        ids = self.neighbour_ids(node_id, type, direction)
+        return [_to_node(raw) for raw in self._get_many(ids)]
+
+    def neighbour_ids(
+        self, node_id: str, type: str | None = None, direction: Direction = "out"
+    ) -> list[str]:
+        if direction not in ("out", "in", "both"):
+            raise ValueError(f"direction must be out, in or both, not {direction!r}")
+        return sorted(set(self._neighbour_ids(node_id, type, direction)))
+
+    def relationships(
+        self, node_id: str | None = None, type: str | None = None, direction: Direction = "out"
+    ) -> list[Relationship]:
+        """Relationships of one node (or all, when ``node_id`` is None), sorted."""
+        rels = [
+            Relationship(type=t, start=s, end=e, props=p)
+            for s, t, e, p in self._relationships(node_id, type, direction)
+        ]
+        return sorted(rels, key=lambda r: r.key)
+
+    def count(self, label: str | None = None) -> int:
+        return self._count(label)
+
+    def count_relationships(self, type: str | None = None) -> int:
+        return self._count_relationships(type)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Nodes per label and relationships per type (zero counts left out)."""
+        nodes = {lbl: n for lbl in NODE_MODELS if (n := self.count(lbl))}
+        rels = {t: n for t in REL_SCHEMA if (n := self.count_relationships(t))}
+        return {"nodes": nodes, "relationships": rels}
+
+    def snapshot(self) -> nx.MultiDiGraph:
+        """The whole graph as a frozen networkx MultiDiGraph.
+
+        Node attributes are ``label`` plus the properties; edges are keyed by type.
+        """
+        return self._snapshot()
+
+    def iter_nodes(self, label: str, batch_size: int = 5000) -> Iterator[Node]:
+        ids = self.ids(label)
+        for i in range(0, len(ids), batch_size):
+            for raw in self._get_many(ids[i : i + batch_size]):
+                yield _to_node(raw)
+
+    def close(self) -> None:  # noqa: B027 - adapters without resources need nothing here
+        """Release connections."""
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- validation ------------------------------------------------------------------------
+    def _validated(
+        self,
+        nodes: list[Node],
+        rels: list[Relationship],
+        replace: list[tuple[str, str]],
+    ) -> list[tuple[str, str, str, dict[str, Any]]]:
+        problems: list[dict[str, Any]] = []
+        batch_labels: dict[str, str] = {}
+        for i, node in enumerate(nodes):
+            if not isinstance(node, Node) or type(node).label not in NODE_MODELS:
+                problems.append({"item": i, "field": "label", "message": "geen bekend knooptype"})
+                continue
+            seen = batch_labels.setdefault(node.id, node.label)
+            if seen != node.label:
+                problems.append({"item": node.id, "field": "id",
+                                 "message": f"id staat twee keer in de batch ({seen}, {node.label})"})
+        wanted = set(batch_labels)
+        wanted.update(r.start for r in rels)
+        wanted.update(r.end for r in rels)
+        stored = self._labels_of(list(wanted))
+        for node_id, label in batch_labels.items():
+            old = stored.get(node_id)
+            if old is not None and old != label:
+                problems.append({"item": node_id, "field": "id",
+                                 "message": f"id hoort al bij een {old}, niet bij een {label}"})
+        labels = {**stored, **batch_labels}
+        rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for i, rel in enumerate(rels):
+            starts, ends, _ = REL_SCHEMA[rel.type]
+            where = f"relatie {i} ({rel.type} {rel.start} -> {rel.end})"
+            for field, node_id, allowed in (("from", rel.start, starts), ("to", rel.end, ends)):
+                label = labels.get(node_id)
+                if label is None:
+                    problems.append({"item": where, "field": field,
+                                     "message": f"onbekend id {node_id!r}"})
+                elif label not in allowed:
+                    problems.append({"item": where, "field": field,
+                                     "message": f"{rel.type} kan niet {'van' if field == 'from' else 'naar'} een {label}"})
+            try:
+                rows[rel.key] = rel.checked_props()
+            except ValidationError as e:
+                for p in problems_from(e, where):
+                    problems.append({**p, "field": f"props.{p['field']}"})
+        for start, rel_type in replace:
+            if rel_type not in REL_SCHEMA:
+                problems.append({"item": start, "field": "replace",
+                                 "message": f"onbekend relatietype {rel_type!r}"})
+        if problems:
+            raise GraphValidationError(problems)
+        return [(s, t, e, p) for (s, t, e), p in rows.items()]
+
+    # -- hooks for adapters ----------------------------------------------------------------
+    @abstractmethod
+    def _write(self, nodes: list[Node], rels: list[tuple[str, str, str, dict[str, Any]]],
+               replace: list[tuple[str, str]]) -> int: ...
+
+    @abstractmethod
+    def _delete(self, ids: list[str]) -> int: ...
+
+    @abstractmethod
+    def _delete_relationships(self, keys: list[tuple[str, str, str]]) -> int: ...
+
+    @abstractmethod
+    def _get(self, node_id: str) -> RawNode | None: ...
+
+    @abstractmethod
+    def _get_many(self, ids: list[str]) -> list[RawNode]: ...
+
+    @abstractmethod
+    def _labels_of(self, ids: list[str]) -> dict[str, str]: ...
+
+    @abstractmethod
+    def _find(self, label: str, props: dict[str, Any]) -> list[RawNode]: ...
+
+    @abstractmethod
+    def _ids(self, label: str) -> list[str]: ...
+
+    @abstractmethod
+    def _neighbour_ids(self, node_id: str, type: str | None, direction: str) -> Iterable[str]: ...
+
+    @abstractmethod
+    def _relationships(self, node_id: str | None, type: str | None,
+                       direction: str) -> Iterable[tuple[str, str, str, dict[str, Any]]]: ...
+
+    @abstractmethod
+    def _count(self, label: str | None) -> int: ...
+
+    @abstractmethod
+    def _count_relationships(self, type: str | None) -> int: ...
+
+    @abstractmethod
+    def _snapshot(self) -> nx.MultiDiGraph: ...
+
+
+def _to_node(raw: RawNode) -> Node:
+    node_id, label, props = raw
+    return NODE_MODELS[label].model_validate({"id": node_id, **props})

@@ -1,0 +1,276 @@
+"""Fictional demo members, generated deterministically from a seed number.
+
+The structure mimics a real professional network: people work in local organisations,
+know a few colleagues and a few people elsewhere in their gemeente, and only a few know
+someone in another domain (the bridges the network wants more of).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from schakel.graph.geo import Gazetteer, Place
+from schakel.graph.model import Member, Node, Organisation, Relationship
+
+from .reference import load_yaml
+
+__all__ = ["generate_members", "Generated", "MAX_MEMBERS"]
+
+MAX_MEMBERS = 100_000
+
+# Bigger cities get more members; the network's own regions get extra weight.
+_CITY_WEIGHT = {
+    "Amsterdam": 9, "Rotterdam": 7, "'s-Gravenhage": 6, "Utrecht": 5, "Eindhoven": 3,
+    "Groningen": 3, "Tilburg": 3, "Almere": 3, "Breda": 2.5, "Nijmegen": 2.5, "Apeldoorn": 2,
+    "Haarlem": 2, "Arnhem": 2, "Enschede": 2, "Amersfoort": 2, "Zaanstad": 2,
+    "'s-Hertogenbosch": 2, "Zwolle": 2, "Leiden": 2, "Leeuwarden": 2, "Maastricht": 2,
+    "Emmen": 2, "Deventer": 1.5, "Veenendaal": 1.5, "Alkmaar": 1.5, "Ede": 1.5,
+}
+_NETWORK_TAGS = {"inspiratieregio", "lerende-praktijk"}
+
+
+@dataclass
+class Generated:
+    """Generated members and the local organisations they work at."""
+
+    nodes: list[Node] = field(default_factory=list)
+    relationships: list[Relationship] = field(default_factory=list)
+
+    @property
+    def members(self) -> list[Member]:
+        return [n for n in self.nodes if isinstance(n, Member)]
+
+
+@dataclass
+class _Person:
+    member: Member
+    org: str
+    gemeente: Place
+    domains: list[str]
+    themes: list[str]
+
+
+def _gemeente_weights(gaz: Gazetteer) -> tuple[list[Place], list[float]]:
+    gemeenten = gaz.places("gemeente")
+    in_network: set[str] = set()
+    for place in gaz.places():
+        if place.kind != "gemeente" and _NETWORK_TAGS & set(place.tags):
+            in_network.update(place.parts)
+    weights = []
+    for g in gemeenten:
+        w = _CITY_WEIGHT.get(g.name, 1.0)
+        if g.id in in_network or _NETWORK_TAGS & set(g.tags):
+            w *= 2.0
+        weights.append(w)
+    return gemeenten, weights
+
+
+def generate_members(
+    count: int = 600,
+    seed: int = 7,
+    *,
+    gazetteer: Gazetteer | None = None,
+    organisations: list[Organisation] | None = None,
+) -> Generated:
+    """Generate ``count`` fictional members, deterministic for a given ``seed``.
+
+    Parameters
+    ----------
+    count : number of members, 0 to 100,000.
+    seed : the same seed gives the same members, organisations and edges.
+    organisations : the seeded (real) organisations; some members work at national ones.
+
+    Raises
+    ------
+    ValueError
+        When ``count`` is outside 0..100,000.
+    """
+    if not 0 <= count <= MAX_MEMBERS:
+        raise ValueError(f"count must be between 0 and {MAX_MEMBERS}, not {count}")
+    gaz = gazetteer or Gazetteer.load()
+    vocab = load_yaml("people.yaml")
+    themes_by_id = {t["id"]: t for t in load_yaml("themes.yaml")}
+    assignable = sorted(t for t, row in themes_by_id.items() if row.get("assignable", True))
+    communities = load_yaml("communities.yaml")
+    national = defaultdict(list)
+    for org in organisations or []:
+        national[org.kind].append(org.id)
+
+    rng = random.Random(seed)
+    gemeenten, weights = _gemeente_weights(gaz)
+    functions = vocab["functions"]
+    function_weights = [float(f.get("weight", 1.0)) for f in functions]
+    out = Generated()
+    local_orgs: dict[tuple[str, str], list[str]] = {}
+    org_members: dict[str, list[int]] = defaultdict(list)
+    people: list[_Person] = []
+    used_names: set[str] = set()
+
+    org_names = {org.id: org.name for org in organisations or []}
+
+    def local_org(place: Place, kind: str, domain: str) -> str:
+        pool = local_orgs.setdefault((place.id, kind), [])
+        # A new organisation for roughly every 25 people of this kind in this gemeente.
+        if pool and rng.random() > 1 / (1 + len(org_members[pool[-1]]) / 25):
+            return rng.choice(pool)
+        patterns = vocab["local_organisations"].get(kind) or [f"{kind.capitalize()} {{place}}"]
+        pattern = rng.choice(patterns)
+        name = pattern.format(place=place.name)
+        if "{place}" not in pattern:
+            name = f"{name} ({place.name})"
+        org_id = f"org-{place.id[3:]}-{kind}-{len(pool) + 1}"
+        pool.append(org_id)
+        org_names[org_id] = name
+        out.nodes.append(Organisation(id=org_id, name=name, kind=kind, relation="lid"))
+        out.relationships.append(Relationship(type="BASED_IN", start=org_id, end=place.id))
+        out.relationships.append(Relationship(type="IN_DOMAIN", start=org_id, end=domain))
+        return org_id
+
+    for i in range(1, count + 1):
+        member_id = f"m-{i:06d}"
+        function = rng.choices(functions, function_weights)[0]
+        place = rng.choices(gemeenten, weights)[0]
+        kind = rng.choice(function["org_kinds"])
+        if national.get(kind) and (kind in ("koepel", "ministerie", "kennisinstituut")
+                                   or rng.random() < 0.05):
+            org = rng.choice(national[kind])
+        else:
+            org = local_org(place, kind, function["domain"])
+        domain = function["domain"]
+        domains = [domain]
+        if rng.random() < 0.12:
+            other = rng.choice(["onderwijs", "zorg", "jeugdhulp", "kinderopvang",
+                                "gemeente-overheid", "ouders-jongeren", "wetenschap"])
+            if other != domain:
+                domains.append(other)
+        typical = [t for t in function.get("themes", []) if t in themes_by_id]
+        n_themes = rng.randint(2, 5)
+        chosen = rng.sample(typical, min(len(typical), max(1, n_themes - 1)))
+        while len(chosen) < n_themes:
+            extra = rng.choice(assignable)
+            if extra not in chosen:
+                chosen.append(extra)
+        roles = ["member"]
+        for role, p in (function.get("roles") or {}).items():
+            if rng.random() < float(p):
+                roles.append(role)
+        name = _unique_name(rng, vocab, used_names)
+        profile = _profile(rng, vocab, function["name"], org_names[org], place.name,
+                           [themes_by_id[t]["name"] for t in chosen])
+        member = Member(
+            id=member_id,
+            name=name,
+            function=function["name"],
+            roles=roles,
+            profile=profile,
+            availability=rng.choice(vocab["availability"]),
+            visibility=rng.choices(["members", "staff", "none"], [0.86, 0.10, 0.04])[0],
+            consent_matching=rng.random() < 0.92,
+            consent_contact=rng.random() < 0.65,
+        )
+        out.nodes.append(member)
+        rels = out.relationships
+        rels.append(Relationship(type="WORKS_AT", start=member_id, end=org))
+        rels.append(Relationship(type="BASED_IN", start=member_id, end=place.id))
+        rels += [Relationship(type="ACTIVE_IN", start=member_id, end=d) for d in domains]
+        for j, theme in enumerate(chosen):
+            level = 3 if j == 0 and rng.random() < 0.5 else rng.choice((1, 2, 2, 3))
+            rels.append(Relationship(type="WORKS_ON", start=member_id, end=theme,
+                                     props={"level": level}))
+        org_members[org].append(len(people))
+        people.append(_Person(member, org, place, domains, chosen))
+
+    _knows(rng, people, org_members, gaz, out)
+    _communities(rng, people, communities, out)
+    return out
+
+
+def _unique_name(rng: random.Random, vocab: dict[str, Any], used: set[str]) -> str:
+    for _ in range(20):
+        name = f"{rng.choice(vocab['first_names'])} {rng.choice(vocab['surnames'])}"
+        if name not in used:
+            break
+    used.add(name)  # at 100k some names repeat, as they do in real life
+    return name
+
+
+def _profile(rng: random.Random, vocab: dict[str, Any], function: str, organisation: str,
+             place: str, themes: list[str]) -> str:
+    parts = vocab["profile"]
+    values = {
+        "function": function,
+        "organisation": organisation,
+        "place": place,
+        "theme": _lower_first(themes[0]),
+        "theme2": _lower_first(themes[1] if len(themes) > 1 else themes[0]),
+        "domain": "",
+        "years": rng.randint(2, 25),
+    }
+    sentences = [rng.choice(parts["openings"]), rng.choice(parts["expertise"])]
+    if rng.random() < 0.6:
+        sentences.append(rng.choice(parts["collaboration"]))
+    if rng.random() < 0.8:
+        sentences.append(rng.choice(parts["offers"]))
+    return " ".join(s.format(**values) for s in sentences)
+
+
+def _lower_first(text: str) -> str:
+    # Theme names start with a capital; inside a sentence only the first letter drops it
+    # (abbreviations such as "LVB" or "AVG" stay as they are).
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _knows(rng: random.Random, people: list[_Person], org_members: dict[str, list[int]],
+           gaz: Gazetteer, out: Generated) -> None:
+    by_gemeente: dict[str, list[int]] = defaultdict(list)
+    by_provincie_domain: dict[tuple[str | None, str], list[int]] = defaultdict(list)
+    for idx, p in enumerate(people):
+        by_gemeente[p.gemeente.id].append(idx)
+        for d in p.domains:
+            by_provincie_domain[(p.gemeente.provincie, d)].append(idx)
+    seen: set[tuple[int, int]] = set()
+
+    def link(a: int, b: int, context: str) -> None:
+        if a == b or (a, b) in seen or (b, a) in seen:
+            return
+        seen.add((a, b))
+        out.relationships.append(Relationship(
+            type="KNOWS", start=people[a].member.id, end=people[b].member.id,
+            props={"context": context}))
+
+    for idx, p in enumerate(people):
+        colleagues = org_members[p.org]
+        for _ in range(min(len(colleagues) - 1, rng.randint(1, 3))):
+            link(idx, rng.choice(colleagues), "collega")
+        local = by_gemeente[p.gemeente.id]
+        same_domain = [j for j in rng.sample(local, min(len(local), 6))
+                       if people[j].domains[0] == p.domains[0]]
+        for j in same_domain[: rng.randint(0, 2)]:
+            link(idx, j, "regio")
+        # A few bridges: someone in another domain nearby.
+        if rng.random() < 0.07:
+            other = rng.choice([d for d in ("onderwijs", "zorg", "jeugdhulp", "kinderopvang",
+                                            "gemeente-overheid") if d != p.domains[0]])
+            pool = by_provincie_domain.get((p.gemeente.provincie, other))
+            if pool:
+                link(idx, rng.choice(pool), "brug")
+
+
+def _communities(rng: random.Random, people: list[_Person], communities: list[dict[str, Any]],
+                 out: Generated) -> None:
+    by_theme: dict[str, list[str]] = defaultdict(list)
+    for c in communities:
+        for t in c.get("themes") or []:
+            by_theme[t].append(c["id"])
+    for p in people:
+        if rng.random() > 0.2:
+            continue
+        options = sorted({c for t in p.themes for c in by_theme.get(t, [])})
+        if options:
+            out.relationships.append(Relationship(
+                type="MEMBER_OF", start=p.member.id, end=rng.choice(options)))

@@ -1,0 +1,96 @@
+"""The network's reference data (domains, regions, themes, organisations, practices,
+communities) read from the YAML/CSV files in this folder and turned into graph nodes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from schakel.graph.geo import Gazetteer
+from schakel.graph.model import (
+    Community,
+    Domain,
+    Node,
+    Organisation,
+    Practice,
+    Region,
+    Relationship,
+    Theme,
+)
+
+__all__ = ["Reference", "load_yaml", "reference_data", "region_nodes"]
+
+
+@lru_cache(maxsize=None)
+def load_yaml(name: str) -> Any:
+    """One YAML file from the seeds package (cached; treat the result as read-only)."""
+    text = resources.files("schakel.seeds").joinpath(name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@dataclass
+class Reference:
+    """Reference nodes and relationships, ready for one store write."""
+
+    nodes: list[Node] = field(default_factory=list)
+    relationships: list[Relationship] = field(default_factory=list)
+
+    def add(self, node: Node) -> None:
+        self.nodes.append(node)
+
+    def link(self, rel_type: str, start: str, end: str, **props: Any) -> None:
+        self.relationships.append(Relationship(type=rel_type, start=start, end=end, props=props))
+
+
+def region_nodes(gazetteer: Gazetteer) -> Reference:
+    """Every gemeente, named region, provincie and the land, with PART_OF edges."""
+    ref = Reference()
+    for place in gazetteer.places():
+        ref.add(Region(id=place.id, name=place.name, kind=place.kind, lat=place.lat,
+                       lon=place.lon, provincie=place.provincie, aliases=list(place.aliases),
+                       tags=list(place.tags)))
+    for child, parent in gazetteer.part_of():
+        ref.link("PART_OF", child, parent)
+    return ref
+
+
+def reference_data(gazetteer: Gazetteer | None = None) -> Reference:
+    """All reference data of the network as nodes and relationships."""
+    gaz = gazetteer or Gazetteer.load()
+    ref = region_nodes(gaz)
+    for row in load_yaml("domains.yaml"):
+        ref.add(Domain(id=row["id"], name=row["name"], description=row.get("description", ""),
+                       synonyms=row.get("synonyms") or []))
+    for row in load_yaml("themes.yaml"):
+        ref.add(Theme(id=row["id"], name=row["name"], gloss_en=row.get("gloss_en") or "",
+                      description=row.get("description") or "",
+                      synonyms=row.get("synonyms") or [],
+                      assignable=row.get("assignable", True)))
+        for broader in row.get("broader") or []:
+            ref.link("BROADER", row["id"], broader)
+    for row in load_yaml("organisations.yaml"):
+        ref.add(Organisation(id=row["id"], name=row["name"], abbreviation=row.get("abbreviation"),
+                             kind=row.get("kind", "overig"), relation=row.get("relation", "overig")))
+        for domain in row.get("domains") or []:
+            ref.link("IN_DOMAIN", row["id"], domain)
+        if row.get("gemeente"):
+            ref.link("BASED_IN", row["id"], gaz.resolve(row["gemeente"]).id)
+    for row in load_yaml("practices.yaml"):
+        ref.add(Practice(id=row["id"], title=row["title"], summary=row.get("summary", ""),
+                         source=row.get("source", "")))
+        for theme in row.get("themes") or []:
+            ref.link("ABOUT", row["id"], theme)
+        for place in row.get("places") or []:
+            ref.link("IN_REGION", row["id"], gaz.resolve(place).id)
+        for org in row.get("organisations") or []:
+            ref.link("INVOLVES", row["id"], org)
+    for row in load_yaml("communities.yaml"):
+        ref.add(Community(id=row["id"], name=row["name"], kind=row.get("kind", "cop"),
+                          description=row.get("description", "")))
+        for theme in row.get("themes") or []:
+            ref.link("ABOUT", row["id"], theme)
+    return ref

@@ -1,0 +1,111 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from schakel import __version__
+from schakel.errors import (
+    GraphValidationError,
+    ImportFormatError,
+    NodeNotFoundError,
+    SchakelError,
+    UnknownReferenceError,
+)
+from schakel.graph.geo import Gazetteer
+from schakel.graph.lookup import Lookup
+from schakel.graph.store import GraphStore
+
+from .config import Settings, get_settings
+from .deps import AppState
+from .routes import api_router
+from .state import open_store
+from .web import pages
+
+logger = logging.getLogger(__name__)
+WEB = Path(pages.__file__).parent
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+    """Build the app. Tests pass their own settings or store; otherwise the env decides.
+
+    A store passed in stays open when the app stops (its owner closes it).
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = store is None
+        graph = store if store is not None else open_store(settings)
+        gazetteer = Gazetteer.load()
+        app.state.schakel = AppState(settings, graph, gazetteer, Lookup(graph, gazetteer))
+        try:
+            yield
+        finally:
+            if own:
+                graph.close()
+
+    app = FastAPI(
+        title="Schakel",
+        version=__version__,
+        description="Matching en netwerkkaarten voor Netwerk Met Andere Ogen.",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.include_router(api_router, prefix="/api/v1")
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    _add_error_handlers(app)
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    def respond(request: Request, status: int, detail: Any) -> Any:
+        if _wants_html(request):
+            return pages.error_page(request, status, detail)
+        return JSONResponse(status_code=status, content={"detail": detail})
+
+    @app.exception_handler(UnknownReferenceError)
+    async def unknown_reference(request: Request, exc: UnknownReferenceError) -> Any:
+        detail = [{"loc": ["query", exc.field], "msg": str(exc), "type": "unknown_reference"}]
+        return respond(request, 422, detail)
+
+    @app.exception_handler(NodeNotFoundError)
+    async def not_found(request: Request, exc: NodeNotFoundError) -> Any:
+        return respond(request, 404, f"niet gevonden: {exc.node_id}")
+
+    @app.exception_handler(GraphValidationError)
+    async def invalid_graph(request: Request, exc: GraphValidationError) -> Any:
+        detail = [{"loc": ["body", str(p.get("item")), p.get("field")], "msg": p.get("message"),
+                   "type": "graph_validation"} for p in exc.problems]
+        return respond(request, 422, detail)
+
+    @app.exception_handler(ImportFormatError)
+    async def bad_document(request: Request, exc: ImportFormatError) -> Any:
+        return respond(request, 422, [{"loc": ["body"], "msg": str(exc), "type": "format"}])
+
+    @app.exception_handler(SchakelError)
+    async def other(request: Request, exc: SchakelError) -> Any:
+        logger.warning("request failed: %s", exc)
+        return respond(request, 503, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Any:
+        detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+                  for e in exc.errors()]
+        return respond(request, 422, detail)

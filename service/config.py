@@ -1,0 +1,49 @@
+"""Settings from SCHAKEL_* environment variables (and an optional .env file)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "schakel"
+
+
+class Settings(BaseSettings):
+    """Schakel's configuration. Every field is also an env var: ``data_dir`` is
+    ``SCHAKEL_DATA_DIR``, ``port`` is ``SCHAKEL_PORT`` and so on."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SCHAKEL_", env_file=".env", env_ignore_empty=True, extra="ignore"
+    )
+
+    store: Literal["local"] = Field(
+        default="local", description="Graph store: 'local' (embedded SQLite)."
+    )
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    members: int = Field(default=600, ge=0, le=100_000, description="Demo members to generate.")
+    seed: int = Field(default=7, description="Seed number for the generated demo members.")
+    page_size: int = Field(default=50, ge=1, le=500)
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "schakel.sqlite"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

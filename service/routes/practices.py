@@ -1,0 +1,34 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from schakel.errors import NodeNotFoundError
+from schakel.graph.model import Practice
+
+from ..deps import PagingDep, StateDep, StoreDep
+from ..schemas import Page, PracticePublic
+from ..views import practice_public
+
+router = APIRouter(prefix="/practices", tags=["practices"])
+FilterParam = Annotated[str | None, Query(description="Id or (Dutch) name.")]
+
+
+@router.get("", response_model=Page[PracticePublic])
+def list_practices(state: StateDep, paging: PagingDep, theme: FilterParam = None,
+                   region: FilterParam = None, domain: FilterParam = None
+                   ) -> Page[PracticePublic]:
+    """Praktijkvoorbeelden, by theme (with narrower themes), region and the domain of the
+    organisations involved."""
+    ids = state.filters.ids("Practice", theme=theme, region=region, domain=domain)
+    page = state.store.get_many(ids[paging.offset : paging.offset + paging.limit])
+    return Page[PracticePublic](
+        data=[practice_public(state.store, p) for p in page],  # type: ignore[arg-type]
+        count=len(ids), offset=paging.offset, limit=paging.limit)
+
+
+@router.get("/{practice_id}", response_model=PracticePublic)
+def get_practice(practice_id: str, store: StoreDep) -> PracticePublic:
+    practice = store.get(practice_id)
+    if not isinstance(practice, Practice):
+        raise NodeNotFoundError(practice_id)
+    return practice_public(store, practice)

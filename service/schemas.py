@@ -1,0 +1,134 @@
+"""Response and request models of the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Ref(BaseModel):
+    id: str
+    name: str
+
+
+class ThemeLevel(BaseModel):
+    id: str
+    name: str
+    level: int
+
+
+class Page(BaseModel, Generic[T]):
+    data: list[T]
+    count: int = Field(description="Number of matches in total, not only on this page.")
+    offset: int
+    limit: int
+
+
+class MemberPublic(BaseModel):
+    id: str
+    name: str
+    function: str | None
+    roles: list[str]
+    profile: str
+    availability: str
+    organisation: Ref | None
+    gemeente: Ref | None
+    domains: list[Ref]
+    themes: list[ThemeLevel]
+
+
+class OrganisationPublic(BaseModel):
+    id: str
+    name: str
+    abbreviation: str | None
+    kind: str
+    relation: str
+    gemeente: Ref | None
+    domains: list[Ref]
+
+
+class RegionPublic(BaseModel):
+    id: str
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    provincie: str | None
+    aliases: list[str]
+    tags: list[str]
+    part_of: list[Ref] = []
+    gemeenten: list[Ref] = []
+
+
+class ThemePublic(BaseModel):
+    id: str
+    name: str
+    gloss_en: str
+    description: str
+    synonyms: list[str]
+    assignable: bool
+    broader: list[Ref] = []
+    narrower: list[Ref] = []
+
+
+class PracticePublic(BaseModel):
+    id: str
+    title: str
+    summary: str
+    themes: list[Ref]
+    regions: list[Ref]
+    organisations: list[Ref]
+
+
+class CommunityPublic(BaseModel):
+    id: str
+    name: str
+    kind: str
+    description: str
+    themes: list[Ref]
+    members: int
+
+
+class Distance(BaseModel):
+    from_: Ref = Field(alias="from")
+    to: Ref
+    km: float
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Health(BaseModel):
+    status: str
+    store: str
+    nodes: int
+    relationships: int
+    version: str
+
+
+class ImportResult(BaseModel):
+    rows: dict[str, int]
+    written: dict[str, int]
+    errors: list[dict[str, Any]]
+
+
+class MemberIn(BaseModel):
+    """A member as the exchange format describes it (see docs/exchange-format.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=300)
+    function: str | None = None
+    organisation: str | None = None
+    gemeente: str | None = None
+    domains: list[str] = []
+    themes: list[str | dict[str, Any]] = []
+    roles: list[str] = ["member"]
+    profile: str = ""
+    availability: str = ""
+    visibility: str = "members"
+    consent_matching: bool = True
+    consent_contact: bool = False

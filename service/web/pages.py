@@ -1,0 +1,135 @@
+"""Dutch HTML pages, rendered on the server; they work without JavaScript."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from schakel.errors import NodeNotFoundError
+from schakel.graph.model import Community, Domain, Member, Practice, Theme
+from schakel.graph.privacy import visible
+
+from ..deps import StateDep
+from ..routes.members import visible_member_ids
+from ..views import member_public, practice_public
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+PAGE = 25
+
+ROLE_NAMES = {
+    "member": "lid", "expert": "expert", "ambassador": "ambassadeur", "verbinder": "verbinder",
+    "ervaringsdeskundige": "ervaringsdeskundige",
+}
+templates.env.globals["role_names"] = ROLE_NAMES
+Text = Annotated[str | None, Query(max_length=200)]
+
+
+def _clean(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _pages(request: Request, count: int, offset: int) -> dict[str, Any]:
+    params = {k: v for k, v in request.query_params.items() if k != "offset" and v}
+
+    def link(at: int) -> str:
+        return "?" + urlencode({**params, "offset": at})
+
+    return {
+        "count": count, "offset": offset, "shown_from": offset + 1 if count else 0,
+        "shown_to": min(offset + PAGE, count),
+        "prev": link(max(0, offset - PAGE)) if offset > 0 else None,
+        "next": link(offset + PAGE) if offset + PAGE < count else None,
+    }
+
+
+def _choices(state: StateDep) -> dict[str, Any]:
+    store = state.store
+    themes = sorted((t for t in store.find("Theme") if isinstance(t, Theme) and t.assignable),
+                    key=lambda t: t.name.lower())
+    domains = [d for d in store.find("Domain") if isinstance(d, Domain)]
+    return {"themes": themes, "domains": domains}
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, state: StateDep) -> HTMLResponse:
+    store = state.store
+    members = visible_member_ids(state)
+    top_themes = []
+    for theme in store.find("Theme"):
+        n = len(store.neighbour_ids(theme.id, "WORKS_ON", direction="in"))
+        if n:
+            top_themes.append((n, theme))
+    top_themes.sort(key=lambda x: (-x[0], x[1].id))
+    communities = [c for c in store.find("Community") if isinstance(c, Community)]
+    return templates.TemplateResponse(request, "home.html", {
+        "counts": {
+            "leden": len(members), "organisaties": store.count("Organisation"),
+            "praktijkvoorbeelden": store.count("Practice"), "communities": len(communities),
+            "gemeenten": len(state.gazetteer.places("gemeente")),
+        },
+        "top_themes": top_themes[:12],
+        "communities": communities,
+        "regions": [p for p in state.gazetteer.places() if "inspiratieregio" in p.tags],
+    })
+
+
+@router.get("/leden", response_class=HTMLResponse)
+def members_page(request: Request, state: StateDep, thema: Text = None, plaats: Text = None,
+                 domein: Text = None, rol: Text = None,
+                 offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
+    thema, plaats, domein, rol = map(_clean, (thema, plaats, domein, rol))
+    role = rol if rol in ROLE_NAMES else None
+    ids = visible_member_ids(state, theme=thema, region=plaats, domain=domein, role=role)
+    page = [member_public(state.store, m)
+            for m in state.store.get_many(ids[offset : offset + PAGE])
+            if isinstance(m, Member)]
+    return templates.TemplateResponse(request, "members.html", {
+        "members": page, "filters": {"thema": thema, "plaats": plaats, "domein": domein,
+                                     "rol": role},
+        "paging": _pages(request, len(ids), offset),
+        "places": [p.name for p in state.gazetteer.places() if p.kind != "land"],
+        **_choices(state),
+    })
+
+
+@router.get("/leden/{member_id}", response_class=HTMLResponse)
+def member_page(request: Request, member_id: str, state: StateDep) -> HTMLResponse:
+    member = state.store.get(member_id)
+    if not isinstance(member, Member) or not visible(member):
+        raise NodeNotFoundError(member_id)
+    return templates.TemplateResponse(request, "member.html",
+                                      {"member": member_public(state.store, member)})
+
+
+@router.get("/praktijkvoorbeelden", response_class=HTMLResponse)
+def practices_page(request: Request, state: StateDep, thema: Text = None, plaats: Text = None,
+                   offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
+    thema, plaats = _clean(thema), _clean(plaats)
+    ids = state.filters.ids("Practice", theme=thema, region=plaats)
+    page = [practice_public(state.store, p)
+            for p in state.store.get_many(ids[offset : offset + PAGE])
+            if isinstance(p, Practice)]
+    return templates.TemplateResponse(request, "practices.html", {
+        "practices": page, "filters": {"thema": thema, "plaats": plaats},
+        "paging": _pages(request, len(ids), offset),
+        "places": [p.name for p in state.gazetteer.places() if p.kind != "land"],
+        **_choices(state),
+    })
+
+
+def error_page(request: Request, status: int, detail: Any) -> HTMLResponse:
+    if isinstance(detail, list):
+        messages = [str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail]
+    else:
+        messages = [str(detail)]
+    title = {404: "Niet gevonden", 422: "Dat klopt niet helemaal"}.get(status, "Er ging iets mis")
+    return templates.TemplateResponse(request, "error.html",
+                                      {"title": title, "messages": messages}, status_code=status)
