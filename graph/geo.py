@@ -64,12 +64,16 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-def _centred(pid: str, name: str, kind: str, members: list[Place], **extra: Any) -> Place:
+def _centred(
+    pid: str, name: str, kind: str, members: list[Place], provincie: str | None = None, **extra: Any
+) -> Place:
     # Larger places sit at the mean of their gemeenten; good enough for "how far" questions.
+    if not members:
+        raise ValueError(f"{pid} covers no gemeente")
     lat = sum(g.lat for g in members) / len(members)
     lon = sum(g.lon for g in members) / len(members)
     parts = tuple(sorted(g.id for g in members))
-    return Place(pid, name, kind, round(lat, 5), round(lon, 5), parts=parts, **extra)
+    return Place(pid, name, kind, round(lat, 5), round(lon, 5), provincie, parts=parts, **extra)
 
 
 def _index(places: Iterable[Place]) -> dict[str, Place]:
@@ -120,19 +124,36 @@ class Gazetteer:
     def from_sources(cls, gemeenten_csv: str, regions_yaml: str) -> Gazetteer:
         """Build a gazetteer from the text of ``gemeenten.csv`` and ``regions.yaml``.
 
+        Parameters
+        ----------
+        gemeenten_csv : str
+            CSV with columns ``id,name,provincie,lat,lon,aliases`` (aliases ``;``-separated).
+        regions_yaml : str
+            YAML with ``regions`` (a list) and ``tags`` (gemeente name -> list of tags).
+
+        Returns
+        -------
+        Gazetteer
+            Gemeenten, the regions, the 12 provincies and the land ``nl``.
+
         Raises
         ------
         UnknownPlaceError
             If ``regions.yaml`` names a gemeente that is not in ``gemeenten.csv``.
+        ValueError
+            If a region has an unknown kind or no gemeenten, or two places share a name.
         """
-        gemeenten = {}
+        gemeenten: dict[str, Place] = {}
         for row in csv.DictReader(io.StringIO(gemeenten_csv)):
-            aliases = tuple(a for a in row["aliases"].split(";") if a)
-            pv = "pv-" + slug(row["provincie"])
             gemeenten[row["id"]] = Place(
-                row["id"], row["name"], "gemeente", float(row["lat"]), float(row["lon"]), pv,
-                aliases,
-            )  # fmt: skip
+                id=row["id"],
+                name=row["name"],
+                kind="gemeente",
+                lat=float(row["lat"]),
+                lon=float(row["lon"]),
+                provincie="pv-" + slug(row["provincie"]),
+                aliases=tuple(a for a in row["aliases"].split(";") if a),
+            )
         data = yaml.safe_load(regions_yaml) or {}
         only_gemeenten = Gazetteer(gemeenten.values())
 
@@ -149,20 +170,28 @@ class Gazetteer:
             gemeenten[g.id] = replace(g, tags=tuple(dict.fromkeys(g.tags + tuple(tags))))
         places = list(gemeenten.values())
         for entry in data.get("regions") or []:
+            if entry["kind"] not in ("regio", "jeugdregio"):
+                raise ValueError(f"{entry['id']}: kind must be regio or jeugdregio")
             members = [gemeenten[gemeente(n, entry["id"]).id] for n in entry["gemeenten"]]
             pvs = {g.provincie for g in members}
-            places.append(_centred(
-                entry["id"], entry["name"], entry["kind"], members,
-                provincie=pvs.pop() if len(pvs) == 1 else None,
-                aliases=tuple(entry.get("aliases") or ()), tags=tuple(entry.get("tags") or ()),
-            ))  # fmt: skip
+            places.append(
+                _centred(
+                    entry["id"],
+                    entry["name"],
+                    entry["kind"],
+                    members,
+                    provincie=pvs.pop() if len(pvs) == 1 else None,
+                    aliases=tuple(entry.get("aliases") or ()),
+                    tags=tuple(entry.get("tags") or ()),
+                )
+            )
         for name, extra in _PROVINCIES.items():
             pid = "pv-" + slug(name)
             members = [g for g in gemeenten.values() if g.provincie == pid]
             aliases = (*extra, *(f"provincie {n}" for n in (name, *extra)), f"{name} (provincie)")
-            places.append(_centred(pid, name, "provincie", members, provincie=None, aliases=aliases))
-        places.append(_centred("nl", "Nederland", "land", list(gemeenten.values()),
-                               provincie=None, aliases=_LAND_ALIASES))  # fmt: skip
+            places.append(_centred(pid, name, "provincie", members, aliases=aliases))
+        everything = list(gemeenten.values())
+        places.append(_centred("nl", "Nederland", "land", everything, aliases=_LAND_ALIASES))
         return cls(places)
 
     def find(self, name_or_id: str) -> Place | None:
@@ -174,7 +203,18 @@ class Gazetteer:
         return self._by_id.get(text.lower()) or self._by_key.get(fold(text))
 
     def resolve(self, name_or_id: str | Place) -> Place:
-        """Like :meth:`find`, but raises :class:`UnknownPlaceError` on a miss."""
+        """Like :meth:`find`, but never None.
+
+        Parameters
+        ----------
+        name_or_id : str or Place
+            Id, name or alias; a Place is looked up again by its id.
+
+        Raises
+        ------
+        UnknownPlaceError
+            If nothing in the gazetteer has this id, name or alias.
+        """
         if isinstance(name_or_id, Place):
             return self._by_id.get(name_or_id.id) or self.resolve(name_or_id.id)
         found = self.find(name_or_id)
@@ -183,7 +223,18 @@ class Gazetteer:
         return found
 
     def distance_km(self, a: str | Place, b: str | Place) -> float:
-        """Great-circle distance between the centroids of two places, in km."""
+        """Great-circle distance between the centroids of two places.
+
+        Parameters
+        ----------
+        a, b : str or Place
+            Places as accepted by :meth:`resolve`.
+
+        Returns
+        -------
+        float
+            Haversine distance in km (Earth radius ``EARTH_RADIUS_KM``); 0.0 for a place to itself.
+        """
         pa, pb = self.resolve(a), self.resolve(b)
         return haversine_km(pa.lat, pa.lon, pb.lat, pb.lon)
 
