@@ -123,12 +123,10 @@ def check_document(doc: Any) -> dict[str, Any]:
 
 
 def _csv_members(text: str) -> list[dict[str, Any]]:
-    sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    # Spreadsheets write commas, semicolons (Dutch Excel) or tabs; the header line tells which.
+    header = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=header.count)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     if not reader.fieldnames or "id" not in [f.strip().lower() for f in reader.fieldnames]:
         raise ImportFormatError("het CSV-bestand mist een kopregel met in elk geval de kolom 'id'")
     rows = []

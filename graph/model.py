@@ -224,7 +224,7 @@ class Relationship(BaseModel):
     type: RelType
     start: NodeId = Field(alias="from")
     end: NodeId = Field(alias="to")
-    props: dict[str, Any] = {}
+    props: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -232,8 +232,23 @@ class Relationship(BaseModel):
 
     def checked_props(self) -> dict[str, Any]:
         """Properties validated against the type's schema, defaults filled in."""
+        if not self.props and self.type in _DEFAULT_PROPS:  # the common case at bulk load
+            return dict(_DEFAULT_PROPS[self.type])
         model = REL_SCHEMA[self.type][2]
         return model.model_validate(self.props).model_dump(mode="json")
+
+    @classmethod
+    def of(cls, type: str, start: str, end: str, **props: Any) -> Relationship:
+        """Shorthand: ``Relationship.of("WORKS_ON", "m-1", "lvb", level=3)``."""
+        return cls(type=type, start=start, end=end, props=props)
+
+
+_DEFAULT_PROPS: dict[str, dict[str, Any]] = {}
+for _type, (_, _, _model) in REL_SCHEMA.items():
+    try:
+        _DEFAULT_PROPS[_type] = _model().model_dump(mode="json")
+    except ValidationError:  # a required property (AGENDERED_AT's date): validate each time
+        pass
 
 
 def problems_from(error: ValidationError, item: Any) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ someone in another domain (the bridges the network wants more of).
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -110,11 +111,19 @@ def generate_members(
     used_names: set[str] = set()
 
     org_names = {org.id: org.name for org in organisations or []}
+    cum_places = list(itertools.accumulate(weights))
+    cum_functions = list(itertools.accumulate(function_weights))
+    people_at: dict[str, list[int]] = defaultdict(list)
+    org_place: dict[str, tuple[str, Place]] = {}  # local organisation -> (kind, gemeente)
+    functions_by_kind: dict[str, list[tuple[dict[str, Any], float]]] = defaultdict(list)
+    for function, weight in zip(functions, function_weights, strict=True):
+        for kind in function["org_kinds"]:
+            functions_by_kind[kind].append((function, weight))
 
     def local_org(place: Place, kind: str, domain: str) -> str:
         pool = local_orgs.setdefault((place.id, kind), [])
-        # A new organisation for roughly every 25 people of this kind in this gemeente.
-        if pool and rng.random() > 1 / (1 + len(org_members[pool[-1]]) / 25):
+        # The newest organisation fills up to about 25 people before another one starts.
+        if pool and rng.random() > len(org_members[pool[-1]]) / 25:
             return rng.choice(pool)
         patterns = vocab["local_organisations"].get(kind) or [f"{kind.capitalize()} {{place}}"]
         pattern = rng.choice(patterns)
@@ -124,21 +133,33 @@ def generate_members(
         org_id = f"org-{place.id[3:]}-{kind}-{len(pool) + 1}"
         pool.append(org_id)
         org_names[org_id] = name
+        org_place[org_id] = (kind, place)
         out.nodes.append(Organisation(id=org_id, name=name, kind=kind, relation="lid"))
-        out.relationships.append(Relationship(type="BASED_IN", start=org_id, end=place.id))
-        out.relationships.append(Relationship(type="IN_DOMAIN", start=org_id, end=domain))
+        out.relationships.append(Relationship.of("BASED_IN", org_id, place.id))
+        out.relationships.append(Relationship.of("IN_DOMAIN", org_id, domain))
         return org_id
 
     for i in range(1, count + 1):
         member_id = f"m-{i:06d}"
-        function = rng.choices(functions, function_weights)[0]
-        place = rng.choices(gemeenten, weights)[0]
-        kind = rng.choice(function["org_kinds"])
-        if national.get(kind) and (kind in ("koepel", "ministerie", "kennisinstituut")
-                                   or rng.random() < 0.05):
-            org = rng.choice(national[kind])
+        place = rng.choices(gemeenten, cum_weights=cum_places)[0]
+        # Half of the people join through a colleague already in the network in their
+        # gemeente, so larger organisations grow faster (preferential attachment) and teams
+        # form; the others bring a new function and, often, a new organisation.
+        local = people_at[place.id]
+        peer = people[rng.choice(local)] if local and rng.random() < 0.5 else None
+        if peer is not None and peer.org in org_place and len(org_members[peer.org]) < 25:
+            org = peer.org
+            kind = org_place[org][0]
+            options = functions_by_kind[kind]
+            function = rng.choices([f for f, _ in options], [w for _, w in options])[0]
         else:
-            org = local_org(place, kind, function["domain"])
+            function = rng.choices(functions, cum_weights=cum_functions)[0]
+            kind = rng.choice(function["org_kinds"])
+            if national.get(kind) and (kind in ("koepel", "ministerie", "kennisinstituut")
+                                       or rng.random() < 0.05):
+                org = rng.choice(national[kind])
+            else:
+                org = local_org(place, kind, function["domain"])
         domain = function["domain"]
         domains = [domain]
         if rng.random() < 0.12:
@@ -173,14 +194,14 @@ def generate_members(
         )
         out.nodes.append(member)
         rels = out.relationships
-        rels.append(Relationship(type="WORKS_AT", start=member_id, end=org))
-        rels.append(Relationship(type="BASED_IN", start=member_id, end=place.id))
-        rels += [Relationship(type="ACTIVE_IN", start=member_id, end=d) for d in domains]
+        rels.append(Relationship.of("WORKS_AT", member_id, org))
+        rels.append(Relationship.of("BASED_IN", member_id, place.id))
+        rels += [Relationship.of("ACTIVE_IN", member_id, d) for d in domains]
         for j, theme in enumerate(chosen):
             level = 3 if j == 0 and rng.random() < 0.5 else rng.choice((1, 2, 2, 3))
-            rels.append(Relationship(type="WORKS_ON", start=member_id, end=theme,
-                                     props={"level": level}))
+            rels.append(Relationship.of("WORKS_ON", member_id, theme, level=level))
         org_members[org].append(len(people))
+        people_at[place.id].append(len(people))
         people.append(_Person(member, org, place, domains, chosen))
 
     _knows(rng, people, org_members, gaz, out)
@@ -189,7 +210,7 @@ def generate_members(
 
 
 def _unique_name(rng: random.Random, vocab: dict[str, Any], used: set[str]) -> str:
-    for _ in range(20):
+    for _ in range(3):
         name = f"{rng.choice(vocab['first_names'])} {rng.choice(vocab['surnames'])}"
         if name not in used:
             break
@@ -239,21 +260,20 @@ def _knows(rng: random.Random, people: list[_Person], org_members: dict[str, lis
         if a == b or (a, b) in seen or (b, a) in seen:
             return
         seen.add((a, b))
-        out.relationships.append(Relationship(
-            type="KNOWS", start=people[a].member.id, end=people[b].member.id,
-            props={"context": context}))
+        out.relationships.append(Relationship.of(
+            "KNOWS", people[a].member.id, people[b].member.id, context=context))
 
     for idx, p in enumerate(people):
         colleagues = org_members[p.org]
-        for _ in range(min(len(colleagues) - 1, rng.randint(1, 3))):
+        for _ in range(min(len(colleagues) - 1, rng.randint(2, 4))):
             link(idx, rng.choice(colleagues), "collega")
         local = by_gemeente[p.gemeente.id]
         same_domain = [j for j in rng.sample(local, min(len(local), 6))
                        if people[j].domains[0] == p.domains[0]]
-        for j in same_domain[: rng.randint(0, 2)]:
+        for j in same_domain[: rng.randint(0, 1)]:
             link(idx, j, "regio")
         # A few bridges: someone in another domain nearby.
-        if rng.random() < 0.07:
+        if rng.random() < 0.03:
             other = rng.choice([d for d in ("onderwijs", "zorg", "jeugdhulp", "kinderopvang",
                                             "gemeente-overheid") if d != p.domains[0]])
             pool = by_provincie_domain.get((p.gemeente.provincie, other))
@@ -272,5 +292,5 @@ def _communities(rng: random.Random, people: list[_Person], communities: list[di
             continue
         options = sorted({c for t in p.themes for c in by_theme.get(t, [])})
         if options:
-            out.relationships.append(Relationship(
-                type="MEMBER_OF", start=p.member.id, end=rng.choice(options)))
+            out.relationships.append(Relationship.of(
+                "MEMBER_OF", p.member.id, rng.choice(options)))

@@ -26,7 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 MembersOpt = Annotated[int | None, typer.Option(
     "--members", "-n", min=0, max=100_000,

@@ -1,0 +1,39 @@
+"""Shared fixtures: one seeded store file per test session, copied for tests that write."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from schakel.graph.geo import Gazetteer
+from schakel.graph.local import LocalGraphStore
+from schakel.seeds.load import seed_store
+
+SEEDED_MEMBERS = 300
+
+
+@pytest.fixture(scope="session")
+def gazetteer() -> Gazetteer:
+    return Gazetteer.load()
+
+
+@pytest.fixture(scope="session")
+def seeded_file(tmp_path_factory: pytest.TempPathFactory, gazetteer: Gazetteer) -> Path:
+    """A store with all reference data and 300 generated members, closed (WAL checkpointed)."""
+    path = tmp_path_factory.mktemp("seeded") / "schakel.sqlite"
+    with LocalGraphStore(path) as store:
+        seed_store(store, SEEDED_MEMBERS, seed=7, gazetteer=gazetteer)
+    return path
+
+
+@pytest.fixture
+def seeded_store(seeded_file: Path, tmp_path: Path) -> Iterator[LocalGraphStore]:
+    """A private, writable copy of the seeded store."""
+    path = tmp_path / "schakel.sqlite"
+    shutil.copyfile(seeded_file, path)
+    store = LocalGraphStore(path)
+    yield store
+    store.close()

@@ -1,0 +1,114 @@
+"""Seeded data hangs together: every reference resolves, generation is deterministic and
+has the structure of a real professional network."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from schakel.graph.geo import Gazetteer
+from schakel.graph.local import LocalGraphStore
+from schakel.graph.model import Member, Organisation, Region, Theme
+from schakel.seeds.members import generate_members
+from schakel.seeds.reference import reference_data
+
+
+@pytest.fixture(scope="module")
+def seeded(seeded_file: Path) -> LocalGraphStore:
+    store = LocalGraphStore(seeded_file)
+    yield store
+    store.close()
+
+
+def test_reference_data_resolves(gazetteer: Gazetteer) -> None:
+    ref = reference_data(gazetteer)
+    ids = {n.id for n in ref.nodes}
+    assert len(ids) == len(ref.nodes), "node ids must be unique"
+    dangling = [r for r in ref.relationships if r.start not in ids or r.end not in ids]
+    assert dangling == []
+
+
+def test_every_practice_has_a_region_and_a_theme(seeded: LocalGraphStore) -> None:
+    practices = seeded.ids("Practice")
+    assert len(practices) >= 40
+    for practice in practices:
+        assert seeded.neighbour_ids(practice, "IN_REGION"), practice
+        assert seeded.neighbour_ids(practice, "ABOUT"), practice
+
+
+def test_every_member_resolves(seeded: LocalGraphStore) -> None:
+    members = seeded.ids("Member")
+    assert len(members) == 300
+    for member_id in members:
+        places = seeded.get_many(seeded.neighbour_ids(member_id, "BASED_IN"))
+        assert len(places) == 1 and isinstance(places[0], Region)
+        assert places[0].kind == "gemeente"
+        assert places[0].provincie in seeded.neighbour_ids(places[0].id, "PART_OF")
+        themes = seeded.get_many(seeded.neighbour_ids(member_id, "WORKS_ON"))
+        assert 2 <= len(themes) <= 5
+        assert all(isinstance(t, Theme) and t.assignable for t in themes)
+        orgs = seeded.get_many(seeded.neighbour_ids(member_id, "WORKS_AT"))
+        assert len(orgs) == 1 and isinstance(orgs[0], Organisation)
+        assert seeded.neighbour_ids(member_id, "ACTIVE_IN")
+
+
+def test_counts_per_label(seeded: LocalGraphStore) -> None:
+    counts = seeded.counts()["nodes"]
+    assert counts["Domain"] == 8
+    assert counts["Theme"] >= 66
+    assert counts["Region"] > 340
+    assert counts["Practice"] >= 40
+    assert counts["Community"] >= 10
+    assert counts["Organisation"] > 70
+
+
+def test_generation_is_deterministic(gazetteer: Gazetteer) -> None:
+    a = generate_members(150, seed=3, gazetteer=gazetteer)
+    b = generate_members(150, seed=3, gazetteer=gazetteer)
+    c = generate_members(150, seed=4, gazetteer=gazetteer)
+    assert a.nodes == b.nodes and a.relationships == b.relationships
+    assert [m.name for m in a.members] != [m.name for m in c.members]
+    assert len(a.members) == 150
+    with pytest.raises(ValueError):
+        generate_members(100_001)
+
+
+def test_generated_members_look_real(gazetteer: Gazetteer) -> None:
+    gen = generate_members(1000, seed=11, gazetteer=gazetteer)
+    members = gen.members
+    profiles = [m.profile for m in members]
+    assert len(set(profiles)) > 0.95 * len(profiles), "profile texts must differ"
+    assert not any("{" in p or "}" in p for p in profiles), "unfilled template"
+    roles = Counter(r for m in members for r in m.roles)
+    assert roles["member"] == 1000
+    for role in ("expert", "ambassador", "verbinder", "ervaringsdeskundige"):
+        assert 0 < roles[role] < 500, role
+    assert {m.visibility for m in members} == {"members", "staff", "none"}
+    functions = Counter(m.function for m in members)
+    assert len(functions) >= 20
+
+    knows = [r for r in gen.relationships if r.type == "KNOWS"]
+    contexts = Counter(r.props["context"] for r in knows)
+    assert contexts["collega"] > contexts["regio"] > contexts["brug"] > 0
+    assert contexts["brug"] < 0.15 * len(knows), "bridges between domains are rare"
+    assert all(r.start != r.end for r in knows)
+    pairs = {frozenset((r.start, r.end)) for r in knows}
+    assert len(pairs) == len(knows), "no duplicate KNOWS"
+
+    domain_of = {r.start: r.end for r in gen.relationships if r.type == "ACTIVE_IN"}
+    works_at = {r.start: r.end for r in gen.relationships if r.type == "WORKS_AT"}
+    colleagues = [r for r in knows if r.props["context"] == "collega"]
+    assert all(works_at[r.start] == works_at[r.end] for r in colleagues)
+    bridges = [r for r in knows if r.props["context"] == "brug"]
+    assert sum(domain_of[r.start] != domain_of[r.end] for r in bridges) > 0.8 * len(bridges)
+
+
+def test_members_cluster_in_the_networks_regions(gazetteer: Gazetteer) -> None:
+    gen = generate_members(2000, seed=5, gazetteer=gazetteer)
+    based = Counter(r.end for r in gen.relationships
+                    if r.type == "BASED_IN" and r.start.startswith("m-"))
+    assert based["gm-amsterdam"] > based.get("gm-vaals", 0)
+    assert len(based) > 150, "members spread over many gemeenten"
+    assert isinstance(gen.members[0], Member)

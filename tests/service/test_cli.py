@@ -1,0 +1,120 @@
+"""The `schakel` command line, on scratch stores given by SCHAKEL_DATA_DIR."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from schakel.graph.local import LocalGraphStore
+from schakel.service.cli import app
+
+runner = CliRunner()
+
+
+def run(data_dir: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env={"SCHAKEL_DATA_DIR": str(data_dir)})
+    return result.exit_code, result.output
+
+
+def test_seed_info_export_import(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    code, out = run(data, "seed", "-n", "40", "--seed", "2")
+    assert code == 0, out
+    assert "Member" in out
+    with LocalGraphStore(data / "schakel.sqlite") as store:
+        assert store.count("Member") == 40
+        counts = store.counts()
+    code, _ = run(data, "seed", "-n", "40", "--seed", "2")  # again: nothing changes
+    with LocalGraphStore(data / "schakel.sqlite") as store:
+        assert store.counts() == counts
+
+    target = tmp_path / "export.json"
+    code, out = run(data, "export", str(target))
+    assert code == 0, out
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    assert len(doc["members"]) == 40
+
+    other = tmp_path / "other"
+    assert run(other, "seed", "-n", "0")[0] == 0
+    code, out = run(other, "import", str(target))
+    assert code == 0, out
+    with LocalGraphStore(other / "schakel.sqlite") as store:
+        assert store.counts() == counts
+
+
+def test_import_reports_bad_rows_with_exit_code_1(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    run(data, "seed", "-n", "0")
+    doc = tmp_path / "leden.json"
+    doc.write_text(json.dumps({"members": [
+        {"id": "x-1", "name": "Goed", "gemeente": "Emmen"},
+        {"id": "x-2", "name": "Fout", "gemeente": "Atlantis"},
+    ]}), encoding="utf-8")
+    code, out = run(data, "import", str(doc))
+    assert code == 1
+    assert "members rij 2 (x-2): gemeente" in out
+    with LocalGraphStore(data / "schakel.sqlite") as store:
+        assert store.get("x-1") is not None and store.get("x-2") is None
+
+
+def test_import_of_a_broken_file_writes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    broken = tmp_path / "kapot.json"
+    broken.write_text("[1, 2", encoding="utf-8")
+    code, out = run(data, "import", str(broken))
+    assert code == 2 and "geen geldige JSON" in out
+    assert not (data / "schakel.sqlite").exists()
+
+
+def test_bad_setting_is_reported(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["info"], env={"SCHAKEL_DATA_DIR": str(tmp_path),
+                                              "SCHAKEL_PORT": "zeventig"})
+    assert result.exit_code == 2
+    assert "Ongeldige instelling" in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_demo_serves_pages_and_json(tmp_path: Path) -> None:
+    """`schakel demo` as a user runs it: a real process, a real port."""
+    port = free_port()
+    env = {**os.environ, "SCHAKEL_DATA_DIR": str(tmp_path / "demo"), "SCHAKEL_PORT": str(port)}
+    exe = Path(sys.executable).with_name("schakel")
+    proc = subprocess.Popen([str(exe), "demo", "-n", "60"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            try:
+                health = httpx.get(f"{base}/api/v1/health", timeout=2)
+                if health.status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "demo did not come up within 60 s"
+            time.sleep(0.3)
+        assert health.json()["nodes"] > 500
+        members = httpx.get(f"{base}/api/v1/members?limit=5").json()
+        assert members["count"] > 40
+        page = httpx.get(f"{base}/leden")
+        assert page.status_code == 200 and "leden gevonden" in page.text
+        assert members["data"][0]["name"] in page.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
