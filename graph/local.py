@@ -6,6 +6,7 @@ failed write leaves both untouched. Reopening the file rebuilds the mirror from 
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sqlite3
@@ -90,15 +91,38 @@ class LocalGraphStore(GraphStore):
         self._load()
 
     def _load(self) -> None:
+        # Millions of small dicts and no cycles: the cyclic GC would only slow this down.
+        gc_was_on = gc.isenabled()
+        gc.disable()
+        try:
+            self._fill_mirror()
+        finally:
+            if gc_was_on:
+                gc.enable()
+
+    def _fill_mirror(self) -> None:
         g = self._graph
         for node_id, label, props in self._db.execute("SELECT id, label, props FROM nodes"):
             g.add_node(node_id, label=label, **json.loads(props))
             self._by_label[label].add(node_id)
-        for src, rel_type, dst, props in self._db.execute("SELECT src, type, dst, props FROM rels"):
-            g.add_edge(src, dst, key=rel_type, **json.loads(props))
-            self._rel_counts[rel_type] += 1
-        logger.debug("loaded %s nodes and %s relationships", g.number_of_nodes(),
-                     g.number_of_edges())
+        # Relationship properties repeat a lot ({}, {"level":2}, ...): parse each text once.
+        # Edges go straight into networkx's adjacency dicts, laid out exactly as
+        # MultiDiGraph.add_edge lays them out (succ[u][v] and pred[v][u] share one key
+        # dict); at a million edges add_edge's per-call overhead costs seconds at start-up.
+        parsed: dict[str, dict[str, Any]] = {}
+        succ, pred = g._succ, g._pred  # noqa: SLF001
+        counts = self._rel_counts
+        for src, rel_type, dst, text in self._db.execute("SELECT src, type, dst, props FROM rels"):
+            props = parsed.get(text)
+            if props is None:
+                props = parsed[text] = json.loads(text)
+            keydict = succ[src].get(dst)
+            if keydict is None:
+                keydict = succ[src][dst] = pred[dst][src] = {}
+            keydict[rel_type] = dict(props)
+            counts[rel_type] += 1
+        nx._clear_cache(g)
+        logger.debug("loaded %s nodes and %s relationships", len(g), counts.total())
 
     @property
     def version(self) -> int:
@@ -149,7 +173,19 @@ class LocalGraphStore(GraphStore):
                 "DELETE FROM rels WHERE src = ? AND type = ?", (start, rel_type)
             ).rowcount
         cur.executemany(_UPSERT_NODE, ((i, lbl, _dumps(p)) for i, lbl, p in node_rows))
-        cur.executemany(_UPSERT_REL, ((s, t, e, _dumps(p)) for s, t, e, p in rels))
+        texts: dict[tuple[Any, ...], str] = {}  # relationship props repeat: encode each once
+
+        def text(props: dict[str, Any]) -> str:
+            try:
+                key = tuple(sorted(props.items()))
+            except TypeError:  # an unhashable value such as a list
+                return _dumps(props)
+            found = texts.get(key)
+            if found is None:
+                found = texts[key] = _dumps(props)
+            return found
+
+        cur.executemany(_UPSERT_REL, ((s, t, e, text(p)) for s, t, e, p in rels))
         return removed
 
     def _transaction(self, work: Any) -> Any:
