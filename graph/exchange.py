@@ -31,7 +31,6 @@ from .model import (
     VISIBILITY,
     Node,
     Relationship,
-    node_from_dict,
 )
 from .store import GraphStore
 
@@ -279,8 +278,7 @@ def _resolve_all(row: dict[str, Any], key: str, find: Callable[[str], str | None
     return list(dict.fromkeys(found))
 
 
-def _node(store: GraphStore, label: str, row: dict[str, Any], fields: Iterable[str],
-          row_no: int) -> Node:
+def _node(store: GraphStore, label: str, row: dict[str, Any], fields: Iterable[str]) -> Node:
     """Stored properties overlaid with the row's fields, validated as one typed node."""
     node_id = _require_id(row)
     old = store.get(node_id)
@@ -298,8 +296,9 @@ def _node(store: GraphStore, label: str, row: dict[str, Any], fields: Iterable[s
 
 def _organisation(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
     if "kind" in row and row["kind"] not in ORG_KINDS:
-        raise _RowProblem("kind", f"onbekende soort {row['kind']!r}; kies uit {', '.join(ORG_KINDS)}")
-    node = _node(store, "Organisation", row, ("name", "abbreviation", "kind", "relation"), i)
+        kinds = ", ".join(ORG_KINDS)
+        raise _RowProblem("kind", f"onbekende soort {row['kind']!r}; kies uit {kinds}")
+    node = _node(store, "Organisation", row, ("name", "abbreviation", "kind", "relation"))
     rels, replace = [], []
     if "domains" in row:
         replace.append((node.id, "IN_DOMAIN"))
@@ -340,7 +339,7 @@ def _member(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _
             row = {**row, flag: value in _TRUE}
     node = _node(store, "Member", row,
                  ("name", "function", "roles", "profile", "availability", "visibility",
-                  "consent_matching", "consent_contact"), i)
+                  "consent_matching", "consent_contact"))
     rels: list[Relationship] = []
     replace: list[tuple[str, str]] = []
     if "organisation" in row:
@@ -388,7 +387,7 @@ def _member_themes(member_id: str, row: dict[str, Any], lookup: Lookup) -> list[
 
 
 def _practice(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
-    node = _node(store, "Practice", row, ("title", "summary", "source"), i)
+    node = _node(store, "Practice", row, ("title", "summary", "source"))
     rels: list[Relationship] = []
     replace: list[tuple[str, str]] = []
     for key, rel_type, find, what in (
@@ -404,7 +403,7 @@ def _practice(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) ->
 
 
 def _community(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
-    node = _node(store, "Community", row, ("name", "kind", "description"), i)
+    node = _node(store, "Community", row, ("name", "kind", "description"))
     rels: list[Relationship] = []
     replace: list[tuple[str, str]] = []
     if "themes" in row:
@@ -418,7 +417,8 @@ def _community(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -
     return _Prepared(i, node.id, [node], rels, replace)
 
 
-def _relationship(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
+def _relationship(store: GraphStore, _lookup: Lookup, row: dict[str, Any], i: int
+                  ) -> _Prepared:
     rel_type = row.get("type")
     if rel_type not in REL_SCHEMA:
         raise _RowProblem("type", f"onbekend relatietype {rel_type!r}")

@@ -188,8 +188,8 @@ class GraphStore(ABC):
                 continue
             seen = batch_labels.setdefault(node.id, node.label)
             if seen != node.label:
-                problems.append({"item": node.id, "field": "id",
-                                 "message": f"id staat twee keer in de batch ({seen}, {node.label})"})
+                message = f"id staat twee keer in de batch ({seen}, {node.label})"
+                problems.append({"item": node.id, "field": "id", "message": message})
         wanted = set(batch_labels)
         wanted.update(r.start for r in rels)
         wanted.update(r.end for r in rels)
@@ -210,8 +210,9 @@ class GraphStore(ABC):
                     problems.append({"item": where, "field": field,
                                      "message": f"onbekend id {node_id!r}"})
                 elif label not in allowed:
+                    side = "van" if field == "from" else "naar"
                     problems.append({"item": where, "field": field,
-                                     "message": f"{rel.type} kan niet {'van' if field == 'from' else 'naar'} een {label}"})
+                                     "message": f"{rel.type} kan niet {side} een {label}"})
             try:
                 rows[rel.key] = rel.checked_props()
             except ValidationError as e:

@@ -24,7 +24,7 @@ class NodeNotFoundError(StoreError):
 class GraphValidationError(StoreError):
     """A node or relationship does not fit the graph model; nothing was written.
 
-    ``problems`` lists one dict per problem: ``{"item": index or id, "field": ..., "message": ...}``.
+    ``problems`` lists one dict per problem: ``{"item", "field", "message"}``.
     """
 
     def __init__(self, problems: list[dict[str, Any]]) -> None:
@@ -32,7 +32,8 @@ class GraphValidationError(StoreError):
         first = problems[0] if problems else {}
         more = f" (en nog {len(problems) - 1})" if len(problems) > 1 else ""
         where = f"{first.get('item')}: {first.get('field')}: " if first else ""
-        super().__init__(f"ongeldige invoer, niets opgeslagen: {where}{first.get('message', '')}{more}")
+        message = first.get("message", "")
+        super().__init__(f"ongeldige invoer, niets opgeslagen: {where}{message}{more}")
 
 
 class UnknownPlaceError(SchakelError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
+
 from schakel.graph.geo import Gazetteer
 from schakel.graph.model import Organisation
 from schakel.graph.store import GraphStore

@@ -204,7 +204,7 @@ def generate_members(
         people_at[place.id].append(len(people))
         people.append(_Person(member, org, place, domains, chosen))
 
-    _knows(rng, people, org_members, gaz, out)
+    _knows(rng, people, org_members, out)
     _communities(rng, people, communities, out)
     return out
 
@@ -247,7 +247,7 @@ def _lower_first(text: str) -> str:
 
 
 def _knows(rng: random.Random, people: list[_Person], org_members: dict[str, list[int]],
-           gaz: Gazetteer, out: Generated) -> None:
+           out: Generated) -> None:
     by_gemeente: dict[str, list[int]] = defaultdict(list)
     by_provincie_domain: dict[tuple[str | None, str], list[int]] = defaultdict(list)
     for idx, p in enumerate(people):

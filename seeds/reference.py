@@ -4,7 +4,7 @@ communities) read from the YAML/CSV files in this folder and turned into graph n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -25,7 +25,7 @@ from schakel.graph.model import (
 __all__ = ["Reference", "load_yaml", "reference_data", "region_nodes"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_yaml(name: str) -> Any:
     """One YAML file from the seeds package (cached; treat the result as read-only)."""
     text = resources.files("schakel.seeds").joinpath(name).read_text(encoding="utf-8")
@@ -73,8 +73,9 @@ def reference_data(gazetteer: Gazetteer | None = None) -> Reference:
         for broader in row.get("broader") or []:
             ref.link("BROADER", row["id"], broader)
     for row in load_yaml("organisations.yaml"):
-        ref.add(Organisation(id=row["id"], name=row["name"], abbreviation=row.get("abbreviation"),
-                             kind=row.get("kind", "overig"), relation=row.get("relation", "overig")))
+        ref.add(Organisation(id=row["id"], name=row["name"],
+                             abbreviation=row.get("abbreviation"), kind=row.get("kind", "overig"),
+                             relation=row.get("relation", "overig")))
         for domain in row.get("domains") or []:
             ref.link("IN_DOMAIN", row["id"], domain)
         if row.get("gemeente"):

@@ -18,7 +18,7 @@ from .schemas import (
 
 
 def _name(node: object) -> str:
-    return str(getattr(node, "name", None) or getattr(node, "title", None) or getattr(node, "id"))
+    return str(getattr(node, "name", None) or getattr(node, "title", None) or node.id)
 
 
 def refs(store: GraphStore, node_id: str, rel_type: str, direction: str = "out") -> list[Ref]:
@@ -56,7 +56,7 @@ def region_public(store: GraphStore, r: Region, detail: bool = False) -> RegionP
     public = RegionPublic(**r.props(), id=r.id)
     if detail:
         public.part_of = refs(store, r.id, "PART_OF")
-        public.gemeenten = [x for x in refs(store, r.id, "PART_OF", "in")]
+        public.gemeenten = refs(store, r.id, "PART_OF", "in")
     return public
 
 

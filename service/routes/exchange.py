@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
@@ -11,7 +11,7 @@ router = APIRouter(tags=["exchange"])
 
 
 @router.post("/import", response_model=ImportResult)
-def import_exchange(state: StateDep, document: dict[str, Any] = Body(...)) -> ImportResult:
+def import_exchange(state: StateDep, document: Annotated[dict[str, Any], Body()]) -> ImportResult:
     """Import an exchange document. Good rows are written (in batches, each all-or-nothing);
     every bad row is reported with the field that is wrong. A document that is not an
     exchange document at all gives 422 and writes nothing."""

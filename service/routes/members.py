@@ -14,7 +14,7 @@ from ..views import member_public
 router = APIRouter(prefix="/members", tags=["members"])
 
 Role = Literal["member", "expert", "ambassador", "verbinder", "ervaringsdeskundige"]
-FilterParam = Annotated[str | None, Query(description="Id or (Dutch) name; names of synonyms work too.")]
+FilterParam = Annotated[str | None, Query(description="Id or (Dutch) name, or a synonym.")]
 
 
 def visible_member_ids(state: StateDep, theme: str | None = None, region: str | None = None,

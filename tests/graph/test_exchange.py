@@ -188,7 +188,7 @@ def test_unreadable_documents_are_refused(tmp_path: Path) -> None:
 
 
 def test_export_then_import_gives_the_same_graph(seeded_store: LocalGraphStore,
-                                                 seeded_file: Path, tmp_path: Path) -> None:
+                                                 tmp_path: Path) -> None:
     import_document(seeded_store, good_document())
     exported = export_document(seeded_store)
     assert {m["id"] for m in exported["members"]} >= {"t-1", "t-2"}

@@ -153,7 +153,7 @@ def test_database_error_rolls_back_store_and_mirror(store: LocalGraphStore,
     counts = store.counts()
     original = LocalGraphStore._sql_write
 
-    def half_then_fail(cur, node_rows, rels, replace):  # type: ignore[no-untyped-def]
+    def half_then_fail(cur, node_rows, _rels, replace):  # type: ignore[no-untyped-def]
         original(cur, node_rows, [], replace)  # the nodes go in ...
         cur.execute("INSERT INTO rels (src, type, dst, props) VALUES ('m-404', 'X', 'm-1', '{}')")
 
