@@ -81,6 +81,11 @@ class GraphStore(ABC):
         return self._delete_relationships(list(dict.fromkeys(keys)))
 
     # -- reading ---------------------------------------------------------------------------
+    @property
+    @abstractmethod
+    def version(self) -> int:
+        """Grows with every committed write through this store; read caches key on it."""
+
     def get(self, node_id: str) -> Node | None:
         raw = self._get(node_id)
         return None if raw is None else _to_node(raw)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 
 from schakel.graph.geo import Gazetteer
 from schakel.graph.lookup import Lookup
+from schakel.graph.privacy import visible
 from schakel.graph.query import Filters
 from schakel.graph.store import GraphStore
 
 from .config import Settings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -21,10 +25,30 @@ class AppState:
     store: GraphStore
     gazetteer: Gazetteer
     lookup: Lookup
+    _cache: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def filters(self) -> Filters:
         return Filters(self.store, self.lookup)
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` once per store version: read models survive until the next write."""
+        version = self.store.version
+        hit = self._cache.get(key)
+        if hit is None or hit[0] != version:
+            hit = (version, compute())
+            self._cache[key] = hit
+        return hit[1]  # type: ignore[no-any-return]
+
+    def visible_members(self) -> dict[str, list[str]]:
+        """Members that members may see, with their roles."""
+
+        def compute() -> dict[str, list[str]]:
+            ids = self.store.ids("Member")
+            props = self.store.props_of(ids)
+            return {i: props[i].get("roles", []) for i in ids if visible(props[i])}
+
+        return self.cached("visible_members", compute)
 
 
 def get_state(request: Request) -> AppState:

@@ -20,10 +20,12 @@ FilterParam = Annotated[str | None, Query(description="Id or (Dutch) name, or a 
 def visible_member_ids(state: StateDep, theme: str | None = None, region: str | None = None,
                        domain: str | None = None, role: str | None = None) -> list[str]:
     """Ids of members matching the filters that the viewer may see, sorted."""
-    ids = state.filters.ids("Member", theme=theme, region=region, domain=domain)
-    props = state.store.props_of(ids)
-    return [i for i in ids if visible(props[i])
-            and (role is None or role in props[i].get("roles", []))]
+    shown = state.visible_members()
+    if theme or region or domain:
+        ids = state.filters.ids("Member", theme=theme, region=region, domain=domain)
+    else:
+        ids = sorted(shown)
+    return [i for i in ids if i in shown and (role is None or role in shown[i])]
 
 
 @router.get("", response_model=Page[MemberPublic])

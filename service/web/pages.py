@@ -62,12 +62,17 @@ def _choices(state: StateDep) -> dict[str, Any]:
 def home(request: Request, state: StateDep) -> HTMLResponse:
     store = state.store
     members = visible_member_ids(state)
-    top_themes = []
-    for theme in store.find("Theme"):
-        n = len(store.neighbour_ids(theme.id, "WORKS_ON", direction="in"))
-        if n:
-            top_themes.append((n, theme))
-    top_themes.sort(key=lambda x: (-x[0], x[1].id))
+
+    def theme_counts() -> list[tuple[int, Theme]]:
+        shown = state.visible_members()
+        counts = []
+        for theme in store.find("Theme"):
+            n = sum(1 for m in store.neighbour_ids(theme.id, "WORKS_ON", "in") if m in shown)
+            if n and isinstance(theme, Theme):
+                counts.append((n, theme))
+        return sorted(counts, key=lambda x: (-x[0], x[1].id))
+
+    top_themes = state.cached("home_theme_counts", theme_counts)
     communities = [c for c in store.find("Community") if isinstance(c, Community)]
     return templates.TemplateResponse(request, "home.html", {
         "counts": {
