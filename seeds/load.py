@@ -50,7 +50,9 @@ def _seed(store: GraphStore, members: int, seed: int, gazetteer: Gazetteer | Non
     gaz = gazetteer or Gazetteer.load()
     ref = reference_data(gaz)
     orgs = [n for n in ref.nodes if isinstance(n, Organisation)]
-    gen = generate_members(members, seed, gazetteer=gaz, organisations=orgs)
+    based_in = {r.start: r.end for r in ref.relationships
+                if r.type == "BASED_IN" and r.start.startswith("org-")}
+    gen = generate_members(members, seed, gazetteer=gaz, organisations=orgs, based_in=based_in)
     nodes = ref.nodes + gen.nodes
     rels = ref.relationships + gen.relationships
     total = len(nodes) + len(rels)

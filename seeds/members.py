@@ -75,6 +75,7 @@ def generate_members(
     *,
     gazetteer: Gazetteer | None = None,
     organisations: list[Organisation] | None = None,
+    based_in: dict[str, str] | None = None,
 ) -> Generated:
     """Generate ``count`` fictional members, deterministic for a given ``seed``.
 
@@ -83,6 +84,8 @@ def generate_members(
     count : number of members, 0 to 100,000.
     seed : the same seed gives the same members, organisations and edges.
     organisations : the seeded (real) organisations; some members work at national ones.
+    based_in : where those organisations are (organisation id -> region id); a member of a
+        local one then lives in its gemeente.
 
     Raises
     ------
@@ -158,6 +161,9 @@ def generate_members(
             if national.get(kind) and (kind in ("koepel", "ministerie", "kennisinstituut")
                                        or rng.random() < 0.05):
                 org = rng.choice(national[kind])
+                home = gaz.find((based_in or {}).get(org, ""))
+                if home is not None and home.kind == "gemeente":
+                    place = home
             else:
                 org = local_org(place, kind, function["domain"])
         domain = function["domain"]

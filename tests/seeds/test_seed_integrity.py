@@ -54,6 +54,17 @@ def test_every_member_resolves(seeded: LocalGraphStore) -> None:
         assert seeded.neighbour_ids(member_id, "ACTIVE_IN")
 
 
+def test_members_live_where_their_organisation_is(seeded: LocalGraphStore) -> None:
+    checked = 0
+    for member_id in seeded.ids("Member"):
+        org = seeded.neighbour_ids(member_id, "WORKS_AT")[0]
+        org_places = seeded.get_many(seeded.neighbour_ids(org, "BASED_IN"))
+        if org_places and isinstance(org_places[0], Region) and org_places[0].kind == "gemeente":
+            assert seeded.neighbour_ids(member_id, "BASED_IN") == [org_places[0].id]
+            checked += 1
+    assert checked > 200
+
+
 def test_counts_per_label(seeded: LocalGraphStore) -> None:
     counts = seeded.counts()["nodes"]
     assert counts["Domain"] == 8
