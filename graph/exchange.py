@@ -420,7 +420,7 @@ def _community(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -
 def _relationship(store: GraphStore, _lookup: Lookup, row: dict[str, Any], i: int
                   ) -> _Prepared:
     rel_type = row.get("type")
-    if rel_type not in REL_SCHEMA:
+    if not isinstance(rel_type, str) or rel_type not in REL_SCHEMA:
         raise _RowProblem("type", f"onbekend relatietype {rel_type!r}")
     starts, ends, _ = REL_SCHEMA[rel_type]
     ends_at = {}
@@ -434,7 +434,10 @@ def _relationship(store: GraphStore, _lookup: Lookup, row: dict[str, Any], i: in
         if label not in allowed:
             raise _RowProblem(key, f"{rel_type} past niet bij een {label}")
         ends_at[key] = ref
-    props = dict(row.get("props") or {})
+    props = row.get("props") or {}
+    if not isinstance(props, dict):
+        raise _RowProblem("props", "moet een object zijn")
+    props = dict(props)
     props.update({k: v for k, v in row.items() if k not in ("type", "from", "to", "props")})
     rel = Relationship(type=rel_type, start=ends_at["from"], end=ends_at["to"], props=props)
     try:

@@ -200,3 +200,27 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
     for path in ("/api/v1/health", "/api/v1/members", "/api/v1/organisations",
                  "/api/v1/regions", "/api/v1/themes", "/api/v1/practices"):
         assert path in paths
+
+
+JUNK = ["", "x" * 300, "<script>alert(1)</script>", "'; DROP TABLE nodes; --", "\u00e9\u0308",
+        "-1", "0", "99999999999999999999", "nan", "../../etc/passwd"]
+
+
+def test_no_get_route_answers_500_to_junk(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    pages = ["/", "/leden", "/leden/{member_id}", "/praktijkvoorbeelden"]
+    targets: list[tuple[str, list[str]]] = []
+    for path, ops in spec["paths"].items():
+        if "get" in ops:
+            names = [p["name"] for p in ops["get"].get("parameters", []) if p["in"] == "query"]
+            targets.append((path, names))
+    targets += [(p, ["thema", "plaats", "domein", "rol", "offset"]) for p in pages]
+    for path, names in targets:
+        for junk in JUNK:
+            url = path
+            for part in ("{member_id}", "{organisation_id}", "{region_id}", "{theme_id}",
+                         "{practice_id}", "{community_id}"):
+                url = url.replace(part, junk or "x")
+            params = {name: junk for name in names}
+            response = client.get(url, params=params)
+            assert response.status_code < 500, (url, params, response.text[:300])
