@@ -210,8 +210,8 @@ def generate_members(
         people_at[place.id].append(len(people))
         people.append(_Person(member, org, place, domains, chosen))
 
-    _knows(rng, people, org_members, out)
-    _communities(rng, people, communities, out)
+    known = _knows(rng, people, org_members, out)
+    _communities(rng, people, communities, known, out)
     return out
 
 
@@ -253,19 +253,21 @@ def _lower_first(text: str) -> str:
 
 
 def _knows(rng: random.Random, people: list[_Person], org_members: dict[str, list[int]],
-           out: Generated) -> None:
+           out: Generated) -> set[frozenset[str]]:
+    """KNOWS edges: colleagues, regional contacts, a few bridges. Returns the pairs made."""
     by_gemeente: dict[str, list[int]] = defaultdict(list)
     by_provincie_domain: dict[tuple[str | None, str], list[int]] = defaultdict(list)
     for idx, p in enumerate(people):
         by_gemeente[p.gemeente.id].append(idx)
         for d in p.domains:
             by_provincie_domain[(p.gemeente.provincie, d)].append(idx)
-    seen: set[tuple[int, int]] = set()
+    seen: set[frozenset[str]] = set()
 
     def link(a: int, b: int, context: str) -> None:
-        if a == b or (a, b) in seen or (b, a) in seen:
+        pair = frozenset((people[a].member.id, people[b].member.id))
+        if a == b or pair in seen:
             return
-        seen.add((a, b))
+        seen.add(pair)
         out.relationships.append(Relationship.of(
             "KNOWS", people[a].member.id, people[b].member.id, context=context))
 
@@ -273,10 +275,14 @@ def _knows(rng: random.Random, people: list[_Person], org_members: dict[str, lis
         colleagues = org_members[p.org]
         for _ in range(min(len(colleagues) - 1, rng.randint(2, 4))):
             link(idx, rng.choice(colleagues), "collega")
-        local = by_gemeente[p.gemeente.id]
-        same_domain = [j for j in rng.sample(local, min(len(local), 6))
-                       if people[j].domains[0] == p.domains[0]]
-        for j in same_domain[: rng.randint(0, 1)]:
+        # People meet others of their own domain in their gemeente, or else in their
+        # provincie (regional meetings): regional clusters.
+        local = [j for j in rng.sample(by_gemeente[p.gemeente.id],
+                                       min(len(by_gemeente[p.gemeente.id]), 6))
+                 if j != idx and people[j].domains[0] == p.domains[0]]
+        nearby = by_provincie_domain[(p.gemeente.provincie, p.domains[0])]
+        for _ in range(rng.randint(1, 2)):
+            j = local.pop() if local else rng.choice(nearby)
             link(idx, j, "regio")
         # A few bridges: someone in another domain nearby.
         if rng.random() < 0.03:
@@ -285,18 +291,28 @@ def _knows(rng: random.Random, people: list[_Person], org_members: dict[str, lis
             pool = by_provincie_domain.get((p.gemeente.provincie, other))
             if pool:
                 link(idx, rng.choice(pool), "brug")
+    return seen
 
 
 def _communities(rng: random.Random, people: list[_Person], communities: list[dict[str, Any]],
-                 out: Generated) -> None:
+                 known: set[frozenset[str]], out: Generated) -> None:
     by_theme: dict[str, list[str]] = defaultdict(list)
     for c in communities:
         for t in c.get("themes") or []:
             by_theme[t].append(c["id"])
+    joined: dict[str, list[str]] = defaultdict(list)
     for p in people:
         if rng.random() > 0.2:
             continue
         options = sorted({c for t in p.themes for c in by_theme.get(t, [])})
         if options:
-            out.relationships.append(Relationship.of(
-                "MEMBER_OF", p.member.id, rng.choice(options)))
+            community = rng.choice(options)
+            out.relationships.append(Relationship.of("MEMBER_OF", p.member.id, community))
+            # Someone who joins a community gets to know one of the people already in it.
+            if joined[community] and rng.random() < 0.6:
+                other = rng.choice(joined[community])
+                if frozenset((p.member.id, other)) not in known:
+                    known.add(frozenset((p.member.id, other)))
+                    out.relationships.append(Relationship.of(
+                        "KNOWS", p.member.id, other, context="community"))
+            joined[community].append(p.member.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 from schakel.graph.geo import Gazetteer
@@ -102,11 +103,18 @@ def test_generated_members_look_real(gazetteer: Gazetteer) -> None:
 
     knows = [r for r in gen.relationships if r.type == "KNOWS"]
     contexts = Counter(r.props["context"] for r in knows)
-    assert contexts["collega"] > contexts["regio"] > contexts["brug"] > 0
+    assert min(contexts["collega"], contexts["regio"]) > contexts["brug"] > 0
+    assert contexts["community"] > 0
     assert contexts["brug"] < 0.15 * len(knows), "bridges between domains are rare"
     assert all(r.start != r.end for r in knows)
     pairs = {frozenset((r.start, r.end)) for r in knows}
     assert len(pairs) == len(knows), "no duplicate KNOWS"
+
+    # One network, not islands: nearly everyone is reachable from everyone.
+    graph = nx.Graph()
+    graph.add_nodes_from(m.id for m in members)
+    graph.add_edges_from((r.start, r.end) for r in knows)
+    assert len(max(nx.connected_components(graph), key=len)) > 0.8 * len(members)
 
     domain_of = {r.start: r.end for r in gen.relationships if r.type == "ACTIVE_IN"}
     works_at = {r.start: r.end for r in gen.relationships if r.type == "WORKS_AT"}

@@ -221,6 +221,6 @@ def test_no_get_route_answers_500_to_junk(client: TestClient) -> None:
             for part in ("{member_id}", "{organisation_id}", "{region_id}", "{theme_id}",
                          "{practice_id}", "{community_id}"):
                 url = url.replace(part, junk or "x")
-            params = {name: junk for name in names}
+            params = dict.fromkeys(names, junk)
             response = client.get(url, params=params)
             assert response.status_code < 500, (url, params, response.text[:300])
