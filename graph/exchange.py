@@ -294,22 +294,28 @@ def _node(store: GraphStore, label: str, row: dict[str, Any], fields: Iterable[s
         raise _RowProblem(".".join(str(p) for p in err["loc"]) or "(rij)", err["msg"]) from e
 
 
-def _organisation(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
-    if "kind" in row and row["kind"] not in ORG_KINDS:
-        kinds = ", ".join(ORG_KINDS)
-        raise _RowProblem("kind", f"onbekende soort {row['kind']!r}; kies uit {kinds}")
-    node = _node(store, "Organisation", row, ("name", "abbreviation", "kind", "relation"))
-    rels, replace = [], []
-    if "domains" in row:
-        replace.append((node.id, "IN_DOMAIN"))
-        rels += [Relationship(type="IN_DOMAIN", start=node.id, end=d)
-                 for d in _resolve_all(row, "domains", lookup.domain, "domein")]
-    if "gemeente" in row:
-        replace.append((node.id, "BASED_IN"))
-        if row["gemeente"]:
-            rels.append(Relationship(type="BASED_IN", start=node.id,
-                                     end=_one(row, "gemeente", lookup.region, "plaats")))
-    return _Prepared(i, node.id, [node], rels, replace)
+class _Links:
+    """The relationships a row's reference fields stand for. A field the row gives replaces
+    the stored relationships of that type; a field it leaves out keeps them."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.rels: list[Relationship] = []
+        self.replace: list[tuple[str, str]] = []
+
+    def field(self, row: dict[str, Any], key: str, rel_type: str,
+              find: Callable[[str], str | None], what: str, *, single: bool = False) -> None:
+        if key not in row:
+            return
+        self.replace.append((self.node.id, rel_type))
+        if single:
+            targets = [_one(row, key, find, what)] if row[key] else []
+        else:
+            targets = _resolve_all(row, key, find, what)
+        self.rels += [Relationship(type=rel_type, start=self.node.id, end=t) for t in targets]
+
+    def prepared(self, row_no: int) -> _Prepared:
+        return _Prepared(row_no, self.node.id, [self.node], self.rels, self.replace)
 
 
 def _one(row: dict[str, Any], key: str, find: Callable[[str], str | None], what: str) -> str:
@@ -320,6 +326,16 @@ def _one(row: dict[str, Any], key: str, find: Callable[[str], str | None], what:
     if target is None:
         raise _RowProblem(key, f"onbekende {what}: {ref!r}")
     return target
+
+
+def _organisation(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
+    if "kind" in row and row["kind"] not in ORG_KINDS:
+        kinds = ", ".join(ORG_KINDS)
+        raise _RowProblem("kind", f"onbekende soort {row['kind']!r}; kies uit {kinds}")
+    links = _Links(_node(store, "Organisation", row, ("name", "abbreviation", "kind", "relation")))
+    links.field(row, "domains", "IN_DOMAIN", lookup.domain, "domein")
+    links.field(row, "gemeente", "BASED_IN", lookup.region, "plaats", single=True)
+    return links.prepared(i)
 
 
 def _member(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
@@ -337,31 +353,18 @@ def _member(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _
             if value not in _TRUE | _FALSE:
                 raise _RowProblem(flag, "verwacht ja of nee")
             row = {**row, flag: value in _TRUE}
-    node = _node(store, "Member", row,
-                 ("name", "function", "roles", "profile", "availability", "visibility",
-                  "consent_matching", "consent_contact"))
-    rels: list[Relationship] = []
-    replace: list[tuple[str, str]] = []
-    if "organisation" in row:
-        replace.append((node.id, "WORKS_AT"))
-        if row["organisation"]:
-            rels.append(Relationship(type="WORKS_AT", start=node.id,
-                                     end=_one(row, "organisation", lookup.organisation,
-                                              "organisatie")))
-    if "gemeente" in row:
-        replace.append((node.id, "BASED_IN"))
-        if row["gemeente"]:
-            # Location is only ever a gemeente: approximate by design.
-            rels.append(Relationship(type="BASED_IN", start=node.id,
-                                     end=_one(row, "gemeente", lookup.gemeente, "gemeente")))
-    if "domains" in row:
-        replace.append((node.id, "ACTIVE_IN"))
-        rels += [Relationship(type="ACTIVE_IN", start=node.id, end=d)
-                 for d in _resolve_all(row, "domains", lookup.domain, "domein")]
+    links = _Links(_node(store, "Member", row,
+                         ("name", "function", "roles", "profile", "availability", "visibility",
+                          "consent_matching", "consent_contact")))
+    links.field(row, "organisation", "WORKS_AT", lookup.organisation, "organisatie",
+                single=True)
+    # Location is only ever a gemeente: approximate by design.
+    links.field(row, "gemeente", "BASED_IN", lookup.gemeente, "gemeente", single=True)
+    links.field(row, "domains", "ACTIVE_IN", lookup.domain, "domein")
     if "themes" in row:
-        replace.append((node.id, "WORKS_ON"))
-        rels += _member_themes(node.id, row, lookup)
-    return _Prepared(i, node.id, [node], rels, replace)
+        links.replace.append((links.node.id, "WORKS_ON"))
+        links.rels += _member_themes(links.node.id, row, lookup)
+    return links.prepared(i)
 
 
 def _member_themes(member_id: str, row: dict[str, Any], lookup: Lookup) -> list[Relationship]:
@@ -387,34 +390,21 @@ def _member_themes(member_id: str, row: dict[str, Any], lookup: Lookup) -> list[
 
 
 def _practice(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
-    node = _node(store, "Practice", row, ("title", "summary", "source"))
-    rels: list[Relationship] = []
-    replace: list[tuple[str, str]] = []
-    for key, rel_type, find, what in (
-        ("themes", "ABOUT", lookup.theme, "thema"),
-        ("gemeenten", "IN_REGION", lookup.region, "plaats"),
-        ("organisations", "INVOLVES", lookup.organisation, "organisatie"),
-    ):
-        if key in row:
-            replace.append((node.id, rel_type))
-            rels += [Relationship(type=rel_type, start=node.id, end=t)
-                     for t in _resolve_all(row, key, find, what)]
-    return _Prepared(i, node.id, [node], rels, replace)
+    links = _Links(_node(store, "Practice", row, ("title", "summary", "source")))
+    links.field(row, "themes", "ABOUT", lookup.theme, "thema")
+    links.field(row, "gemeenten", "IN_REGION", lookup.region, "plaats")
+    links.field(row, "organisations", "INVOLVES", lookup.organisation, "organisatie")
+    return links.prepared(i)
 
 
 def _community(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
-    node = _node(store, "Community", row, ("name", "kind", "description"))
-    rels: list[Relationship] = []
-    replace: list[tuple[str, str]] = []
-    if "themes" in row:
-        replace.append((node.id, "ABOUT"))
-        rels += [Relationship(type="ABOUT", start=node.id, end=t)
-                 for t in _resolve_all(row, "themes", lookup.theme, "thema")]
+    links = _Links(_node(store, "Community", row, ("name", "kind", "description")))
+    links.field(row, "themes", "ABOUT", lookup.theme, "thema")
     for j, member in enumerate(_as_list(row, "members")):
         if not isinstance(member, str) or store.label_of(member) != "Member":
             raise _RowProblem(f"members[{j}]", f"onbekend lid: {member!r}")
-        rels.append(Relationship(type="MEMBER_OF", start=member, end=node.id))
-    return _Prepared(i, node.id, [node], rels, replace)
+        links.rels.append(Relationship(type="MEMBER_OF", start=member, end=links.node.id))
+    return links.prepared(i)
 
 
 def _relationship(store: GraphStore, _lookup: Lookup, row: dict[str, Any], i: int

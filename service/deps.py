@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
@@ -17,6 +17,7 @@ from schakel.graph.store import GraphStore
 from .config import Settings
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -63,6 +64,12 @@ def get_store(request: Request) -> GraphStore:
 class Paging:
     offset: int
     limit: int
+
+    def page(self, rows: Sequence[R], present: Callable[[R], T]) -> dict[str, Any]:
+        """One page of ``rows``, each shown by ``present``, with the total count."""
+        shown = rows[self.offset : self.offset + self.limit]
+        return {"data": [present(r) for r in shown], "count": len(rows),
+                "offset": self.offset, "limit": self.limit}
 
 
 def get_paging(

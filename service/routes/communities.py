@@ -21,9 +21,7 @@ def _public(store: StoreDep, c: Community) -> CommunityPublic:
 def list_communities(store: StoreDep, paging: PagingDep) -> Page[CommunityPublic]:
     """Communities of practice, themagroepen, intervisiegroepen and leernetwerken."""
     found = [c for c in store.find("Community") if isinstance(c, Community)]
-    page = found[paging.offset : paging.offset + paging.limit]
-    return Page[CommunityPublic](data=[_public(store, c) for c in page], count=len(found),
-                                 offset=paging.offset, limit=paging.limit)
+    return Page[CommunityPublic](**paging.page(found, lambda c: _public(store, c)))
 
 
 @router.get("/{community_id}", response_model=CommunityPublic)

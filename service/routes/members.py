@@ -35,10 +35,8 @@ def list_members(state: StateDep, paging: PagingDep, theme: FilterParam = None,
     """Members, filtered by theme (including narrower themes), region (a gemeente, named
     region or provincie, covering the gemeenten inside it), domain and role."""
     ids = visible_member_ids(state, theme, region, domain, role)
-    page = ids[paging.offset : paging.offset + paging.limit]
-    data = [member_public(state.store, m) for m in state.store.get_many(page)]
-    return Page[MemberPublic](data=data, count=len(ids), offset=paging.offset,
-                              limit=paging.limit)
+    store = state.store
+    return Page[MemberPublic](**paging.page(ids, lambda i: member_public(store, store.require(i))))
 
 
 @router.get("/{member_id}", response_model=MemberPublic)

@@ -24,10 +24,9 @@ def list_organisations(state: StateDep, paging: PagingDep, region: FilterParam =
             raise UnknownReferenceError("kind", kind, "soort organisatie")
         props = state.store.props_of(ids)
         ids = [i for i in ids if props[i].get("kind") == kind]
-    page = state.store.get_many(ids[paging.offset : paging.offset + paging.limit])
-    return Page[OrganisationPublic](
-        data=[organisation_public(state.store, o) for o in page],  # type: ignore[arg-type]
-        count=len(ids), offset=paging.offset, limit=paging.limit)
+    store = state.store
+    return Page[OrganisationPublic](**paging.page(
+        ids, lambda i: organisation_public(store, store.require(i))))
 
 
 @router.get("/{organisation_id}", response_model=OrganisationPublic)

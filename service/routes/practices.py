@@ -20,10 +20,9 @@ def list_practices(state: StateDep, paging: PagingDep, theme: FilterParam = None
     """Praktijkvoorbeelden, by theme (with narrower themes), region and the domain of the
     organisations involved."""
     ids = state.filters.ids("Practice", theme=theme, region=region, domain=domain)
-    page = state.store.get_many(ids[paging.offset : paging.offset + paging.limit])
-    return Page[PracticePublic](
-        data=[practice_public(state.store, p) for p in page],  # type: ignore[arg-type]
-        count=len(ids), offset=paging.offset, limit=paging.limit)
+    store = state.store
+    return Page[PracticePublic](**paging.page(
+        ids, lambda i: practice_public(store, store.require(i))))
 
 
 @router.get("/{practice_id}", response_model=PracticePublic)

@@ -28,9 +28,7 @@ def list_regions(store: StoreDep, paging: PagingDep, kind: Kind | None = None,
         needle = fold(q)
         regions = [r for r in regions
                    if any(needle in fold(n) for n in [r.name, *r.aliases])]
-    page = regions[paging.offset : paging.offset + paging.limit]
-    return Page[RegionPublic](data=[region_public(store, r) for r in page], count=len(regions),
-                              offset=paging.offset, limit=paging.limit)
+    return Page[RegionPublic](**paging.page(regions, lambda r: region_public(store, r)))
 
 
 @router.get("/distance", response_model=Distance)

@@ -24,9 +24,7 @@ def list_themes(store: StoreDep, paging: PagingDep,
     if q:
         needle = fold(q)
         themes = [t for t in themes if any(needle in fold(n) for n in [t.name, *t.synonyms])]
-    page = themes[paging.offset : paging.offset + paging.limit]
-    return Page[ThemePublic](data=[theme_public(store, t) for t in page], count=len(themes),
-                             offset=paging.offset, limit=paging.limit)
+    return Page[ThemePublic](**paging.page(themes, lambda t: theme_public(store, t)))
 
 
 @router.get("/{theme_id}", response_model=ThemePublic)
