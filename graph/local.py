@@ -12,7 +12,8 @@ import logging
 import sqlite3
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,17 +89,42 @@ class LocalGraphStore(GraphStore):
         self._rel_counts: Counter[str] = Counter()
         self._version = 0
         self._frozen: tuple[int, nx.MultiDiGraph] | None = None
-        self._load()
+        self._data_version = -1
+        with self._lock:
+            self._load()
+
+    def _external_version(self) -> int:
+        # Changes only when *another* connection (say `schakel import` while the server
+        # runs) commits: then the mirror is stale.
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Hold the lock, and first catch up with writes made by other processes."""
+        with self._lock:
+            if self._external_version() != self._data_version:
+                logger.info("graph changed outside this process: reloading %s", self.path)
+                self._load()
+            yield
 
     def _load(self) -> None:
+        self._graph = nx.MultiDiGraph()
+        self._by_label = defaultdict(set)
+        self._rel_counts = Counter()
         # Millions of small dicts and no cycles: the cyclic GC would only slow this down.
         gc_was_on = gc.isenabled()
         gc.disable()
         try:
-            self._fill_mirror()
+            self._db.execute("BEGIN")  # one consistent read of both tables
+            try:
+                self._fill_mirror()
+                self._data_version = self._external_version()
+            finally:
+                self._db.execute("COMMIT")
         finally:
             if gc_was_on:
                 gc.enable()
+        self._version += 1
 
     def _fill_mirror(self) -> None:
         g = self._graph
@@ -126,17 +152,20 @@ class LocalGraphStore(GraphStore):
 
     @property
     def version(self) -> int:
-        """Grows with every committed write; caches key on it."""
-        return self._version
+        """Grows with every committed write (and every reload); caches key on it."""
+        with self._reading():
+            return self._version
 
     # -- writes ----------------------------------------------------------------------------
     def _write(self, nodes: list[Node], rels: list[tuple[str, str, str, dict[str, Any]]],
                replace: list[tuple[str, str]]) -> int:
         node_rows = [(n.id, n.label, n.props()) for n in nodes]
-        with self._lock:
-            removed = self._transaction(
+        with self._reading():
+            removed, reloaded = self._transaction(
                 lambda cur: self._sql_write(cur, node_rows, rels, replace)
             )
+            if reloaded:
+                return int(removed)
             g = self._graph
             for start, rel_type in replace:
                 if start in g:
@@ -188,13 +217,19 @@ class LocalGraphStore(GraphStore):
         cur.executemany(_UPSERT_REL, ((s, t, e, text(p)) for s, t, e, p in rels))
         return removed
 
-    def _transaction(self, work: Any) -> Any:
+    def _transaction(self, work: Any) -> tuple[Any, bool]:
+        """Run ``work`` in one write transaction. Returns its result and whether the mirror
+        was reloaded (another process committed in between), so the caller must not apply
+        its own changes to the mirror again."""
         cur = self._db.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE")
             result = work(cur)
             cur.execute("COMMIT")
-            return result
+            if self._external_version() != self._data_version:
+                self._load()
+                return result, True
+            return result, False
         except sqlite3.Error as e:
             cur.execute("ROLLBACK")
             raise StoreError(f"schrijven mislukt, niets opgeslagen: {e}") from e
@@ -203,7 +238,7 @@ class LocalGraphStore(GraphStore):
             raise
 
     def _delete(self, ids: list[str]) -> int:
-        with self._lock:
+        with self._reading():
             present = [i for i in ids if i in self._graph]
             if not present:
                 return 0
@@ -212,7 +247,8 @@ class LocalGraphStore(GraphStore):
                 # Relationships go by ON DELETE CASCADE.
                 cur.executemany("DELETE FROM nodes WHERE id = ?", ((i,) for i in present))
 
-            self._transaction(work)
+            if self._transaction(work)[1]:
+                return len(present)
             for node_id in present:
                 for _, _, k in self._graph.out_edges(node_id, keys=True):
                     self._rel_counts[k] -= 1
@@ -225,12 +261,13 @@ class LocalGraphStore(GraphStore):
             return len(present)
 
     def _delete_relationships(self, keys: list[tuple[str, str, str]]) -> int:
-        with self._lock:
+        with self._reading():
             present = [k for k in keys if self._graph.has_edge(k[0], k[2], k[1])]
             if not present:
                 return 0
-            self._transaction(lambda cur: cur.executemany(
-                "DELETE FROM rels WHERE src = ? AND type = ? AND dst = ?", present))
+            if self._transaction(lambda cur: cur.executemany(
+                    "DELETE FROM rels WHERE src = ? AND type = ? AND dst = ?", present))[1]:
+                return len(present)
             self._graph.remove_edges_from([(s, e, t) for s, t, e in present])
             for _, t, _ in present:
                 self._rel_counts[t] -= 1
@@ -244,21 +281,21 @@ class LocalGraphStore(GraphStore):
         return node_id, label, attrs
 
     def _get(self, node_id: str) -> RawNode | None:
-        with self._lock:
+        with self._reading():
             return self._raw(node_id) if node_id in self._graph else None
 
     def _get_many(self, ids: list[str]) -> list[RawNode]:
-        with self._lock:
+        with self._reading():
             return [self._raw(i) for i in ids if i in self._graph]
 
     def _labels_of(self, ids: list[str]) -> dict[str, str]:
         nodes = self._graph.nodes
-        with self._lock:
+        with self._reading():
             return {i: nodes[i]["label"] for i in ids if i in nodes}
 
     def _find(self, label: str, props: dict[str, Any]) -> list[RawNode]:
         nodes = self._graph.nodes
-        with self._lock:
+        with self._reading():
             ids = sorted(
                 i for i in self._by_label.get(label, ())
                 if all(nodes[i].get(k) == v for k, v in props.items())
@@ -266,12 +303,12 @@ class LocalGraphStore(GraphStore):
             return [self._raw(i) for i in ids]
 
     def _ids(self, label: str) -> list[str]:
-        with self._lock:
+        with self._reading():
             return sorted(self._by_label.get(label, ()))
 
     def _neighbour_ids(self, node_id: str, type: str | None, direction: str) -> list[str]:
         g = self._graph
-        with self._lock:
+        with self._reading():
             if node_id not in g:
                 return []
             found: list[str] = []
@@ -286,7 +323,7 @@ class LocalGraphStore(GraphStore):
     def _relationships(self, node_id: str | None, type: str | None,
                        direction: str) -> Iterable[tuple[str, str, str, dict[str, Any]]]:
         g = self._graph
-        with self._lock:
+        with self._reading():
             if node_id is None:
                 edges = list(g.edges(keys=True, data=True))
             elif node_id not in g:
@@ -300,19 +337,19 @@ class LocalGraphStore(GraphStore):
             return [(u, k, v, dict(d)) for u, v, k, d in edges if type is None or k == type]
 
     def _count(self, label: str | None) -> int:
-        with self._lock:
+        with self._reading():
             if label is None:
                 return self._graph.number_of_nodes()
             return len(self._by_label.get(label, ()))
 
     def _count_relationships(self, type: str | None) -> int:
-        with self._lock:
+        with self._reading():
             if type is None:
                 return self._graph.number_of_edges()
             return self._rel_counts.get(type, 0)
 
     def _snapshot(self) -> nx.MultiDiGraph:
-        with self._lock:
+        with self._reading():
             if self._frozen is None or self._frozen[0] != self._version:
                 self._frozen = (self._version, nx.freeze(self._graph.copy()))
             return self._frozen[1]

@@ -232,3 +232,21 @@ def test_bad_node_names_the_field() -> None:
         node_from_dict("Region", {"id": "gm-x", "name": "X", "kind": "gemeente", "lat": 10,
                                   "lon": 5})
     assert err.value.problems[0]["field"] == "lat"
+
+
+def test_a_second_process_sees_committed_writes(path: Path) -> None:
+    """`schakel import` in one process while `schakel serve` runs in another."""
+    with LocalGraphStore(path) as server, LocalGraphStore(path) as cli:
+        server.write(NODES, RELS)
+        assert cli.get("m-1") is not None  # the other store catches up on its next read
+        version = server.version
+        cli.write([Member(id="m-7", name="Gijs")], [rel("BASED_IN", "m-7", "gm-emmen")])
+        assert server.version > version  # read caches keyed on the version drop out
+        assert server.neighbour_ids("gm-emmen", "BASED_IN", "in") == ["m-1", "m-7", "org-a"]
+        cli.delete(["m-1"])
+        assert server.get("m-1") is None
+        assert server.count_relationships("KNOWS") == 0
+        # A write by the server after someone else's write keeps both.
+        server.upsert_nodes([Member(id="m-8", name="Hanna")])
+        assert {n.id for n in cli.find("Member")} == {"m-2", "m-7", "m-8"}
+        assert {n.id for n in server.find("Member")} == {"m-2", "m-7", "m-8"}
