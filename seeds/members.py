@@ -100,8 +100,8 @@ def generate_members(
     assignable = sorted(t for t, row in themes_by_id.items() if row.get("assignable", True))
     communities = load_yaml("communities.yaml")
     national = defaultdict(list)
-    for org in organisations or []:
-        national[org.kind].append(org.id)
+    for known in organisations or []:
+        national[known.kind].append(known.id)
 
     rng = random.Random(seed)
     gemeenten, weights = _gemeente_weights(gaz)
@@ -113,7 +113,7 @@ def generate_members(
     people: list[_Person] = []
     used_names: set[str] = set()
 
-    org_names = {org.id: org.name for org in organisations or []}
+    org_names = {o.id: o.name for o in organisations or []}
     cum_places = list(itertools.accumulate(weights))
     cum_functions = list(itertools.accumulate(function_weights))
     people_at: dict[str, list[int]] = defaultdict(list)
