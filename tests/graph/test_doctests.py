@@ -1,0 +1,17 @@
+"""The examples in docstrings are tests too."""
+
+from __future__ import annotations
+
+import doctest
+from types import ModuleType
+
+import pytest
+
+from schakel.graph import geo, names
+
+
+@pytest.mark.parametrize("module", [names, geo], ids=lambda m: m.__name__)
+def test_docstring_examples(module: ModuleType) -> None:
+    result = doctest.testmod(module)
+    assert result.attempted > 0
+    assert result.failed == 0
