@@ -43,6 +43,8 @@ SECTIONS = ("organisations", "members", "practices", "communities", "relationshi
 # Relationships that rows express through their own fields; export writes them there.
 _ROW_FIELDS = {"WORKS_AT", "BASED_IN", "ACTIVE_IN", "WORKS_ON", "IN_DOMAIN", "ABOUT",
                "IN_REGION", "INVOLVES", "MEMBER_OF"}
+# Relationships inside the reference data, which the document does not carry.
+_REFERENCE_TYPES = {"PART_OF", "BROADER"}
 _LIST_SPLIT = ";"
 _TRUE = {"1", "true", "ja", "yes", "j", "y", "waar"}
 _FALSE = {"0", "false", "nee", "no", "n", "onwaar", ""}
@@ -473,10 +475,12 @@ def export_document(store: GraphStore) -> dict[str, Any]:
         for n in store.iter_nodes("Community")
     ]
     exported_labels = {"Organisation", "Member", "Practice", "Community"}
+    rels = [r for rel_type in REL_SCHEMA if rel_type not in _ROW_FIELDS | _REFERENCE_TYPES
+            for r in store.relationships(type=rel_type)]
+    labels = store.labels_of({r.start for r in rels} | {r.end for r in rels})
     doc["relationships"] = [
         {"type": r.type, "from": r.start, "to": r.end, **({"props": r.props} if r.props else {})}
-        for r in store.relationships()
-        if r.type not in _ROW_FIELDS and r.type != "PART_OF" and r.type != "BROADER"
-        and store.label_of(r.start) in exported_labels and store.label_of(r.end) in exported_labels
+        for r in rels
+        if labels.get(r.start) in exported_labels and labels.get(r.end) in exported_labels
     ]
     return doc

@@ -11,6 +11,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -60,16 +61,24 @@ def _dumps(props: dict[str, Any]) -> str:
     return json.dumps(props, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
+def _sides(g: nx.MultiDiGraph, direction: str) -> list[Any]:
+    succ, pred = g._succ, g._pred  # noqa: SLF001
+    return {"out": [succ], "in": [pred], "both": [succ, pred]}[direction]
+
+
 class LocalGraphStore(GraphStore):
     """Embedded graph store in one SQLite file.
 
     Parameters
     ----------
     path : file path of the database, created when missing.
+    sync_interval : seconds between checks for writes by other processes (0: every read).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, sync_interval: float = 0.1) -> None:
         self.path = Path(path)
+        self.sync_interval = sync_interval
+        self._checked = 0.0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # One connection shared by FastAPI's worker threads, guarded by one lock.
         self._lock = threading.RLock()
@@ -102,9 +111,12 @@ class LocalGraphStore(GraphStore):
     def _reading(self) -> Iterator[None]:
         """Hold the lock, and first catch up with writes made by other processes."""
         with self._lock:
-            if self._external_version() != self._data_version:
-                logger.info("graph changed outside this process: reloading %s", self.path)
-                self._load()
+            now = time.monotonic()
+            if now - self._checked >= self.sync_interval:
+                self._checked = now
+                if self._external_version() != self._data_version:
+                    logger.info("graph changed outside this process: reloading %s", self.path)
+                    self._load()
             yield
 
     def _load(self) -> None:
@@ -289,13 +301,13 @@ class LocalGraphStore(GraphStore):
             return [self._raw(i) for i in ids if i in self._graph]
 
     def _labels_of(self, ids: list[str]) -> dict[str, str]:
-        nodes = self._graph.nodes
         with self._reading():
+            nodes = self._graph.nodes  # after _reading: a reload replaces the graph
             return {i: nodes[i]["label"] for i in ids if i in nodes}
 
     def _find(self, label: str, props: dict[str, Any]) -> list[RawNode]:
-        nodes = self._graph.nodes
         with self._reading():
+            nodes = self._graph.nodes
             ids = sorted(
                 i for i in self._by_label.get(label, ())
                 if all(nodes[i].get(k) == v for k, v in props.items())
@@ -306,35 +318,38 @@ class LocalGraphStore(GraphStore):
         with self._reading():
             return sorted(self._by_label.get(label, ()))
 
+    # networkx's edge views count every edge of the graph when asked their length (which
+    # list() does) and its read-only adjacency views cost a wrapper per step, so reads walk
+    # the plain adjacency dicts, as the mirror's loader fills them.
     def _neighbour_ids(self, node_id: str, type: str | None, direction: str) -> list[str]:
-        g = self._graph
         with self._reading():
+            g = self._graph
             if node_id not in g:
                 return []
             found: list[str] = []
-            if direction in ("out", "both"):
-                found += [v for _, v, k in g.out_edges(node_id, keys=True)
-                          if type is None or k == type]
-            if direction in ("in", "both"):
-                found += [u for u, _, k in g.in_edges(node_id, keys=True)
-                          if type is None or k == type]
+            for adjacency in _sides(g, direction):
+                found += [other for other, keys in adjacency[node_id].items()
+                          if type is None or type in keys]
             return found
 
     def _relationships(self, node_id: str | None, type: str | None,
                        direction: str) -> Iterable[tuple[str, str, str, dict[str, Any]]]:
-        g = self._graph
         with self._reading():
+            g = self._graph
             if node_id is None:
-                edges = list(g.edges(keys=True, data=True))
-            elif node_id not in g:
-                edges = []
-            else:
-                edges = []
-                if direction in ("out", "both"):
-                    edges += list(g.out_edges(node_id, keys=True, data=True))
-                if direction in ("in", "both"):
-                    edges += list(g.in_edges(node_id, keys=True, data=True))
-            return [(u, k, v, dict(d)) for u, v, k, d in edges if type is None or k == type]
+                return [(u, k, v, dict(d)) for u, nbrs in g._succ.items()  # noqa: SLF001
+                        for v, keys in nbrs.items() for k, d in keys.items()
+                        if type is None or k == type]
+            if node_id not in g:
+                return []
+            found = []
+            if direction in ("out", "both"):
+                found += [(node_id, k, v, dict(d)) for v, keys in g._succ[node_id].items()
+                          for k, d in keys.items() if type is None or k == type]
+            if direction in ("in", "both"):
+                found += [(u, k, node_id, dict(d)) for u, keys in g._pred[node_id].items()
+                          for k, d in keys.items() if type is None or k == type]
+            return found
 
     def _count(self, label: str | None) -> int:
         with self._reading():

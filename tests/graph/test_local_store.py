@@ -236,7 +236,8 @@ def test_bad_node_names_the_field() -> None:
 
 def test_a_second_process_sees_committed_writes(path: Path) -> None:
     """`schakel import` in one process while `schakel serve` runs in another."""
-    with LocalGraphStore(path) as server, LocalGraphStore(path) as cli:
+    with (LocalGraphStore(path, sync_interval=0) as server,
+          LocalGraphStore(path, sync_interval=0) as cli):
         server.write(NODES, RELS)
         assert cli.get("m-1") is not None  # the other store catches up on its next read
         version = server.version
