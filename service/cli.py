@@ -177,7 +177,8 @@ def export(
     settings = _settings()
     store = _open(settings)
     try:
-        doc = export_document(store)
+        with console.status(f"Exporteren van {store.count('Member')} leden ..."):
+            doc = export_document(store)
     finally:
         store.close()
     text = json.dumps(doc, ensure_ascii=False, indent=1)
