@@ -1,1 +1,1 @@
-"""matching"""
+"""Matching (Dutch text, lexical and dense retrieval, ranking): built in a later issue."""

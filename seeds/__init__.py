@@ -1,1 +1,1 @@
-"""seeds"""
+"""Reference data of the network and the demo member generator."""

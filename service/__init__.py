@@ -1,1 +1,1 @@
-"""service"""
+"""The service: FastAPI app, routes, Dutch pages and the schakel CLI."""
