@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -73,9 +73,11 @@ class LocalGraphStore(GraphStore):
     ----------
     path : file path of the database, created when missing.
     sync_interval : seconds between checks for writes by other processes (0: every read).
+    busy_timeout : seconds a write waits for another process's write to finish.
     """
 
-    def __init__(self, path: str | Path, *, sync_interval: float = 0.1) -> None:
+    def __init__(self, path: str | Path, *, sync_interval: float = 0.1,
+                 busy_timeout: float = 5.0) -> None:
         self.path = Path(path)
         self.sync_interval = sync_interval
         self._checked = 0.0
@@ -83,7 +85,8 @@ class LocalGraphStore(GraphStore):
         # One connection shared by FastAPI's worker threads, guarded by one lock.
         self._lock = threading.RLock()
         try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                                       timeout=busy_timeout)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -99,6 +102,7 @@ class LocalGraphStore(GraphStore):
         self._version = 0
         self._frozen: tuple[int, nx.MultiDiGraph] | None = None
         self._data_version = -1
+        self._mirror_changes: list[Callable[[], None]] = []
         with self._lock:
             self._load()
 
@@ -127,12 +131,15 @@ class LocalGraphStore(GraphStore):
         gc_was_on = gc.isenabled()
         gc.disable()
         try:
-            self._db.execute("BEGIN")  # one consistent read of both tables
+            outer = self._db.in_transaction  # inside a write: already consistent
+            if not outer:
+                self._db.execute("BEGIN")  # one consistent read of both tables
             try:
                 self._fill_mirror()
                 self._data_version = self._external_version()
             finally:
-                self._db.execute("COMMIT")
+                if not outer:
+                    self._db.execute("COMMIT")
         finally:
             if gc_was_on:
                 gc.enable()
@@ -169,40 +176,72 @@ class LocalGraphStore(GraphStore):
             return self._version
 
     # -- writes ----------------------------------------------------------------------------
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Lock, then BEGIN IMMEDIATE (SQLite's write lock: no other process writes until we
+        are done), catch up with what others committed, run the body, COMMIT, and only then
+        apply the body's changes to the mirror, so a failed write leaves both untouched."""
+        with self._lock:
+            if self._db.in_transaction:  # nested: the outer block commits
+                yield
+                return
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as e:
+                raise StoreError(f"de graaf is bezet of niet schrijfbaar; niets opgeslagen ({e})"
+                                 ) from e
+            self._mirror_changes = []
+            try:
+                if self._external_version() != self._data_version:
+                    self._load()
+                yield
+                self._db.execute("COMMIT")
+            except BaseException as e:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                self._mirror_changes = []
+                if isinstance(e, sqlite3.Error):
+                    raise StoreError(f"schrijven mislukt, niets opgeslagen: {e}") from e
+                raise
+            changes, self._mirror_changes = self._mirror_changes, []
+            for change in changes:
+                change()
+            if changes:
+                self._version += 1
+
     def _write(self, nodes: list[Node], rels: list[tuple[str, str, str, dict[str, Any]]],
                replace: list[tuple[str, str]]) -> int:
         node_rows = [(n.id, n.label, n.props()) for n in nodes]
-        with self._reading():
-            removed, reloaded = self._transaction(
-                lambda cur: self._sql_write(cur, node_rows, rels, replace)
-            )
-            if reloaded:
-                return int(removed)
-            g = self._graph
-            for start, rel_type in replace:
-                if start in g:
-                    gone = [(start, end, rel_type) for end in list(g.successors(start))
-                            if g.has_edge(start, end, rel_type)]
-                    g.remove_edges_from(gone)
-                    self._rel_counts[rel_type] -= len(gone)
-            for node_id, label, props in node_rows:
-                if node_id in g:
-                    attrs = g.nodes[node_id]
-                    attrs.clear()
-                    attrs.update(props, label=label)
-                else:
-                    g.add_node(node_id, label=label, **props)
-                self._by_label[label].add(node_id)
-            for start, rel_type, end, props in rels:
-                if g.has_edge(start, end, rel_type):
-                    data = g.edges[start, end, rel_type]
-                    data.clear()
-                    data.update(props)
-                else:
-                    g.add_edge(start, end, key=rel_type, **props)
-                    self._rel_counts[rel_type] += 1
-            self._version += 1
+        removed = self._sql_write(self._db.cursor(), node_rows, rels, replace)
+        self._mirror_changes.append(lambda: self._apply(node_rows, rels, replace))
         return removed
+
+    def _apply(self, node_rows: list[tuple[str, str, dict[str, Any]]],
+               rels: list[tuple[str, str, str, dict[str, Any]]],
+               replace: list[tuple[str, str]]) -> None:
+        g = self._graph
+        for start, rel_type in replace:
+            if start in g:
+                gone = [(start, end, rel_type) for end in list(g.successors(start))
+                        if g.has_edge(start, end, rel_type)]
+                g.remove_edges_from(gone)
+                self._rel_counts[rel_type] -= len(gone)
+        for node_id, label, props in node_rows:
+            if node_id in g:
+                attrs = g.nodes[node_id]
+                attrs.clear()
+                attrs.update(props, label=label)
+            else:
+                g.add_node(node_id, label=label, **props)
+            self._by_label[label].add(node_id)
+        for start, rel_type, end, props in rels:
+            if g.has_edge(start, end, rel_type):
+                data = g.edges[start, end, rel_type]
+                data.clear()
+                data.update(props)
+            else:
+                g.add_edge(start, end, key=rel_type, **props)
+                self._rel_counts[rel_type] += 1
 
     @staticmethod
     def _sql_write(cur: sqlite3.Cursor, node_rows: list[tuple[str, str, dict[str, Any]]],
@@ -229,62 +268,39 @@ class LocalGraphStore(GraphStore):
         cur.executemany(_UPSERT_REL, ((s, t, e, text(p)) for s, t, e, p in rels))
         return removed
 
-    def _transaction(self, work: Any) -> tuple[Any, bool]:
-        """Run ``work`` in one write transaction. Returns its result and whether the mirror
-        was reloaded (another process committed in between), so the caller must not apply
-        its own changes to the mirror again."""
-        cur = self._db.cursor()
-        try:
-            cur.execute("BEGIN IMMEDIATE")
-            result = work(cur)
-            cur.execute("COMMIT")
-            if self._external_version() != self._data_version:
-                self._load()
-                return result, True
-            return result, False
-        except sqlite3.Error as e:
-            cur.execute("ROLLBACK")
-            raise StoreError(f"schrijven mislukt, niets opgeslagen: {e}") from e
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-
     def _delete(self, ids: list[str]) -> int:
-        with self._reading():
+        with self._writing():
             present = [i for i in ids if i in self._graph]
-            if not present:
-                return 0
-
-            def work(cur: sqlite3.Cursor) -> None:
+            if present:
                 # Relationships go by ON DELETE CASCADE.
-                cur.executemany("DELETE FROM nodes WHERE id = ?", ((i,) for i in present))
+                self._db.executemany("DELETE FROM nodes WHERE id = ?", ((i,) for i in present))
+                self._mirror_changes.append(lambda: self._drop_nodes(present))
+        return len(present)
 
-            if self._transaction(work)[1]:
-                return len(present)
-            for node_id in present:
-                for _, _, k in self._graph.out_edges(node_id, keys=True):
+    def _drop_nodes(self, ids: list[str]) -> None:
+        g = self._graph
+        for node_id in ids:
+            for _, _, k in g.out_edges(node_id, keys=True):
+                self._rel_counts[k] -= 1
+            for u, _, k in g.in_edges(node_id, keys=True):
+                if u != node_id:  # a self-loop was counted with the out-edges
                     self._rel_counts[k] -= 1
-                for u, _, k in self._graph.in_edges(node_id, keys=True):
-                    if u != node_id:  # a self-loop was counted with the out-edges
-                        self._rel_counts[k] -= 1
-                self._by_label[self._graph.nodes[node_id]["label"]].discard(node_id)
-                self._graph.remove_node(node_id)
-            self._version += 1
-            return len(present)
+            self._by_label[g.nodes[node_id]["label"]].discard(node_id)
+            g.remove_node(node_id)
 
     def _delete_relationships(self, keys: list[tuple[str, str, str]]) -> int:
-        with self._reading():
+        with self._writing():
             present = [k for k in keys if self._graph.has_edge(k[0], k[2], k[1])]
-            if not present:
-                return 0
-            if self._transaction(lambda cur: cur.executemany(
-                    "DELETE FROM rels WHERE src = ? AND type = ? AND dst = ?", present))[1]:
-                return len(present)
-            self._graph.remove_edges_from([(s, e, t) for s, t, e in present])
-            for _, t, _ in present:
-                self._rel_counts[t] -= 1
-            self._version += 1
-            return len(present)
+            if present:
+                self._db.executemany(
+                    "DELETE FROM rels WHERE src = ? AND type = ? AND dst = ?", present)
+                self._mirror_changes.append(lambda: self._drop_relationships(present))
+        return len(present)
+
+    def _drop_relationships(self, keys: list[tuple[str, str, str]]) -> None:
+        self._graph.remove_edges_from([(s, e, t) for s, t, e in keys])
+        for _, t, _ in keys:
+            self._rel_counts[t] -= 1
 
     # -- reads (from the mirror) -----------------------------------------------------------
     def _raw(self, node_id: str) -> RawNode:

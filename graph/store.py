@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -60,10 +61,13 @@ class GraphStore(ABC):
         node_list = list(nodes)
         rel_list = list(relationships)
         replace_list = list(dict.fromkeys(replace))
-        rows = self._validated(node_list, rel_list, replace_list)
-        if not node_list and not rows and not replace_list:
+        if not node_list and not rel_list and not replace_list:
             return WriteResult(0, 0)
-        removed = self._write(node_list, rows, replace_list)
+        # Validation reads the store, so it runs inside the adapter's write transaction:
+        # no other writer can change an id's label between the check and the write.
+        with self._writing():
+            rows = self._validated(node_list, rel_list, replace_list)
+            removed = self._write(node_list, rows, replace_list)
         return WriteResult(len(node_list), len(rows), removed)
 
     def upsert_nodes(self, nodes: Iterable[Node]) -> WriteResult:
@@ -232,6 +236,11 @@ class GraphStore(ABC):
         return [(s, t, e, p) for (s, t, e), p in rows.items()]
 
     # -- hooks for adapters ----------------------------------------------------------------
+    @abstractmethod
+    def _writing(self) -> AbstractContextManager[None]:
+        """One write transaction (with the adapter's lock): commit on success, else roll back.
+        Validation and ``_write`` run inside it."""
+
     @abstractmethod
     def _write(self, nodes: list[Node], rels: list[tuple[str, str, str, dict[str, Any]]],
                replace: list[tuple[str, str]]) -> int: ...

@@ -14,6 +14,7 @@ from schakel.graph.model import (
     Community,
     Domain,
     Member,
+    Node,
     Organisation,
     Practice,
     Question,
@@ -251,3 +252,58 @@ def test_a_second_process_sees_committed_writes(path: Path) -> None:
         server.upsert_nodes([Member(id="m-8", name="Hanna")])
         assert {n.id for n in cli.find("Member")} == {"m-2", "m-7", "m-8"}
         assert {n.id for n in server.find("Member")} == {"m-2", "m-7", "m-8"}
+
+
+def test_a_label_race_between_processes_is_refused(path: Path) -> None:
+    """Validation runs under SQLite's write lock, after catching up with other writers."""
+    with LocalGraphStore(path) as a, LocalGraphStore(path) as b:
+        a.write(NODES, RELS)
+        assert a.get("x-1") is None  # a has just read: it will not look again for 0.1 s
+        b.upsert_nodes([Organisation(id="x-1", name="Een organisatie")])
+        with pytest.raises(GraphValidationError, match="hoort al bij een Organisation"):
+            a.upsert_nodes([Member(id="x-1", name="Een lid")])
+        assert a.label_of("x-1") == "Organisation"
+        assert a.get("x-1") == b.get("x-1")
+
+
+def test_threads_writing_one_id_with_two_labels(path: Path) -> None:
+    import threading
+
+    with LocalGraphStore(path) as s:
+        errors: list[Exception] = []
+
+        def put(node: Node) -> None:
+            try:
+                s.upsert_nodes([node])
+            except GraphValidationError as e:
+                errors.append(e)
+
+        for round_no in range(20):
+            node_id = f"race-{round_no}"
+            threads = [threading.Thread(target=put, args=(n,)) for n in
+                       (Organisation(id=node_id, name="O"), Member(id=node_id, name="M"))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        assert len(errors) == 20  # exactly one of each pair lost
+    with LocalGraphStore(path) as again:  # what was committed is what the mirror held
+        assert again.counts() == s.counts()
+        for round_no in range(20):
+            assert again.get(f"race-{round_no}") is not None
+
+
+def test_a_busy_database_gives_a_store_error(path: Path) -> None:
+    with LocalGraphStore(path, busy_timeout=0.1) as s:
+        s.write(NODES, RELS)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # someone else is writing
+        try:
+            with pytest.raises(StoreError, match="bezet"):
+                s.upsert_nodes([Member(id="m-6", name="Fleur")])
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert s.get("m-6") is None
+        s.upsert_nodes([Member(id="m-6", name="Fleur")])  # and it works again afterwards
+        assert s.get("m-6") is not None
