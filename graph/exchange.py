@@ -171,6 +171,7 @@ def import_document(
     doc: dict[str, Any],
     *,
     gazetteer: Gazetteer | None = None,
+    lookup: Lookup | None = None,
     batch_size: int = 500,
     progress: Progress | None = None,
 ) -> ImportReport:
@@ -179,6 +180,8 @@ def import_document(
     Parameters
     ----------
     doc : the parsed document (see :func:`read_document`).
+    lookup : names of themes, domains and organisations, if the caller keeps one (it is
+        updated with the organisations this import adds).
     batch_size : rows per transaction; a batch is written entirely or not at all.
     progress : called with the number of rows handled, for a progress bar.
 
@@ -187,7 +190,7 @@ def import_document(
     ImportReport with rows seen, nodes written per section and one error per bad row.
     """
     check_document(doc)
-    lookup = Lookup(store, gazetteer or Gazetteer.load())
+    lookup = lookup or Lookup(store, gazetteer or Gazetteer.load())
     report = ImportReport()
     handlers = {
         "organisations": _organisation,

@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from schakel.errors import GraphValidationError
 
 __all__ = [
-    "NodeId", "Node", "Domain", "Region", "Theme", "Organisation", "Member", "Practice",
-    "Community", "Question", "Introduction", "Signal", "Table", "Relationship",
-    "NODE_MODELS", "REL_SCHEMA", "ROLES", "VISIBILITY", "ORG_KINDS", "ORG_RELATIONS",
+    "NodeId", "Role", "RegionKind", "Node", "Domain", "Region", "Theme", "Organisation",
+    "Member", "Practice", "Community", "Question", "Introduction", "Signal", "Table",
+    "Relationship",
+    "NODE_MODELS", "REL_SCHEMA", "ROLES", "VISIBILITY", "ORG_KINDS",
     "node_from_dict", "problems_from",
 ]
 
@@ -40,7 +41,7 @@ ORG_KINDS: tuple[str, ...] = OrgKind.__args__  # type: ignore[attr-defined]
 OrgRelation = Literal[
     "kernpartner", "coalitiepartij", "opdrachtgever", "kennispartner", "praktijk", "lid", "overig"
 ]
-ORG_RELATIONS: tuple[str, ...] = OrgRelation.__args__  # type: ignore[attr-defined]
+RegionKind = Literal["gemeente", "regio", "jeugdregio", "provincie", "land"]
 
 
 class Node(BaseModel):
@@ -72,7 +73,7 @@ class Region(Node):
 
     label: ClassVar[str] = "Region"
     name: Name
-    kind: Literal["gemeente", "regio", "jeugdregio", "provincie", "land"]
+    kind: RegionKind
     lat: float = Field(ge=50.0, le=54.0)
     lon: float = Field(ge=3.0, le=7.5)
     provincie: NodeId | None = None

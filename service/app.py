@@ -22,7 +22,6 @@ from schakel.errors import (
     UnknownReferenceError,
 )
 from schakel.graph.geo import Gazetteer
-from schakel.graph.lookup import Lookup
 from schakel.graph.store import GraphStore
 
 from .config import Settings, get_settings
@@ -47,7 +46,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         own = store is None
         graph = store if store is not None else open_store(settings)
         gazetteer = Gazetteer.load()
-        app.state.schakel = AppState(settings, graph, gazetteer, Lookup(graph, gazetteer))
+        app.state.schakel = AppState(settings, graph, gazetteer)
         try:
             yield
         finally:

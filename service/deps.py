@@ -25,8 +25,12 @@ class AppState:
     settings: Settings
     store: GraphStore
     gazetteer: Gazetteer
-    lookup: Lookup
     _cache: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False)
+
+    @property
+    def lookup(self) -> Lookup:
+        """Names of themes, domains and organisations, as the store holds them now."""
+        return self.cached("lookup", lambda: Lookup(self.store, self.gazetteer))
 
     @property
     def filters(self) -> Filters:
@@ -50,6 +54,16 @@ class AppState:
             return {i: props[i].get("roles", []) for i in ids if visible(props[i])}
 
         return self.cached("visible_members", compute)
+
+    def visible_member_ids(self, theme: str | None = None, region: str | None = None,
+                           domain: str | None = None, role: str | None = None) -> list[str]:
+        """Ids of members matching the filters that members may see, sorted."""
+        shown = self.visible_members()
+        if theme or region or domain:
+            ids = self.filters.ids("Member", theme=theme, region=region, domain=domain)
+        else:
+            ids = sorted(shown)
+        return [i for i in ids if i in shown and (role is None or role in shown[i])]
 
 
 def get_state(request: Request) -> AppState:
@@ -79,6 +93,7 @@ def get_paging(
     return Paging(offset, limit)
 
 
+FilterParam = Annotated[str | None, Query(description="Id or (Dutch) name, or a synonym.")]
 StateDep = Annotated[AppState, Depends(get_state)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 PagingDep = Annotated[Paging, Depends(get_paging)]

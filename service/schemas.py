@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 T = TypeVar("T")
 
@@ -119,7 +119,8 @@ class MemberIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1, max_length=200)
+    id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
+                                         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")]
     name: str = Field(min_length=1, max_length=300)
     function: str | None = None
     organisation: str | None = None

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from . import communities, exchange, health, members, organisations, practices, regions, themes
+from . import communities, health, members, organisations, practices, regions, themes
 
 api_router = APIRouter()
-for module in (health, members, organisations, regions, themes, practices, communities, exchange):
+for module in (health, members, organisations, regions, themes, practices, communities):
     api_router.include_router(module.router)

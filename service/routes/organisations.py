@@ -5,12 +5,11 @@ from fastapi import APIRouter, Query
 from schakel.errors import NodeNotFoundError, UnknownReferenceError
 from schakel.graph.model import ORG_KINDS, Organisation
 
-from ..deps import PagingDep, StateDep, StoreDep
+from ..deps import FilterParam, PagingDep, StateDep, StoreDep
 from ..schemas import OrganisationPublic, Page
 from ..views import organisation_public
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
-FilterParam = Annotated[str | None, Query(description="Id or (Dutch) name.")]
 
 
 @router.get("", response_model=Page[OrganisationPublic])

@@ -1,16 +1,14 @@
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from schakel.errors import NodeNotFoundError
 from schakel.graph.model import Practice
 
-from ..deps import PagingDep, StateDep, StoreDep
+from ..deps import FilterParam, PagingDep, StateDep, StoreDep
 from ..schemas import Page, PracticePublic
 from ..views import practice_public
 
 router = APIRouter(prefix="/practices", tags=["practices"])
-FilterParam = Annotated[str | None, Query(description="Id or (Dutch) name.")]
 
 
 @router.get("", response_model=Page[PracticePublic])

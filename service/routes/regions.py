@@ -1,9 +1,9 @@
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from schakel.errors import NodeNotFoundError, UnknownReferenceError
-from schakel.graph.model import Region
+from schakel.graph.model import Region, RegionKind
 from schakel.graph.names import fold
 
 from ..deps import PagingDep, StateDep, StoreDep
@@ -11,11 +11,10 @@ from ..schemas import Distance, Page, Ref, RegionPublic
 from ..views import region_public
 
 router = APIRouter(prefix="/regions", tags=["regions"])
-Kind = Literal["gemeente", "regio", "jeugdregio", "provincie", "land"]
 
 
 @router.get("", response_model=Page[RegionPublic])
-def list_regions(store: StoreDep, paging: PagingDep, kind: Kind | None = None,
+def list_regions(store: StoreDep, paging: PagingDep, kind: RegionKind | None = None,
                  q: Annotated[str | None, Query(description="Part of a name or alias.")] = None,
                  tag: str | None = None) -> Page[RegionPublic]:
     """Gemeenten, named regions, provincies and the land."""

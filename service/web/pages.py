@@ -15,7 +15,6 @@ from schakel.graph.model import Community, Domain, Member, Practice, Theme
 from schakel.graph.privacy import visible
 
 from ..deps import StateDep
-from ..routes.members import visible_member_ids
 from ..views import member_public, practice_public
 
 HERE = Path(__file__).parent
@@ -61,7 +60,6 @@ def _choices(state: StateDep) -> dict[str, Any]:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, state: StateDep) -> HTMLResponse:
     store = state.store
-    members = visible_member_ids(state)
 
     def theme_counts() -> list[tuple[int, Theme]]:
         shown = state.visible_members()
@@ -76,7 +74,7 @@ def home(request: Request, state: StateDep) -> HTMLResponse:
     communities = [c for c in store.find("Community") if isinstance(c, Community)]
     return templates.TemplateResponse(request, "home.html", {
         "counts": {
-            "leden": len(members), "organisaties": store.count("Organisation"),
+            "leden": len(state.visible_members()), "organisaties": store.count("Organisation"),
             "praktijkvoorbeelden": store.count("Practice"), "communities": len(communities),
             "gemeenten": len(state.gazetteer.places("gemeente")),
         },
@@ -92,7 +90,7 @@ def members_page(request: Request, state: StateDep, thema: Text = None, plaats: 
                  offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
     thema, plaats, domein, rol = map(_clean, (thema, plaats, domein, rol))
     role = rol if rol in ROLE_NAMES else None
-    ids = visible_member_ids(state, theme=thema, region=plaats, domain=domein, role=role)
+    ids = state.visible_member_ids(theme=thema, region=plaats, domain=domein, role=role)
     page = [member_public(state.store, m)
             for m in state.store.get_many(ids[offset : offset + PAGE])
             if isinstance(m, Member)]

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from schakel.graph.local import LocalGraphStore
-from schakel.graph.model import Member
+from schakel.graph.model import Member, Relationship, Theme
 from schakel.service.app import create_app
 from schakel.service.config import Settings
 
@@ -167,14 +167,41 @@ def test_post_member_validates_and_writes_nothing_on_error(
     assert client.get("/api/v1/members/api-1").json()["themes"][0]["id"] == "lvb"
 
 
-def test_post_import_reports_rows(client: TestClient) -> None:
-    doc = {"members": [{"id": "api-2", "name": "Jan", "gemeente": "Emmen"},
-                       {"id": "api-3", "name": "Kees", "themes": ["onzin"]}]}
-    body = client.post("/api/v1/import", json=doc).json()
-    assert body["written"] == {"members": 1}
-    assert body["errors"][0]["id"] == "api-3" and body["errors"][0]["field"] == "themes[0]"
-    assert client.post("/api/v1/import", json=[1, 2]).status_code == 422
-    assert client.post("/api/v1/import", json={"leden": []}).status_code == 422
+def test_post_cannot_read_or_change_a_hidden_member(client: TestClient,
+                                                   seeded_store: LocalGraphStore) -> None:
+    hidden = next(m for m in seeded_store.find("Member")
+                  if isinstance(m, Member) and m.visibility != "members")
+    response = client.post("/api/v1/members", json={"id": hidden.id, "name": "Overschreven"})
+    assert response.status_code == 404
+    assert hidden.profile not in response.text
+    assert seeded_store.get(hidden.id) == hidden
+    organisation = seeded_store.ids("Organisation")[0]
+    clash = client.post("/api/v1/members", json={"id": organisation, "name": "Botsing"})
+    assert clash.status_code == 422 and "hoort al bij een Organisation" in clash.text
+
+
+def test_post_member_strips_the_id_and_rejects_bad_ids(client: TestClient,
+                                                       seeded_store: LocalGraphStore) -> None:
+    created = client.post("/api/v1/members", json={"id": "  spatie-1 ", "name": "Rik"})
+    assert created.status_code == 201 and created.json()["id"] == "spatie-1"
+    before = seeded_store.counts()
+    assert client.post("/api/v1/members", json={"id": "met spatie", "name": "X"}).status_code \
+        == 422
+    assert seeded_store.counts() == before
+
+
+def test_member_lists_follow_writes_from_another_process(
+        client: TestClient, seeded_store: LocalGraphStore) -> None:
+    import time
+
+    assert client.get("/api/v1/members?theme=lvb").status_code == 200
+    with LocalGraphStore(seeded_store.path) as other:
+        other.upsert_nodes([Theme(id="klimaat", name="Klimaat en jeugd")])
+        other.write([Member(id="x-9", name="Nieuw Lid")],
+                    [Relationship.of("WORKS_ON", "x-9", "klimaat")])
+    time.sleep(seeded_store.sync_interval + 0.05)
+    found = client.get("/api/v1/members?theme=Klimaat en jeugd").json()
+    assert [m["id"] for m in found["data"]] == ["x-9"]
 
 
 def test_pages_are_dutch_and_filterable(client: TestClient) -> None:
