@@ -31,6 +31,7 @@ from .model import (
     VISIBILITY,
     Node,
     Relationship,
+    problems_from,
 )
 from .store import GraphStore
 
@@ -43,6 +44,8 @@ SECTIONS = ("organisations", "members", "practices", "communities", "relationshi
 # Relationships that rows express through their own fields; export writes them there.
 _ROW_FIELDS = {"WORKS_AT", "BASED_IN", "ACTIVE_IN", "WORKS_ON", "IN_DOMAIN", "ABOUT",
                "IN_REGION", "INVOLVES", "MEMBER_OF"}
+# Relationships a member has at most one of.
+_ONE_PER_MEMBER = {"WORKS_AT", "BASED_IN"}
 # Relationships inside the reference data, which the document does not carry.
 _REFERENCE_TYPES = {"PART_OF", "BROADER"}
 _LIST_SPLIT = ";"
@@ -128,24 +131,30 @@ def _csv_members(text: str) -> list[dict[str, Any]]:
     header = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=header.count)
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    if not reader.fieldnames or "id" not in [f.strip().lower() for f in reader.fieldnames]:
-        raise ImportFormatError("het CSV-bestand mist een kopregel met in elk geval de kolom 'id'")
-    rows = []
-    for raw in reader:
-        row: dict[str, Any] = {}
-        for key, value in raw.items():
-            if key is None:
-                continue
-            key = key.strip().lower()
-            value = (value or "").strip()
-            if key in ("themes", "domains", "roles"):
-                row[key] = [v.strip() for v in value.split(_LIST_SPLIT) if v.strip()]
-            elif value != "":
-                row[key] = value
-        if key_themes := row.get("themes"):
-            row["themes"] = [_csv_theme(t) for t in key_themes]
-        rows.append(row)
-    return rows
+    try:
+        if not reader.fieldnames or "id" not in [f.strip().lower() for f in reader.fieldnames]:
+            raise ImportFormatError(
+                "het CSV-bestand mist een kopregel met in elk geval de kolom 'id'")
+        return [_csv_row(raw) for raw in reader]
+    except csv.Error as e:
+        raise ImportFormatError(f"het CSV-bestand is niet te lezen (regel {reader.line_num}): {e}"
+                                ) from e
+
+
+def _csv_row(raw: dict[str | None, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key is None or not isinstance(value, str):  # cells beyond the header
+            continue
+        key, value = key.strip().lower(), value.strip()
+        if value == "":
+            continue  # an empty cell is "not given": the stored value stays
+        if key in ("themes", "domains", "roles"):
+            items = [v.strip() for v in value.split(_LIST_SPLIT) if v.strip()]
+            row[key] = [_csv_theme(t) for t in items] if key == "themes" else items
+        else:
+            row[key] = value
+    return row
 
 
 def _csv_theme(text: str) -> Any:
@@ -203,16 +212,20 @@ def import_document(
         rows = doc.get(section) or []
         report.rows[section] = len(rows)
         prepared: list[_Prepared] = []
-        seen: set[str] = set()
+        seen: set[str | tuple[str, str]] = set()
         for i, row in enumerate(rows, start=1):
             row_id = row.get("id") if isinstance(row, dict) else None
             try:
                 if not isinstance(row, dict):
                     raise _RowProblem("(rij)", "een rij moet een object zijn")
                 item = handlers[section](store, lookup, row, i)
-                if item.id in seen and section != "relationships":
-                    raise _RowProblem("id", "staat al eerder in dit bestand")
-                seen.add(item.id)
+                # A node once per file; a member's one organisation or gemeente once too.
+                keys: list[str | tuple[str, str]] = (
+                    list(item.replace) if section == "relationships" else [item.id])
+                if any(key in seen for key in keys):
+                    field = "from" if section == "relationships" else "id"
+                    raise _RowProblem(field, "staat al eerder in dit bestand")
+                seen.update(keys)
                 prepared.append(item)
             except _RowProblem as p:
                 report.errors.append(RowError(section, i, _str_or_none(row_id), p.field, p.message))
@@ -295,8 +308,7 @@ def _node(store: GraphStore, label: str, row: dict[str, Any], fields: Iterable[s
     try:
         return NODE_MODELS[label].model_validate(data)
     except ValidationError as e:
-        err = e.errors()[0]
-        raise _RowProblem(".".join(str(p) for p in err["loc"]) or "(rij)", err["msg"]) from e
+        raise _first_problem(e, "(rij)") from e
 
 
 class _Links:
@@ -438,9 +450,20 @@ def _relationship(store: GraphStore, _lookup: Lookup, row: dict[str, Any], i: in
     try:
         rel.checked_props()
     except ValidationError as e:
-        err = e.errors()[0]
-        raise _RowProblem(".".join(str(p) for p in err["loc"]) or "props", err["msg"]) from e
-    return _Prepared(i, f"{rel.start}-{rel.type}-{rel.end}", [], [rel], [])
+        raise _first_problem(e, "props") from e
+    replace: list[tuple[str, str]] = []
+    if store.label_of(rel.start) == "Member" and rel.type in _ONE_PER_MEMBER:
+        # A member works at one organisation and lives in one gemeente (never finer).
+        if rel.type == "BASED_IN" and not rel.end.startswith("gm-"):
+            raise _RowProblem("to", "de plaats van een lid is een gemeente")
+        replace.append((rel.start, rel.type))
+    return _Prepared(i, f"{rel.start}-{rel.type}-{rel.end}", [], [rel], replace)
+
+
+def _first_problem(error: ValidationError, fallback: str) -> _RowProblem:
+    first = problems_from(error, None)[0]
+    field = first["field"] if first["field"] != "(document)" else fallback
+    return _RowProblem(field, first["message"])
 
 
 # -- export -------------------------------------------------------------------------------

@@ -201,3 +201,38 @@ def test_export_then_import_gives_the_same_graph(seeded_store: LocalGraphStore,
         assert report.errors == []
         assert fresh.counts() == seeded_store.counts()
         assert export_document(fresh) == exported
+
+
+def test_empty_csv_cells_keep_what_is_stored(seeded_store: LocalGraphStore,
+                                             tmp_path: Path) -> None:
+    member = seeded_store.find("Member")[0]
+    themes = seeded_store.neighbour_ids(member.id, "WORKS_ON")
+    domains = seeded_store.neighbour_ids(member.id, "ACTIVE_IN")
+    path = tmp_path / "update.csv"
+    path.write_text(f"id,name,themes,domains,roles\n{member.id},Nieuwe Naam,,,\n",
+                    encoding="utf-8")
+    assert import_document(seeded_store, read_document(path)).errors == []
+    updated = seeded_store.require(member.id)
+    assert updated.name == "Nieuwe Naam"
+    assert updated.roles == member.roles
+    assert seeded_store.neighbour_ids(member.id, "WORKS_ON") == themes
+    assert seeded_store.neighbour_ids(member.id, "ACTIVE_IN") == domains
+
+
+def test_broken_csv_is_a_format_error(tmp_path: Path) -> None:
+    path = tmp_path / "lang.csv"
+    path.write_text('id,profile\nm-1,"' + "x" * 200_000 + '"\n', encoding="utf-8")
+    with pytest.raises(ImportFormatError, match="niet te lezen"):
+        read_document(path)
+
+
+def test_relationship_rows_keep_one_gemeente_and_organisation(
+        seeded_store: LocalGraphStore) -> None:
+    member = seeded_store.ids("Member")[0]
+    report = import_document(seeded_store, {"relationships": [
+        {"type": "BASED_IN", "from": member, "to": "pv-drenthe"},
+        {"type": "BASED_IN", "from": member, "to": "gm-emmen"},
+        {"type": "BASED_IN", "from": member, "to": "gm-assen"},
+    ]})
+    assert [(e.row, e.field) for e in report.errors] == [(1, "to"), (3, "from")]
+    assert seeded_store.neighbour_ids(member, "BASED_IN") == ["gm-emmen"]
