@@ -6,7 +6,6 @@ failed write leaves both untouched. Reopening the file rebuilds the mirror from 
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import sqlite3
@@ -22,6 +21,7 @@ import networkx as nx
 
 from schakel.errors import StoreError
 
+from .bulk import no_cyclic_gc
 from .model import Node
 from .store import GraphStore, RawNode
 
@@ -127,10 +127,7 @@ class LocalGraphStore(GraphStore):
         self._graph = nx.MultiDiGraph()
         self._by_label = defaultdict(set)
         self._rel_counts = Counter()
-        # Millions of small dicts and no cycles: the cyclic GC would only slow this down.
-        gc_was_on = gc.isenabled()
-        gc.disable()
-        try:
+        with no_cyclic_gc():
             outer = self._db.in_transaction  # inside a write: already consistent
             if not outer:
                 self._db.execute("BEGIN")  # one consistent read of both tables
@@ -140,9 +137,6 @@ class LocalGraphStore(GraphStore):
             finally:
                 if not outer:
                     self._db.execute("COMMIT")
-        finally:
-            if gc_was_on:
-                gc.enable()
         self._version += 1
 
     def _fill_mirror(self) -> None:

@@ -48,10 +48,6 @@ class ImportFormatError(SchakelError):
     """An import file is not a document Schakel can read at all."""
 
 
-class ConfigError(SchakelError):
-    """The settings ask for something this installation cannot do."""
-
-
 class UnknownReferenceError(SchakelError):
     """A filter or field names a theme, domain, region or organisation that does not exist."""
 

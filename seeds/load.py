@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 
+from schakel.graph.bulk import no_cyclic_gc
 from schakel.graph.geo import Gazetteer
-from schakel.graph.model import Organisation
+from schakel.graph.model import Node, Organisation, Relationship
 from schakel.graph.store import GraphStore
 
 from .members import generate_members
@@ -27,41 +27,44 @@ def seed_store(
 ) -> dict[str, dict[str, int]]:
     """Write reference data, then ``members`` generated members, in batches.
 
-    Each batch is one transaction. Running it again with the same numbers changes nothing
-    (same ids, same values). ``progress(done, total)`` is called after every batch, counting
-    nodes and relationships together.
+    Each batch is one transaction and holds whole members: their nodes with every
+    relationship whose ends are written by then, so an interrupted run leaves complete
+    members behind and running it again finishes the job. The same numbers give the same
+    ids and values, so a second run restores the generated data as it was.
+    ``progress(done, total)`` is called after every batch, counting nodes and
+    relationships together.
 
     Returns
     -------
     The store's counts per label and relationship type afterwards.
     """
-    # Up to a million small objects and no reference cycles: the cyclic GC only costs time.
-    gc_was_on = gc.isenabled()
-    gc.disable()
-    try:
-        return _seed(store, members, seed, gazetteer, progress)
-    finally:
-        if gc_was_on:
-            gc.enable()
-
-
-def _seed(store: GraphStore, members: int, seed: int, gazetteer: Gazetteer | None,
-          progress: Callable[[int, int], None] | None) -> dict[str, dict[str, int]]:
-    gaz = gazetteer or Gazetteer.load()
-    ref = reference_data(gaz)
-    orgs = [n for n in ref.nodes if isinstance(n, Organisation)]
-    based_in = {r.start: r.end for r in ref.relationships
-                if r.type == "BASED_IN" and r.start.startswith("org-")}
-    gen = generate_members(members, seed, gazetteer=gaz, organisations=orgs, based_in=based_in)
-    nodes = ref.nodes + gen.nodes
-    rels = ref.relationships + gen.relationships
-    total = len(nodes) + len(rels)
-    done = 0
-    for items, key in ((nodes, "nodes"), (rels, "relationships")):
-        for i in range(0, len(items), BATCH):
-            chunk = items[i : i + BATCH]
-            store.write(**{key: chunk})
-            done += len(chunk)
+    with no_cyclic_gc():
+        gaz = gazetteer or Gazetteer.load()
+        ref = reference_data(gaz)
+        orgs = [n for n in ref.nodes if isinstance(n, Organisation)]
+        based_in = {r.start: r.end for r in ref.relationships
+                    if r.type == "BASED_IN" and r.start.startswith("org-")}
+        gen = generate_members(members, seed, gazetteer=gaz, organisations=orgs,
+                               based_in=based_in)
+        batches = [(ref.nodes, ref.relationships), *_batches(gen.nodes, gen.relationships)]
+        total = sum(len(n) + len(r) for n, r in batches)
+        done = 0
+        for nodes, rels in batches:
+            store.write(nodes, rels)
+            done += len(nodes) + len(rels)
             if progress:
                 progress(done, total)
     return store.counts()
+
+
+def _batches(nodes: list[Node], rels: list[Relationship]
+             ) -> list[tuple[list[Node], list[Relationship]]]:
+    """Nodes in order, BATCH at a time, each relationship in the batch that writes the later
+    of its two ends (ends from the reference data are there already)."""
+    batch_of = {node.id: i // BATCH for i, node in enumerate(nodes)}
+    out: list[tuple[list[Node], list[Relationship]]] = [
+        (nodes[i : i + BATCH], []) for i in range(0, len(nodes), BATCH)
+    ]
+    for rel in rels:
+        out[max(batch_of.get(rel.start, 0), batch_of.get(rel.end, 0))][1].append(rel)
+    return out

@@ -175,6 +175,9 @@ def export(
 ) -> None:
     """Schrijf het netwerk als één JSON-uitwisselbestand (alle gegevens: voor beheerders)."""
     settings = _settings()
+    if str(file) != "-" and not file.parent.is_dir():
+        console.print(f"[red]De map {file.parent} bestaat niet.[/red]")
+        raise typer.Exit(2)
     store = _open(settings)
     try:
         with console.status(f"Exporteren van {store.count('Member')} leden ..."):
@@ -185,7 +188,11 @@ def export(
     if str(file) == "-":
         typer.echo(text)
         return
-    file.write_text(text + "\n", encoding="utf-8")
+    try:
+        file.write_text(text + "\n", encoding="utf-8")
+    except OSError as e:
+        console.print(f"[red]Kan {file} niet schrijven: {e}[/red]")
+        raise typer.Exit(1) from e
     sizes = ", ".join(f"{len(doc[k])} {k}" for k in ("organisations", "members", "practices",
                                                      "communities", "relationships"))
     console.print(f"Geschreven naar {file}: {sizes}.")
@@ -203,6 +210,7 @@ def info() -> None:
         store.close()
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    logging.basicConfig(level=logging.WARNING)
+def main() -> None:
+    """The console entry point: logging to stderr, then the commands."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     app()

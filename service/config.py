@@ -32,7 +32,6 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     members: int = Field(default=600, ge=0, le=100_000, description="Demo members to generate.")
     seed: int = Field(default=7, description="Seed number for the generated demo members.")
-    page_size: int = Field(default=50, ge=1, le=500)
 
     @field_validator("data_dir", mode="after")
     @classmethod

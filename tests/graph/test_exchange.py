@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from schakel.errors import ImportFormatError, StoreError
+from schakel.errors import ImportFormatError
 from schakel.graph.exchange import export_document, import_document, read_document
 from schakel.graph.local import LocalGraphStore
 
@@ -125,16 +126,17 @@ def test_repeated_import_changes_nothing_and_updates_replace(
 def test_failed_batch_writes_none_of_its_rows(seeded_store: LocalGraphStore,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     rows = [{"id": f"b-{i}", "name": f"Lid {i}", "gemeente": "Emmen"} for i in range(10)]
-    real_write = seeded_store.write
+    real_sql_write = LocalGraphStore._sql_write
     calls = {"n": 0}
 
-    def second_batch_fails(*args: Any, **kwargs: Any) -> Any:
+    def second_batch_fails(cur, node_rows, rels, replace):  # type: ignore[no-untyped-def]
         calls["n"] += 1
+        removed = real_sql_write(cur, node_rows, rels, replace)  # the rows go in ...
         if calls["n"] == 2:
-            raise StoreError("schijf vol")
-        return real_write(*args, **kwargs)
+            raise sqlite3.OperationalError("schijf vol")  # ... and then the disk fills up
+        return removed
 
-    monkeypatch.setattr(seeded_store, "write", second_batch_fails)
+    monkeypatch.setattr(LocalGraphStore, "_sql_write", staticmethod(second_batch_fails))
     report = import_document(seeded_store, {"members": rows}, batch_size=4)
     assert report.written["members"] == 6
     assert sorted(e.row for e in report.errors) == [5, 6, 7, 8]

@@ -33,7 +33,8 @@ def test_seed_info_export_import(tmp_path: Path) -> None:
     with LocalGraphStore(data / "schakel.sqlite") as store:
         assert store.count("Member") == 40
         counts = store.counts()
-    code, _ = run(data, "seed", "-n", "40", "--seed", "2")  # again: nothing changes
+    code, out = run(data, "seed", "-n", "40", "--seed", "2")  # again: nothing changes
+    assert code == 0, out
     with LocalGraphStore(data / "schakel.sqlite") as store:
         assert store.counts() == counts
 
