@@ -89,6 +89,8 @@ class LocalGraphStore(GraphStore):
                                        timeout=busy_timeout)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            # After a checkpoint, shrink the WAL file back instead of keeping its peak size.
+            self._db.execute("PRAGMA journal_size_limit=16777216")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(_SCHEMA)
             self._db.execute(
