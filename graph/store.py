@@ -8,10 +8,10 @@ raises :class:`GraphValidationError` before the adapter is called, so nothing is
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import networkx as nx
 from pydantic import ValidationError
@@ -24,6 +24,7 @@ __all__ = ["GraphStore", "WriteResult", "Direction", "RawNode"]
 
 Direction = Literal["out", "in", "both"]
 RawNode = tuple[str, str, dict[str, Any]]  # (id, label, props)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,12 @@ class GraphStore(ABC):
             return WriteResult(0, 0)
         # Validation reads the store, so it runs inside the adapter's write transaction:
         # no other writer can change an id's label between the check and the write.
-        with self._writing():
+        def work() -> WriteResult:
             rows = self._validated(node_list, rel_list, replace_list)
             removed = self._write(node_list, rows, replace_list)
-        return WriteResult(len(node_list), len(rows), removed)
+            return WriteResult(len(node_list), len(rows), removed)
+
+        return self._atomically(work)
 
     def upsert_nodes(self, nodes: Iterable[Node]) -> WriteResult:
         return self.write(nodes=nodes)
@@ -240,6 +243,12 @@ class GraphStore(ABC):
     def _writing(self) -> AbstractContextManager[None]:
         """One write transaction (with the adapter's lock): commit on success, else roll back.
         Validation and ``_write`` run inside it."""
+
+    def _atomically(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (validation and ``_write``) in one write transaction. Adapters whose
+        database may ask for a retry override this to run all of ``work`` again."""
+        with self._writing():
+            return work()
 
     @abstractmethod
     def _write(self, nodes: list[Node], rels: list[tuple[str, str, str, dict[str, Any]]],

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,9 +24,15 @@ class Settings(BaseSettings):
         env_prefix="SCHAKEL_", env_file=".env", env_ignore_empty=True, extra="ignore"
     )
 
-    store: Literal["local"] = Field(
-        default="local", description="Graph store: 'local' (embedded SQLite)."
+    store: Literal["local", "neo4j"] = Field(
+        default="local", description="Graph store: 'local' (embedded SQLite) or 'neo4j'."
     )
+    neo4j_uri: str = Field(default="neo4j://localhost:7687",
+                           description="Bolt address; neo4j+s://... for Aura or a cluster.")
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("")
+    neo4j_database: str | None = Field(default=None,
+                                       description="Database name; empty: the server default.")
     data_dir: Path = Field(default_factory=_default_data_dir)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -1,0 +1,472 @@
+"""The Neo4j store: the same port as the embedded store, over the official Bolt driver.
+
+Writes run in managed transactions (``execute_write``, retried on transient errors and on a
+uniqueness race between two writers creating the same id) and are validated inside them.
+Each write first bumps the counter on the one ``:SchakelMeta`` node: that serialises writers
+in Neo4j and gives :attr:`version`, which changes on every write by any process. Reads are
+cached per version, so a page that asks for the same theme fifty times asks Neo4j once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import networkx as nx
+from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j.exceptions import (
+    AuthError,
+    ConstraintError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
+
+from schakel.errors import StoreError
+
+from . import neo4j_queries as Q
+from .model import NODE_MODELS, REL_SCHEMA, Node
+from .store import GraphStore, RawNode
+
+__all__ = ["Neo4jGraphStore"]
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+META_ID = "schakel"
+CHUNK = 1000  # rows per UNWIND
+RACE_RETRIES = 5
+# Model fields whose default is None: Neo4j does not store nulls, so reads put them back.
+_NULLS = {label: {f: None for f, info in model.model_fields.items()
+                  if f != "id" and info.default is None and not info.is_required()}
+          for label, model in NODE_MODELS.items()}
+
+
+def _chunks(rows: list[T], size: int = CHUNK) -> Iterator[list[T]]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
+
+
+def _raw(node_id: str, label: str, props: dict[str, Any]) -> RawNode:
+    out = {**_NULLS[label], **props}
+    out.pop("id", None)
+    return node_id, label, out
+
+
+def _main_label(labels: Iterable[str]) -> str | None:
+    return next((lbl for lbl in labels if lbl in NODE_MODELS), None)
+
+
+def _unavailable(uri: str, e: Exception) -> StoreError:
+    return StoreError(f"Neo4j is niet bereikbaar op {uri}; probeer het later opnieuw ({e})")
+
+
+class Neo4jGraphStore(GraphStore):
+    """Graph store in a Neo4j 5 database (or another Bolt server that speaks openCypher).
+
+    Parameters
+    ----------
+    uri : ``neo4j://``, ``neo4j+s://`` (Aura, a cluster: routing) or ``bolt://`` address.
+    user, password : credentials.
+    database : database name; None for the server's default.
+    sync_interval : seconds between checks for writes by other processes.
+    retry_time : seconds the driver keeps retrying a transaction on transient errors.
+
+    Raises
+    ------
+    StoreError
+        When the server cannot be reached or refuses the credentials.
+    """
+
+    def __init__(self, uri: str, user: str, password: str, database: str | None = None, *,
+                 sync_interval: float = 0.1, retry_time: float = 10.0) -> None:
+        self.uri = uri
+        self.database = database or None
+        self.sync_interval = sync_interval
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._checked = 0.0
+        self._version = 0
+        self._frozen: tuple[int, nx.MultiDiGraph] | None = None
+        self._reset_caches()
+        try:
+            self._driver: Driver = GraphDatabase.driver(
+                uri, auth=(user, password), max_transaction_retry_time=retry_time,
+                connection_timeout=min(retry_time, 10.0), connection_acquisition_timeout=30.0)
+        except (ValueError, DriverError) as e:
+            raise StoreError(f"ongeldig Neo4j-adres {uri!r}: {e}") from e
+        try:
+            self._ensure_schema()
+        except BaseException:
+            self._driver.close()
+            raise
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _errors(self, fn: Callable[[], T]) -> T:
+        """Run ``fn``, turning driver errors into :class:`StoreError`."""
+        try:
+            return fn()
+        except AuthError as e:
+            raise StoreError(f"Neo4j op {self.uri} weigert de gebruiker of het wachtwoord "
+                             f"(SCHAKEL_NEO4J_USER/SCHAKEL_NEO4J_PASSWORD): {e}") from e
+        except (ServiceUnavailable, SessionExpired) as e:
+            raise _unavailable(self.uri, e) from e
+        except (Neo4jError, DriverError) as e:
+            raise StoreError(f"Neo4j-fout, niets opgeslagen: {e}") from e
+        except OSError as e:
+            raise _unavailable(self.uri, e) from e
+
+    def _read(self, work: Callable[[ManagedTransaction], T]) -> T:
+        tx = getattr(self._local, "tx", None)
+        if tx is not None:  # inside a write: read what the transaction sees
+            return work(tx)
+
+        def run() -> T:
+            with self._driver.session(database=self.database,
+                                      default_access_mode="READ") as session:
+                return session.execute_read(work)
+
+        return self._errors(run)
+
+    def _run_write(self, work: Callable[[], T]) -> T:
+        """Bump the counter, run ``work`` in the same managed transaction, then drop the
+        caches; retried as a whole on transient errors and on a uniqueness race."""
+        if getattr(self._local, "tx", None) is not None:  # nested: the outer write commits
+            return work()
+
+        def unit(tx: ManagedTransaction) -> tuple[T, int]:
+            self._local.tx = tx
+            try:
+                version = tx.run(Q.META_BUMP, id=META_ID).single(strict=True)["version"]
+                return work(), int(version)
+            finally:
+                self._local.tx = None
+
+        def run() -> tuple[T, int]:
+            with self._driver.session(database=self.database) as session:
+                return session.execute_write(unit)
+
+        for attempt in range(RACE_RETRIES):
+            try:
+                result, version = self._errors(lambda: self._retry_race(run))
+                break
+            except _Race:
+                # Another writer created the same id at the same moment: run it again,
+                # validation then sees the other node.
+                time.sleep(0.05 * (attempt + 1))
+        else:
+            raise StoreError("een andere schrijver gebruikte dezelfde id's; niets opgeslagen")
+        with self._lock:
+            self._version = version
+            self._checked = time.monotonic()
+            self._reset_caches()
+        return result
+
+    @staticmethod
+    def _retry_race(run: Callable[[], T]) -> T:
+        try:
+            return run()
+        except ConstraintError as e:
+            raise _Race() from e
+
+    def _ensure_schema(self) -> None:
+        """Uniqueness constraints on ``id`` for every label (before any load), and the
+        counter node."""
+        def run() -> None:
+            self._driver.verify_connectivity()
+            for label in (Q.BASE, Q.META, *NODE_MODELS):
+                query = Q.cypher(Q.CONSTRAINT, label=label, name=f"schakel_{label.lower()}_id")
+                self._driver.execute_query(query, database_=self.database)
+            start = int(time.time() * 1000)  # a wiped database never repeats an old version
+            records, _, _ = self._driver.execute_query(Q.META_INIT, id=META_ID, start=start,
+                                                       database_=self.database)
+            self._version = int(records[0]["version"])
+
+        self._errors(run)
+        self._checked = time.monotonic()
+
+    # -- version and caches ------------------------------------------------------------------
+    def _reset_caches(self) -> None:
+        self._nodes: dict[str, RawNode | None] = {}
+        self._labels: dict[str, str | None] = {}
+        self._out: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+        self._in: dict[tuple[str, str | None], list[tuple[str, str, dict[str, Any]]]] = {}
+        self._misc: dict[tuple[Any, ...], Any] = {}
+
+    def _sync(self) -> None:
+        """At most every ``sync_interval`` seconds, read the counter; drop caches when it
+        moved (another process wrote)."""
+        now = time.monotonic()
+        if now - self._checked < self.sync_interval:
+            return
+        records = self._read(lambda tx: tx.run(Q.META_READ, id=META_ID).data())
+        version = int(records[0]["version"]) if records else 0
+        with self._lock:
+            self._checked = now
+            if version != self._version:
+                logger.info("graph changed in Neo4j (version %s): dropping read caches", version)
+                self._version = version
+                self._reset_caches()
+
+    @property
+    def version(self) -> int:
+        """The write counter in the database: changes with every write by any process."""
+        self._sync()
+        return self._version
+
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        self._sync()
+        hit = self._misc.get(key, _MISSING)
+        if hit is _MISSING:
+            hit = self._misc[key] = compute()
+        return hit  # type: ignore[no-any-return]
+
+    # -- writes ------------------------------------------------------------------------------
+    def _atomically(self, work: Callable[[], T]) -> T:
+        return self._run_write(work)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        if getattr(self._local, "tx", None) is None:
+            raise RuntimeError("Neo4jGraphStore writes go through _atomically")
+        yield
+
+    def _tx(self) -> ManagedTransaction:
+        return self._local.tx  # type: ignore[no-any-return]
+
+    def _write(self, nodes: list[Node], rels: list[tuple[str, str, str, dict[str, Any]]],
+               replace: list[tuple[str, str]]) -> int:
+        tx = self._tx()
+        removed = 0
+        starts: dict[str, list[str]] = defaultdict(list)
+        for start, rel_type in replace:
+            starts[rel_type].append(start)
+        for rel_type, ids in starts.items():
+            query = Q.cypher(Q.RELS_REPLACE, type=rel_type)
+            for part in _chunks(ids):
+                removed += tx.run(query, ids=part).single(strict=True)["n"]
+        if nodes:
+            self._write_nodes(tx, list({n.id: n for n in nodes}.values()))
+        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for start, rel_type, end, props in rels:
+            by_type[rel_type].append({"s": start, "e": end, "p": props})
+        for rel_type, rows in by_type.items():
+            query = Q.cypher(Q.RELS_MERGE, type=rel_type)
+            for part in _chunks(rows):
+                tx.run(query, rows=part).consume()
+        return removed
+
+    @staticmethod
+    def _write_nodes(tx: ManagedTransaction, nodes: list[Node]) -> None:
+        rows = [{"id": n.id, "props": {**n.props(), "id": n.id}} for n in nodes]
+        existing: set[str] = set()
+        for part in _chunks(rows):
+            existing.update(r["id"] for r in tx.run(Q.NODES_UPDATE, rows=part))
+        fresh: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for node, row in zip(nodes, rows, strict=True):
+            if node.id not in existing:
+                fresh[(node.label, *node.extra_labels())].append(row)
+        for labels, group in fresh.items():
+            query = Q.cypher(Q.NODES_CREATE, labels=labels)
+            for part in _chunks(group):
+                tx.run(query, rows=part).consume()
+        # Existing nodes whose class has extra labels (members' roles): add and remove.
+        kept = [n for n in nodes if n.id in existing
+                and type(n).extra_labels is not Node.extra_labels]
+        for label in Q.ROLE_LABELS:
+            has = [n.id for n in kept if label in n.extra_labels()]
+            lacks = [n.id for n in kept if label not in n.extra_labels()]
+            for template, ids in ((Q.LABEL_ADD, has), (Q.LABEL_REMOVE, lacks)):
+                for part in _chunks(ids):
+                    tx.run(Q.cypher(template, label=label), ids=part).consume()
+
+    def _delete(self, ids: list[str]) -> int:
+        def work() -> int:
+            tx = self._tx()
+            return sum(tx.run(Q.NODES_DELETE, ids=part).single(strict=True)["n"]
+                       for part in _chunks(ids))
+
+        return self._run_write(work) if ids else 0
+
+    def _delete_relationships(self, keys: list[tuple[str, str, str]]) -> int:
+        by_type: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for start, rel_type, end in keys:
+            by_type[rel_type].append({"s": start, "e": end})
+
+        def work() -> int:
+            tx = self._tx()
+            return sum(tx.run(Q.cypher(Q.RELS_DELETE, type=t), rows=part).single(strict=True)["n"]
+                       for t, rows in by_type.items() for part in _chunks(rows))
+
+        return self._run_write(work) if keys else 0
+
+    # -- reads -------------------------------------------------------------------------------
+    def _labels_of(self, ids: list[str]) -> dict[str, str]:
+        def fetch(tx: ManagedTransaction, wanted: list[str]) -> dict[str, str | None]:
+            found: dict[str, str | None] = dict.fromkeys(wanted)
+            for part in _chunks(wanted, 5000):
+                for r in tx.run(Q.LABELS_OF, ids=part):
+                    found[r["id"]] = _main_label(r["labels"])
+            return found
+
+        if getattr(self._local, "tx", None) is not None:  # validation: no cache
+            fresh = fetch(self._tx(), list(dict.fromkeys(ids)))
+            return {i: lbl for i, lbl in fresh.items() if lbl is not None}
+        self._sync()
+        cache = self._labels
+        missing = list({i for i in ids if i not in cache and i not in self._nodes})
+        if missing:
+            cache.update(self._read(lambda tx: fetch(tx, missing)))
+        out: dict[str, str] = {}
+        for i in ids:
+            raw = self._nodes.get(i)
+            label = raw[1] if raw is not None else cache.get(i)
+            if label is not None:
+                out[i] = label
+        return out
+
+    def _get(self, node_id: str) -> RawNode | None:
+        found = self._get_many([node_id])
+        return found[0] if found else None
+
+    def _get_many(self, ids: list[str]) -> list[RawNode]:
+        self._sync()
+        cache = self._nodes
+        missing = list({i for i in ids if i not in cache})
+        if missing:
+            def fetch(tx: ManagedTransaction) -> dict[str, RawNode | None]:
+                found: dict[str, RawNode | None] = dict.fromkeys(missing)
+                for part in _chunks(missing, 5000):
+                    for r in tx.run(Q.NODES_BY_ID, ids=part):
+                        label = _main_label(r["labels"])
+                        if label is not None:
+                            found[r["id"]] = _raw(r["id"], label, r["props"])
+                return found
+
+            cache.update(self._read(fetch))
+        return [_copy(raw) for i in ids if (raw := cache.get(i)) is not None]
+
+    def _label_nodes(self, label: str) -> list[RawNode]:
+        def compute() -> list[RawNode]:
+            query = Q.cypher(Q.LABEL_NODES, label=label)
+            rows = self._read(lambda tx: [_raw(r["id"], label, r["props"])
+                                          for r in tx.run(query)])
+            return sorted(rows, key=lambda raw: raw[0])
+
+        return self._cached(("nodes", label), compute)
+
+    def _find(self, label: str, props: dict[str, Any]) -> list[RawNode]:
+        if label not in NODE_MODELS:
+            return []
+        return [_copy(raw) for raw in self._label_nodes(label)
+                if all(raw[2].get(k) == v for k, v in props.items())]
+
+    def _ids(self, label: str) -> list[str]:
+        if label not in NODE_MODELS:
+            return []
+        query = Q.cypher(Q.LABEL_IDS, label=label)
+        return list(self._cached(("ids", label), lambda: sorted(
+            self._read(lambda tx: [r["id"] for r in tx.run(query)]))))
+
+    def _out_rels(self, node_id: str) -> list[tuple[str, str, dict[str, Any]]]:
+        self._sync()
+        found = self._out.get(node_id)
+        if found is None:
+            found = self._out[node_id] = self._read(lambda tx: [
+                (r["type"], r["other"], r["props"]) for r in tx.run(Q.OUT_RELS, id=node_id)])
+        return found
+
+    def _in_rels(self, node_id: str, type: str | None) -> list[tuple[str, str, dict[str, Any]]]:
+        # Incoming relationships of a hub (a theme, a gemeente) are many: ask for one type.
+        self._sync()
+        key = (node_id, type)
+        found = self._in.get(key)
+        if found is None:
+            query = Q.IN_RELS if type is None else Q.cypher(Q.IN_RELS_OF_TYPE, type=type)
+            found = self._in[key] = self._read(lambda tx: [
+                (r["type"], r["other"], r["props"]) for r in tx.run(query, id=node_id)])
+        return found
+
+    def _neighbour_ids(self, node_id: str, type: str | None, direction: str) -> list[str]:
+        return [other for _, _, other, _ in self._relationships(node_id, type, direction)]
+
+    def _relationships(self, node_id: str | None, type: str | None,
+                       direction: str) -> list[tuple[str, str, str, dict[str, Any]]]:
+        if node_id is None:
+            return self._all_relationships(type)
+        found: list[tuple[str, str, str, dict[str, Any]]] = []
+        if direction in ("out", "both"):
+            found += [(node_id, t, other, dict(p)) for t, other, p in self._out_rels(node_id)
+                      if type is None or t == type]
+        if direction in ("in", "both"):
+            found += [(other, t, node_id, dict(p)) for t, other, p in self._in_rels(node_id, type)]
+        return found
+
+    def _all_relationships(self, type: str | None) -> list[tuple[str, str, str, dict[str, Any]]]:
+        types = [type] if type is not None else list(REL_SCHEMA)
+        out: list[tuple[str, str, str, dict[str, Any]]] = []
+        for t in types:
+            query = Q.cypher(Q.RELS_OF_TYPE, type=t)
+            out += self._read(lambda tx, q=query, t=t: [
+                (r["start"], t, r["end"], r["props"]) for r in tx.run(q)])
+        return out
+
+    def _count(self, label: str | None) -> int:
+        if label is not None and label not in NODE_MODELS:
+            return 0
+        query = Q.cypher(Q.COUNT_LABEL, label=label or Q.BASE)
+        return int(self._cached(("count", label), lambda: self._single(query)))
+
+    def _count_relationships(self, type: str | None) -> int:
+        query = Q.COUNT_RELS if type is None else Q.cypher(Q.COUNT_RELS_OF_TYPE, type=type)
+        return int(self._cached(("count_rels", type), lambda: self._single(query)))
+
+    def _single(self, query: str) -> Any:
+        return self._read(lambda tx: tx.run(query).single(strict=True)["n"])
+
+    def _snapshot(self) -> nx.MultiDiGraph:
+        version = self.version
+        frozen = self._frozen
+        if frozen is not None and frozen[0] == version:
+            return frozen[1]
+
+        def stream(tx: ManagedTransaction) -> nx.MultiDiGraph:
+            # Records go straight into the graph as they arrive: nothing is held twice.
+            g = nx.MultiDiGraph()
+            for label in NODE_MODELS:
+                for r in tx.run(Q.cypher(Q.LABEL_NODES, label=label)):
+                    node_id, _, props = _raw(r["id"], label, r["props"])
+                    g.add_node(node_id, label=label, **props)
+            for t in REL_SCHEMA:
+                for r in tx.run(Q.cypher(Q.RELS_OF_TYPE, type=t)):
+                    g.add_edge(r["start"], r["end"], key=t, **r["props"])
+            return g
+
+        graph = nx.freeze(self._read(stream))
+        self._frozen = (version, graph)
+        return graph
+
+    def ping(self) -> None:
+        """Raise :class:`StoreError` unless the server answers."""
+        self._errors(lambda: self._driver.execute_query(
+            Q.PING, database_=self.database, routing_=RoutingControl.READ))
+
+    def close(self) -> None:
+        self._driver.close()
+
+
+class _Race(Exception):
+    """Two writers created the same id at once (a ConstraintError during MERGE/CREATE)."""
+
+
+_MISSING = object()
+
+
+def _copy(raw: RawNode) -> RawNode:
+    node_id, label, props = raw
+    return node_id, label, {k: list(v) if isinstance(v, list) else v for k, v in props.items()}

@@ -1,0 +1,84 @@
+"""Cypher for the Neo4j adapter, as constants. Values always go in as ``$params``; labels and
+relationship types come only from the model's whitelist, in backticks (see :func:`cypher`).
+
+Every Schakel node carries ``:Node`` (the model's base label, unique ``id`` across all labels)
+plus its own label, and a member also its roles (``:Expert``, ``:Ambassador``). One
+``:SchakelMeta`` node holds the write counter that read caches key on. Portable openCypher
+only: no APOC, no GDS, nothing that needs a particular server.
+"""
+
+from __future__ import annotations
+
+from .model import NODE_MODELS, REL_SCHEMA, ROLES
+
+__all__ = ["BASE", "META", "ROLE_LABELS", "cypher"]
+
+BASE = "Node"
+META = "SchakelMeta"
+ROLE_LABELS: tuple[str, ...] = tuple(sorted(r.capitalize() for r in ROLES if r != "member"))
+_LABELS = frozenset({BASE, META, *NODE_MODELS, *ROLE_LABELS})
+_TYPES = frozenset(REL_SCHEMA)
+
+# -- schema and the write counter ----------------------------------------------------------
+CONSTRAINT = "CREATE CONSTRAINT `{name}` IF NOT EXISTS FOR (n:`{label}`) REQUIRE n.id IS UNIQUE"
+META_INIT = ("MERGE (m:`SchakelMeta` {id: $id}) ON CREATE SET m.version = $start "
+             "RETURN m.version AS version")
+META_BUMP = ("MATCH (m:`SchakelMeta` {id: $id}) SET m.version = m.version + 1 "
+             "RETURN m.version AS version")
+META_READ = "MATCH (m:`SchakelMeta` {id: $id}) RETURN m.version AS version"
+PING = "RETURN 1 AS ok"
+
+# -- writes ----------------------------------------------------------------------------------
+NODES_UPDATE = ("UNWIND $rows AS row MATCH (n:`Node` {id: row.id}) SET n = row.props "
+                "RETURN row.id AS id")
+NODES_CREATE = "UNWIND $rows AS row CREATE (n:`Node`{labels}) SET n = row.props"
+LABEL_ADD = "UNWIND $ids AS id MATCH (n:`Node` {{id: id}}) WHERE NOT n:`{label}` SET n:`{label}`"
+LABEL_REMOVE = "UNWIND $ids AS id MATCH (n:`Node` {{id: id}}) WHERE n:`{label}` REMOVE n:`{label}`"
+RELS_MERGE = ("UNWIND $rows AS row MATCH (a:`Node` {{id: row.s}}) MATCH (b:`Node` {{id: row.e}}) "
+              "MERGE (a)-[r:`{type}`]->(b) SET r = row.p")
+RELS_REPLACE = ("UNWIND $ids AS id MATCH (:`Node` {{id: id}})-[r:`{type}`]->(:`Node`) "
+                "DELETE r RETURN count(*) AS n")
+RELS_DELETE = ("UNWIND $rows AS row MATCH (:`Node` {{id: row.s}})-[r:`{type}`]->"
+               "(:`Node` {{id: row.e}}) DELETE r RETURN count(*) AS n")
+NODES_DELETE = ("UNWIND $ids AS id MATCH (n:`Node` {id: id}) DETACH DELETE n "
+                "RETURN count(*) AS n")
+
+# -- reads -----------------------------------------------------------------------------------
+LABELS_OF = "UNWIND $ids AS id MATCH (n:`Node` {id: id}) RETURN n.id AS id, labels(n) AS labels"
+NODES_BY_ID = ("UNWIND $ids AS id MATCH (n:`Node` {id: id}) "
+               "RETURN n.id AS id, labels(n) AS labels, properties(n) AS props")
+LABEL_NODES = "MATCH (n:`{label}`) RETURN n.id AS id, properties(n) AS props"
+LABEL_IDS = "MATCH (n:`{label}`) RETURN n.id AS id"
+OUT_RELS = ("MATCH (:`Node` {id: $id})-[r]->(m:`Node`) "
+            "RETURN type(r) AS type, m.id AS other, properties(r) AS props")
+IN_RELS = ("MATCH (:`Node` {id: $id})<-[r]-(m:`Node`) "
+           "RETURN type(r) AS type, m.id AS other, properties(r) AS props")
+IN_RELS_OF_TYPE = ("MATCH (:`Node` {{id: $id}})<-[r:`{type}`]-(m:`Node`) "
+                   "RETURN type(r) AS type, m.id AS other, properties(r) AS props")
+RELS_OF_TYPE = ("MATCH (a:`Node`)-[r:`{type}`]->(b:`Node`) "
+                "RETURN a.id AS start, b.id AS end, properties(r) AS props")
+COUNT_LABEL = "MATCH (n:`{label}`) RETURN count(n) AS n"
+COUNT_RELS = "MATCH ()-[r]->() RETURN count(r) AS n"
+COUNT_RELS_OF_TYPE = "MATCH ()-[r:`{type}`]->() RETURN count(r) AS n"
+
+
+def cypher(template: str, *, labels: tuple[str, ...] = (), label: str | None = None,
+           type: str | None = None, name: str | None = None) -> str:
+    """Fill identifiers into a query template, refusing any not in the model's whitelist.
+
+    >>> cypher(COUNT_LABEL, label="Member")
+    'MATCH (n:`Member`) RETURN count(n) AS n'
+    >>> cypher(COUNT_LABEL, label="Member`) DETACH DELETE (n")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a Schakel label: 'Member`) DETACH DELETE (n'
+    """
+    for lbl in (*labels, *([label] if label is not None else [])):
+        if lbl not in _LABELS:
+            raise ValueError(f"not a Schakel label: {lbl!r}")
+    if type is not None and type not in _TYPES:
+        raise ValueError(f"not a Schakel relationship type: {type!r}")
+    if name is not None and not name.replace("_", "").isalnum():
+        raise ValueError(f"not a constraint name: {name!r}")
+    return template.format(labels="".join(f":`{lbl}`" for lbl in labels), label=label,
+                           type=type, name=name)
