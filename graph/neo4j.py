@@ -140,7 +140,7 @@ class Neo4jGraphStore(GraphStore):
             return work()
 
         def unit(tx: ManagedTransaction) -> tuple[T, int]:
-            self._local.tx = tx
+            self._local.tx, self._local.later = tx, None
             try:
                 version = tx.run(Q.META_BUMP, id=META_ID).single(strict=True)["version"]
                 return work(), int(version)
@@ -161,11 +161,23 @@ class Neo4jGraphStore(GraphStore):
                 time.sleep(0.05 * (attempt + 1))
         else:
             raise StoreError("een andere schrijver gebruikte dezelfde id's; niets opgeslagen")
+        later, self._local.later = getattr(self._local, "later", None), None
+        if later:
+            version = self._errors(lambda: self._add_labels(later))
         with self._lock:
             self._version = version
             self._checked = time.monotonic()
             self._reset_caches()
         return result
+
+    def _add_labels(self, later: Labelling) -> int:
+        def unit(tx: ManagedTransaction) -> int:
+            version = tx.run(Q.META_BUMP, id=META_ID).single(strict=True)["version"]
+            _relabel(tx, Q.LABELS_ADD, later)
+            return int(version)
+
+        with self._driver.session(database=self.database) as session:
+            return session.execute_write(unit)
 
     @staticmethod
     def _retry_race(run: Callable[[], T]) -> T:
@@ -251,7 +263,9 @@ class Neo4jGraphStore(GraphStore):
             for part in _chunks(ids):
                 removed += tx.run(query, ids=part).single(strict=True)["n"]
         if nodes:
-            self._write_nodes(tx, list({n.id: n for n in nodes}.values()))
+            later = self._write_nodes(tx, list({n.id: n for n in nodes}.values()))
+            if later:
+                self._local.later = later
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for start, rel_type, end, props in rels:
             by_type[rel_type].append({"s": start, "e": end, "p": props})
@@ -262,28 +276,37 @@ class Neo4jGraphStore(GraphStore):
         return removed
 
     @staticmethod
-    def _write_nodes(tx: ManagedTransaction, nodes: list[Node]) -> None:
+    def _write_nodes(tx: ManagedTransaction, nodes: list[Node]) -> Labelling:
+        """Update the nodes that exist, create the rest with all their labels, and bring the
+        role labels of existing ones in line. Returns role labels still to add: a node that
+        loses one role and gains another gets the new label in a second transaction."""
         rows = [{"id": n.id, "props": {**n.props(), "id": n.id}} for n in nodes]
-        existing: set[str] = set()
+        roles: dict[str, set[str]] = {}  # existing id -> its role labels now
         for part in _chunks(rows):
-            existing.update(r["id"] for r in tx.run(Q.NODES_UPDATE, rows=part))
-        fresh: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+            for r in tx.run(Q.NODES_UPDATE, rows=part):
+                roles[r["id"]] = {lbl for lbl in r["labels"] if lbl in Q.ROLE_LABELS}
+        fresh: Labelling = defaultdict(list)
         for node, row in zip(nodes, rows, strict=True):
-            if node.id not in existing:
+            if node.id not in roles:
                 fresh[(node.label, *node.extra_labels())].append(row)
         for labels, group in fresh.items():
             query = Q.cypher(Q.NODES_CREATE, labels=labels)
             for part in _chunks(group):
                 tx.run(query, rows=part).consume()
-        # Existing nodes whose class has extra labels (members' roles): add and remove.
-        kept = [n for n in nodes if n.id in existing
-                and type(n).extra_labels is not Node.extra_labels]
-        for label in Q.ROLE_LABELS:
-            has = [n.id for n in kept if label in n.extra_labels()]
-            lacks = [n.id for n in kept if label not in n.extra_labels()]
-            for template, ids in ((Q.LABEL_ADD, has), (Q.LABEL_REMOVE, lacks)):
-                for part in _chunks(ids):
-                    tx.run(Q.cypher(template, label=label), ids=part).consume()
+        add: Labelling = defaultdict(list)
+        remove: Labelling = defaultdict(list)
+        later: Labelling = defaultdict(list)
+        for node in nodes:
+            if node.id in roles:
+                want, have = set(node.extra_labels()), roles[node.id]
+                gone, new = tuple(sorted(have - want)), tuple(sorted(want - have))
+                if gone:
+                    remove[gone].append(node.id)
+                if new:
+                    (later if gone else add)[new].append(node.id)
+        for template, groups in ((Q.LABELS_REMOVE, remove), (Q.LABELS_ADD, add)):
+            _relabel(tx, template, groups)
+        return later
 
     def _delete(self, ids: list[str]) -> int:
         def work() -> int:
@@ -393,7 +416,12 @@ class Neo4jGraphStore(GraphStore):
         return found
 
     def _neighbour_ids(self, node_id: str, type: str | None, direction: str) -> list[str]:
-        return [other for _, _, other, _ in self._relationships(node_id, type, direction)]
+        found: list[str] = []
+        if direction in ("out", "both"):
+            found += [o for t, o, _ in self._out_rels(node_id) if type is None or t == type]
+        if direction in ("in", "both"):
+            found += [o for _, o, _ in self._in_rels(node_id, type)]
+        return found
 
     def _relationships(self, node_id: str | None, type: str | None,
                        direction: str) -> list[tuple[str, str, str, dict[str, Any]]]:
@@ -465,6 +493,14 @@ class _Race(Exception):
 
 
 _MISSING = object()
+Labelling = dict[Any, list[Any]]  # labels -> ids (or rows)
+
+
+def _relabel(tx: ManagedTransaction, template: str, groups: Labelling) -> None:
+    for labels, ids in groups.items():
+        query = Q.cypher(template, labels=labels)
+        for part in _chunks(ids):
+            tx.run(query, ids=part).consume()
 
 
 def _copy(raw: RawNode) -> RawNode:

@@ -30,10 +30,11 @@ PING = "RETURN 1 AS ok"
 
 # -- writes ----------------------------------------------------------------------------------
 NODES_UPDATE = ("UNWIND $rows AS row MATCH (n:`Node` {id: row.id}) SET n = row.props "
-                "RETURN row.id AS id")
+                "RETURN row.id AS id, labels(n) AS labels")
 NODES_CREATE = "UNWIND $rows AS row CREATE (n:`Node`{labels}) SET n = row.props"
-LABEL_ADD = "UNWIND $ids AS id MATCH (n:`Node` {{id: id}}) WHERE NOT n:`{label}` SET n:`{label}`"
-LABEL_REMOVE = "UNWIND $ids AS id MATCH (n:`Node` {{id: id}}) WHERE n:`{label}` REMOVE n:`{label}`"
+# One label statement per node and transaction: ArcadeDB refuses a second one.
+LABELS_ADD = "UNWIND $ids AS id MATCH (n:`Node` {{id: id}}) SET n{labels}"
+LABELS_REMOVE = "UNWIND $ids AS id MATCH (n:`Node` {{id: id}}) REMOVE n{labels}"
 RELS_MERGE = ("UNWIND $rows AS row MATCH (a:`Node` {{id: row.s}}) MATCH (b:`Node` {{id: row.e}}) "
               "MERGE (a)-[r:`{type}`]->(b) SET r = row.p")
 RELS_REPLACE = ("UNWIND $ids AS id MATCH (:`Node` {{id: id}})-[r:`{type}`]->(:`Node`) "
