@@ -84,7 +84,7 @@ class Neo4jGraphStore(GraphStore):
     """
 
     def __init__(self, uri: str, user: str, password: str, database: str | None = None, *,
-                 sync_interval: float = 0.1, retry_time: float = 10.0) -> None:
+                 sync_interval: float = 0.1, retry_time: float = 5.0) -> None:
         self.uri = uri
         self.database = database or None
         self.sync_interval = sync_interval

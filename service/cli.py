@@ -15,6 +15,7 @@ from rich.table import Table
 
 from schakel.errors import SchakelError
 from schakel.graph.exchange import export_document, import_document, read_document
+from schakel.graph.model import NODE_MODELS, REL_SCHEMA
 from schakel.graph.store import GraphStore
 from schakel.seeds.load import seed_store
 
@@ -46,12 +47,18 @@ def _settings(**overrides: Any) -> Settings:
         raise typer.Exit(2) from e
 
 
-def _open(settings: Settings) -> GraphStore:
+def _open(settings: Settings, kind: str | None = None) -> GraphStore:
     try:
-        return open_store(settings)
+        return open_store(settings, kind)
     except SchakelError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from e
+
+
+def _where(settings: Settings, kind: str | None = None) -> str:
+    if (kind or settings.store) == "neo4j":
+        return f"{settings.neo4j_uri} (database {settings.neo4j_database or 'standaard'})"
+    return str(settings.store_path)
 
 
 def _progress() -> Progress:
@@ -103,7 +110,7 @@ def demo(members: MembersOpt = None, seed: SeedOpt = None, host: HostOpt = None,
         if store.count("Member") == 0:
             _seed(store, settings)
         else:
-            console.print(f"De graaf in {settings.data_dir} heeft al "
+            console.print(f"De graaf in {_where(settings)} heeft al "
                           f"{store.count('Member')} leden; zaaien overgeslagen.")
         console.print(f"Klaar om te starten na {time.perf_counter() - started:.1f} s.")
         _serve(settings, store)
@@ -125,7 +132,12 @@ def seed(members: MembersOpt = None, seed: SeedOpt = None) -> None:
 @app.command()
 def serve(host: HostOpt = None, port: PortOpt = None) -> None:
     """Start de server (API op /api/v1, pagina's op /)."""
-    _serve(_settings(host=host, port=port))
+    settings = _settings(host=host, port=port)
+    store = _open(settings)  # a clear message, not a traceback, when the store is not there
+    try:
+        _serve(settings, store)
+    finally:
+        store.close()
 
 
 @app.command("import")
@@ -204,10 +216,86 @@ def info() -> None:
     settings = _settings()
     store = _open(settings)
     try:
-        console.print(f"Graaf: {settings.store_path}")
+        console.print(f"Graaf: {_where(settings)}")
         _print_counts(store.counts())
     finally:
         store.close()
+
+
+@app.command()
+def migrate(
+    source: Annotated[str, typer.Option("--from", help="Bron: local of neo4j.")],
+    target: Annotated[str, typer.Option("--to", help="Doel: local of neo4j.")],
+    merge: Annotated[bool, typer.Option(
+        "--merge", help="Ook als het doel al gegevens heeft (bijwerken en aanvullen).")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, max=50_000,
+                                            help="Knopen of relaties per transactie.")] = 5000,
+) -> None:
+    """Kopieer de hele graaf van de ene opslag naar de andere (local naar neo4j of terug).
+
+    Copy the whole graph between the embedded store and Neo4j. Running it again with
+    --merge finishes an interrupted copy."""
+    if {source, target} != {"local", "neo4j"}:
+        console.print("[red]Kies --from local --to neo4j of --from neo4j --to local.[/red] "
+                      "(Choose --from local --to neo4j, or the reverse.)")
+        raise typer.Exit(2)
+    settings = _settings()
+    src = _open_side(settings, source, "bron", "source")
+    try:
+        dst = _open_side(settings, target, "doel", "target")
+        try:
+            _migrate(src, dst, settings, source, target, merge, batch_size)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def _open_side(settings: Settings, kind: str, nl: str, en: str) -> GraphStore:
+    try:
+        return open_store(settings, kind)
+    except SchakelError as e:
+        console.print(f"[red]Het {nl} ({kind}, {_where(settings, kind)}) is niet te openen.[/red]"
+                      f" (The {en} cannot be opened.)\n{e}")
+        raise typer.Exit(1) from e
+
+
+def _migrate(src: GraphStore, dst: GraphStore, settings: Settings, source: str, target: str,
+             merge: bool, batch_size: int) -> None:
+    try:
+        held = dst.count()
+        if held and not merge:
+            console.print(f"[red]Het doel {_where(settings, target)} heeft al {held} knopen.[/red] "
+                          "Gebruik --merge om bij te werken en aan te vullen. "
+                          "(The target is not empty; use --merge.)")
+            raise typer.Exit(1)
+        total = src.count() + src.count_relationships()
+        with _progress() as bar:
+            task = bar.add_task(f"{source} -> {target}", total=total)
+            for label in NODE_MODELS:
+                batch = []
+                for node in src.iter_nodes(label, batch_size):
+                    batch.append(node)
+                    if len(batch) == batch_size:
+                        bar.advance(task, dst.write(batch).nodes)
+                        batch = []
+                bar.advance(task, dst.write(batch).nodes)
+            for rel_type in REL_SCHEMA:
+                rels = src.relationships(type=rel_type)
+                for i in range(0, len(rels), batch_size):
+                    bar.advance(task, dst.write(relationships=rels[i : i + batch_size])
+                                .relationships)
+        counts = dst.counts()
+    except SchakelError as e:
+        console.print(f"[red]Kopiëren afgebroken: {e}[/red]\nWat al gekopieerd is blijft staan; "
+                      "nog eens draaien met --merge maakt het af. (Copy interrupted; run again "
+                      "with --merge to finish.)")
+        raise typer.Exit(1) from e
+    _print_counts(counts)
+    if not merge and counts != src.counts():
+        console.print("[red]Het doel telt anders dan de bron.[/red] (Counts differ.)")
+        raise typer.Exit(1)
+    console.print(f"Gekopieerd naar {_where(settings, target)}.")
 
 
 def main() -> None:

@@ -1,10 +1,12 @@
 """Run an ArcadeDB server with its Bolt plugin until terminated (started by the tests).
 
 Usage: ``python arcadedb_server.py ROOT BOLT_PORT HTTP_PORT PASSWORD DATABASE...``
+(Java heap: ``ARCADEDB_HEAP``, default 768m.)
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -18,7 +20,7 @@ def main() -> None:
         root_path=root, root_password=password,
         config={"server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
                 "bolt_port": int(bolt), "http_port": int(http)},
-        jvm_kwargs={"heap_size": "768m"},
+        jvm_kwargs={"heap_size": os.environ.get("ARCADEDB_HEAP", "768m")},
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

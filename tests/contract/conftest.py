@@ -60,9 +60,9 @@ def _wait_for_bolt(uri: str, proc: subprocess.Popen[bytes], log: Path, timeout: 
             pytest.fail(f"the Bolt test server stopped (exit {proc.returncode}):\n"
                         f"{log.read_text(errors='replace')[-3000:]}")
         try:
-            with GraphDatabase.driver(uri, auth=("root", PASSWORD)) as driver:
-                records, _, _ = driver.execute_query("RETURN 1 AS ok", database_=DATABASES[-1])
-                if records[0]["ok"] == 1:
+            with (GraphDatabase.driver(uri, auth=("root", PASSWORD)) as driver,
+                  driver.session(database=DATABASES[-1]) as session):
+                if session.run("RETURN 1 AS ok").single(strict=True)["ok"] == 1:  # no retries
                     return
         except (ServiceUnavailable, Neo4jError, OSError):
             pass
@@ -126,3 +126,67 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
 @pytest.fixture
 def store(backend: Opener) -> GraphStore:
     return backend()
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A running `schakel demo` process and the settings it was started with."""
+
+    base: str
+    env: dict[str, str]
+
+
+def _start_demo(env: dict[str, str], log: Path, members: int, seed: int
+                ) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    exe = Path(sys.executable).with_name("schakel")
+    with log.open("wb") as out:
+        proc = subprocess.Popen([str(exe), "demo", "-n", str(members), "--seed", str(seed),
+                                 "--port", str(port)], env={**os.environ, **env},
+                                stdout=out, stderr=subprocess.STDOUT)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _wait_for_health(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 180
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"schakel demo stopped:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"schakel demo did not come up:\n{log.read_text(errors='replace')}")
+        time.sleep(0.3)
+
+
+DEMO_MEMBERS, DEMO_SEED = 300, 7
+
+
+@pytest.fixture(scope="session")
+def demos(bolt_server: BoltServer, tmp_path_factory: pytest.TempPathFactory
+          ) -> Iterator[dict[str, Demo]]:
+    """`schakel demo` twice, as a user runs it: on the embedded store and, with
+    SCHAKEL_STORE=neo4j, on the Bolt test server; same members, same seed."""
+    root = tmp_path_factory.mktemp("demos")
+    bolt_server.wipe("seeded")
+    envs = {"local": {"SCHAKEL_STORE": "local", "SCHAKEL_DATA_DIR": str(root / "data")},
+            "neo4j": {**bolt_server.env("seeded"), "SCHAKEL_DATA_DIR": str(root / "unused")}}
+    started = {kind: _start_demo(env, root / f"{kind}.log", DEMO_MEMBERS, DEMO_SEED)
+               for kind, env in envs.items()}
+    try:
+        for kind, (proc, base) in started.items():
+            _wait_for_health(base, proc, root / f"{kind}.log")
+        yield {kind: Demo(base, envs[kind]) for kind, (_, base) in started.items()}
+    finally:
+        for proc, _ in started.values():
+            proc.terminate()
+        for proc, _ in started.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
