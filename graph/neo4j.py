@@ -41,6 +41,7 @@ T = TypeVar("T")
 META_ID = "schakel"
 CHUNK = 1000  # rows per UNWIND
 RACE_RETRIES = 5
+SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 # Model fields whose default is None: Neo4j does not store nulls, so reads put them back.
 _NULLS = {label: {f: None for f, info in model.model_fields.items()
                   if f != "id" and info.default is None and not info.is_required()}
@@ -94,6 +95,8 @@ class Neo4jGraphStore(GraphStore):
         self._version = 0
         self._frozen: tuple[int, nx.MultiDiGraph] | None = None
         self._reset_caches()
+        if uri.split("://", 1)[0] not in SCHEMES:
+            raise StoreError(f"ongeldig Neo4j-adres {uri!r}: begin met {', '.join(SCHEMES)}")
         try:
             self._driver: Driver = GraphDatabase.driver(
                 uri, auth=(user, password), max_transaction_retry_time=retry_time,
