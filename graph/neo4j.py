@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import networkx as nx
-from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl, Session
 from neo4j.exceptions import (
     AuthError,
     ConstraintError,
@@ -124,14 +124,18 @@ class Neo4jGraphStore(GraphStore):
         except OSError as e:
             raise _unavailable(self.uri, e) from e
 
+    def _session(self, mode: str) -> Session:
+        # One bookmark manager for all sessions: in a cluster, a read sees earlier writes.
+        return self._driver.session(database=self.database, default_access_mode=mode,
+                                    bookmark_manager=self._driver.execute_query_bookmark_manager)
+
     def _read(self, work: Callable[[ManagedTransaction], T]) -> T:
         tx = getattr(self._local, "tx", None)
         if tx is not None:  # inside a write: read what the transaction sees
             return work(tx)
 
         def run() -> T:
-            with self._driver.session(database=self.database,
-                                      default_access_mode="READ") as session:
+            with self._session("READ") as session:
                 return session.execute_read(work)
 
         return self._errors(run)
@@ -151,7 +155,7 @@ class Neo4jGraphStore(GraphStore):
                 self._local.tx = None
 
         def run() -> tuple[T, int]:
-            with self._driver.session(database=self.database) as session:
+            with self._session("WRITE") as session:
                 return session.execute_write(unit)
 
         for attempt in range(RACE_RETRIES):
@@ -179,7 +183,7 @@ class Neo4jGraphStore(GraphStore):
             _relabel(tx, Q.LABELS_ADD, later)
             return int(version)
 
-        with self._driver.session(database=self.database) as session:
+        with self._session("WRITE") as session:
             return session.execute_write(unit)
 
     @staticmethod
