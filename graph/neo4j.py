@@ -32,6 +32,7 @@ from schakel.errors import StoreError
 
 from . import neo4j_queries as Q
 from .model import NODE_MODELS, REL_SCHEMA, Node
+from .neo4j_cache import ReadCache, Rel
 from .store import GraphStore, RawNode
 
 __all__ = ["Neo4jGraphStore"]
@@ -94,7 +95,7 @@ class Neo4jGraphStore(GraphStore):
         self._checked = 0.0
         self._version = 0
         self._frozen: tuple[int, nx.MultiDiGraph] | None = None
-        self._reset_caches()
+        self._cache = ReadCache()
         if uri.split("://", 1)[0] not in SCHEMES:
             raise StoreError(f"ongeldig Neo4j-adres {uri!r}: begin met {', '.join(SCHEMES)}")
         try:
@@ -148,6 +149,7 @@ class Neo4jGraphStore(GraphStore):
 
         def unit(tx: ManagedTransaction) -> tuple[T, int]:
             self._local.tx, self._local.later = tx, None
+            self._local.touched, self._local.touched_labels = set(), set()
             try:
                 version = tx.run(Q.META_BUMP, id=META_ID).single(strict=True)["version"]
                 return work(), int(version)
@@ -168,13 +170,17 @@ class Neo4jGraphStore(GraphStore):
                 time.sleep(0.05 * (attempt + 1))
         else:
             raise StoreError("een andere schrijver gebruikte dezelfde id's; niets opgeslagen")
-        later, self._local.later = getattr(self._local, "later", None), None
+        later, self._local.later = self._local.later, None
         if later:
             version = self._errors(lambda: self._add_labels(later))
+        touched, labels = self._local.touched, self._local.touched_labels
         with self._lock:
-            self._version = version
+            if touched is not None and version - (2 if later else 1) <= self._version:
+                self._cache = self._cache.without(touched, labels)  # only we wrote
+            else:
+                self._cache = ReadCache()
+            self._version = max(self._version, version)
             self._checked = time.monotonic()
-            self._reset_caches()
         return result
 
     def _add_labels(self, later: Labelling) -> int:
@@ -210,19 +216,12 @@ class Neo4jGraphStore(GraphStore):
         self._checked = time.monotonic()
 
     # -- version and caches ------------------------------------------------------------------
-    def _reset_caches(self) -> None:
-        self._nodes: dict[str, RawNode | None] = {}
-        self._labels: dict[str, str | None] = {}
-        self._out: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
-        self._in: dict[tuple[str, str | None], list[tuple[str, str, dict[str, Any]]]] = {}
-        self._misc: dict[tuple[Any, ...], Any] = {}
-
-    def _sync(self) -> None:
+    def _sync(self) -> ReadCache:
         """At most every ``sync_interval`` seconds, read the counter; drop caches when it
         moved (another process wrote)."""
         now = time.monotonic()
         if now - self._checked < self.sync_interval:
-            return
+            return self._cache
         records = self._read(lambda tx: tx.run(Q.META_READ, id=META_ID).data())
         version = int(records[0]["version"]) if records else 0
         with self._lock:
@@ -230,7 +229,8 @@ class Neo4jGraphStore(GraphStore):
             if version != self._version:
                 logger.info("graph changed in Neo4j (version %s): dropping read caches", version)
                 self._version = version
-                self._reset_caches()
+                self._cache = ReadCache()
+            return self._cache
 
     @property
     def version(self) -> int:
@@ -239,11 +239,18 @@ class Neo4jGraphStore(GraphStore):
         return self._version
 
     def _cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-        self._sync()
-        hit = self._misc.get(key, _MISSING)
+        cache = self._sync()
+        hit = cache.misc.get(key, _MISSING)
         if hit is _MISSING:
-            hit = self._misc[key] = compute()
+            hit = cache.misc[key] = compute()
         return hit  # type: ignore[no-any-return]
+
+    def _touch(self, ids: Iterable[str], labels: Iterable[str] = ()) -> None:
+        self._local.touched.update(ids)
+        self._local.touched_labels.update(labels)
+
+    def _touch_all(self) -> None:
+        self._local.touched = None
 
     # -- writes ------------------------------------------------------------------------------
     def _atomically(self, work: Callable[[], T]) -> T:
@@ -268,14 +275,18 @@ class Neo4jGraphStore(GraphStore):
         for rel_type, ids in starts.items():
             query = Q.cypher(Q.RELS_REPLACE, type=rel_type)
             for part in _chunks(ids):
-                removed += tx.run(query, ids=part).single(strict=True)["n"]
+                ends = [r["end"] for r in tx.run(query, ids=part)]
+                removed += len(ends)
+                self._touch([*part, *ends])
         if nodes:
             later = self._write_nodes(tx, list({n.id: n for n in nodes}.values()))
             if later:
                 self._local.later = later
+            self._touch((n.id for n in nodes), {n.label for n in nodes})
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for start, rel_type, end, props in rels:
             by_type[rel_type].append({"s": start, "e": end, "p": props})
+            self._touch((start, end))
         for rel_type, rows in by_type.items():
             query = Q.cypher(Q.RELS_MERGE, type=rel_type)
             for part in _chunks(rows):
@@ -318,6 +329,7 @@ class Neo4jGraphStore(GraphStore):
     def _delete(self, ids: list[str]) -> int:
         def work() -> int:
             tx = self._tx()
+            self._touch_all()  # the neighbours of a deleted node are unknown here
             return sum(tx.run(Q.NODES_DELETE, ids=part).single(strict=True)["n"]
                        for part in _chunks(ids))
 
@@ -330,6 +342,7 @@ class Neo4jGraphStore(GraphStore):
 
         def work() -> int:
             tx = self._tx()
+            self._touch(i for s, _, e in keys for i in (s, e))
             return sum(tx.run(Q.cypher(Q.RELS_DELETE, type=t), rows=part).single(strict=True)["n"]
                        for t, rows in by_type.items() for part in _chunks(rows))
 
@@ -347,15 +360,14 @@ class Neo4jGraphStore(GraphStore):
         if getattr(self._local, "tx", None) is not None:  # validation: no cache
             fresh = fetch(self._tx(), list(dict.fromkeys(ids)))
             return {i: lbl for i, lbl in fresh.items() if lbl is not None}
-        self._sync()
-        cache = self._labels
-        missing = list({i for i in ids if i not in cache and i not in self._nodes})
+        cache = self._sync()
+        missing = list({i for i in ids if i not in cache.labels and i not in cache.nodes})
         if missing:
-            cache.update(self._read(lambda tx: fetch(tx, missing)))
+            cache.labels.update(self._read(lambda tx: fetch(tx, missing)))
         out: dict[str, str] = {}
         for i in ids:
-            raw = self._nodes.get(i)
-            label = raw[1] if raw is not None else cache.get(i)
+            raw = cache.nodes.get(i)
+            label = raw[1] if raw is not None else cache.labels.get(i)
             if label is not None:
                 out[i] = label
         return out
@@ -365,8 +377,7 @@ class Neo4jGraphStore(GraphStore):
         return found[0] if found else None
 
     def _get_many(self, ids: list[str]) -> list[RawNode]:
-        self._sync()
-        cache = self._nodes
+        cache = self._sync().nodes
         missing = list({i for i in ids if i not in cache})
         if missing:
             def fetch(tx: ManagedTransaction) -> dict[str, RawNode | None]:
@@ -403,22 +414,22 @@ class Neo4jGraphStore(GraphStore):
         return list(self._cached(("ids", label), lambda: sorted(
             self._read(lambda tx: [r["id"] for r in tx.run(query)]))))
 
-    def _out_rels(self, node_id: str) -> list[tuple[str, str, dict[str, Any]]]:
-        self._sync()
-        found = self._out.get(node_id)
+    def _out_rels(self, node_id: str) -> list[Rel]:
+        cache = self._sync().out
+        found = cache.get(node_id)
         if found is None:
-            found = self._out[node_id] = self._read(lambda tx: [
+            found = cache[node_id] = self._read(lambda tx: [
                 (r["type"], r["other"], r["props"]) for r in tx.run(Q.OUT_RELS, id=node_id)])
         return found
 
-    def _in_rels(self, node_id: str, type: str | None) -> list[tuple[str, str, dict[str, Any]]]:
+    def _in_rels(self, node_id: str, type: str | None) -> list[Rel]:
         # Incoming relationships of a hub (a theme, a gemeente) are many: ask for one type.
-        self._sync()
+        cache = self._sync().into
         key = (node_id, type)
-        found = self._in.get(key)
+        found = cache.get(key)
         if found is None:
             query = Q.IN_RELS if type is None else Q.cypher(Q.IN_RELS_OF_TYPE, type=type)
-            found = self._in[key] = self._read(lambda tx: [
+            found = cache[key] = self._read(lambda tx: [
                 (r["type"], r["other"], r["props"]) for r in tx.run(query, id=node_id)])
         return found
 

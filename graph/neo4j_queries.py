@@ -37,8 +37,8 @@ LABELS_ADD = "UNWIND $ids AS id MATCH (n:`Node` {{id: id}}) SET n{labels}"
 LABELS_REMOVE = "UNWIND $ids AS id MATCH (n:`Node` {{id: id}}) REMOVE n{labels}"
 RELS_MERGE = ("UNWIND $rows AS row MATCH (a:`Node` {{id: row.s}}) MATCH (b:`Node` {{id: row.e}}) "
               "MERGE (a)-[r:`{type}`]->(b) SET r = row.p")
-RELS_REPLACE = ("UNWIND $ids AS id MATCH (:`Node` {{id: id}})-[r:`{type}`]->(:`Node`) "
-                "DELETE r RETURN count(*) AS n")
+RELS_REPLACE = ("UNWIND $ids AS id MATCH (:`Node` {{id: id}})-[r:`{type}`]->(m:`Node`) "
+                "WITH r, m.id AS end DELETE r RETURN end")
 RELS_DELETE = ("UNWIND $rows AS row MATCH (:`Node` {{id: row.s}})-[r:`{type}`]->"
                "(:`Node` {{id: row.e}}) DELETE r RETURN count(*) AS n")
 NODES_DELETE = ("UNWIND $ids AS id MATCH (n:`Node` {id: id}) DETACH DELETE n "

@@ -332,3 +332,39 @@ def test_a_10k_node_batch_import(store: GraphStore) -> None:
     assert store.require("bulk-00001").roles == ["member", "expert"]
     store.write(members[:2000], rels[:2000])  # again: nothing new
     assert store.count() == 10_004 and store.count_relationships() == 19_999
+
+
+def everything(store: GraphStore) -> dict[str, object]:
+    """Every read the port offers, for every node: what a warm cache must agree with."""
+    ids = sorted(i for label in NODE_MODELS for i in store.ids(label))
+    return {
+        "nodes": store.get_many(ids),
+        "labels": store.labels_of([*ids, "nope"]),
+        "find": {label: store.find(label) for label in NODE_MODELS},
+        "rels": {i: store.relationships(i, direction="both") for i in ids},
+        "in": {(i, t): store.neighbour_ids(i, t, "in") for i in ids for t in REL_SCHEMA},
+        "out": {(i, t): store.neighbour_ids(i, t) for i in ids for t in REL_SCHEMA},
+        "counts": store.counts(),
+        "count": (store.count(), store.count_relationships()),
+    }
+
+
+def test_warm_reads_follow_every_kind_of_write(backend: Opener) -> None:
+    store = backend()
+    store.write(NODES, RELS)
+    writes = [
+        lambda: store.write([Member(id="m-1", name="Anna", roles=["verbinder"])],
+                            [rel("WORKS_ON", "m-1", "verzuim", level=1)],
+                            replace=[("m-1", "WORKS_ON"), ("i-1", "SUGGESTS")]),
+        lambda: store.write([Member(id="m-6", name="Nieuw")],
+                            [rel("KNOWS", "m-6", "m-2"), rel("BASED_IN", "m-6", "gm-emmen")]),
+        lambda: store.upsert_relationships([rel("KNOWS", "m-1", "m-2", context="collega")]),
+        lambda: store.delete_relationships([("q-1", "ASKED_BY", "m-2"),
+                                            ("m-1", "WORKS_AT", "org-a")]),
+        lambda: store.delete(["thuiszitters", "m-6"]),
+        lambda: store.upsert_nodes([Theme(id="thuiszitters", name="Terug")]),
+    ]
+    for write in writes:
+        everything(store)  # warm every cache the store keeps
+        write()
+        assert everything(store) == everything(backend())  # a fresh client: no cache

@@ -1,0 +1,40 @@
+"""Read caches of the Neo4j store for one state of the database.
+
+A write by this process replaces the cache with a copy that forgets what the write touched;
+a write by anyone else (the counter moved further) starts an empty one. Readers hold on to
+the object they started with, so an answer fetched before a write never lands in the cache
+that follows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .store import RawNode
+
+__all__ = ["ReadCache", "Rel"]
+
+Rel = tuple[str, str, dict[str, Any]]  # (type, other end, props)
+
+
+@dataclass
+class ReadCache:
+    nodes: dict[str, RawNode | None] = field(default_factory=dict)
+    labels: dict[str, str | None] = field(default_factory=dict)
+    out: dict[str, list[Rel]] = field(default_factory=dict)
+    into: dict[tuple[str, str | None], list[Rel]] = field(default_factory=dict)
+    # ("nodes" | "ids", label) -> per-label lists; ("count..", ...) -> counts
+    misc: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+
+    def without(self, ids: set[str], labels: set[str]) -> ReadCache:
+        """A copy that forgets the nodes ``ids`` (of ``labels``), their relationships and
+        every count."""
+        return ReadCache(
+            nodes={k: v for k, v in self.nodes.items() if k not in ids},
+            labels={k: v for k, v in self.labels.items() if k not in ids},
+            out={k: v for k, v in self.out.items() if k not in ids},
+            into={k: v for k, v in self.into.items() if k[0] not in ids},
+            misc={k: v for k, v in self.misc.items()
+                  if k[0] in ("nodes", "ids") and k[1] not in labels},
+        )
