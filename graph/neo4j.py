@@ -149,7 +149,7 @@ class Neo4jGraphStore(GraphStore):
 
         def unit(tx: ManagedTransaction) -> tuple[T, int]:
             self._local.tx, self._local.later = tx, None
-            self._local.touched, self._local.touched_labels = set(), set()
+            self._local.touched, self._local.written = set(), defaultdict(set)
             try:
                 version = tx.run(Q.META_BUMP, id=META_ID).single(strict=True)["version"]
                 return work(), int(version)
@@ -173,10 +173,10 @@ class Neo4jGraphStore(GraphStore):
         later, self._local.later = self._local.later, None
         if later:
             version = self._errors(lambda: self._add_labels(later))
-        touched, labels = self._local.touched, self._local.touched_labels
+        touched, written = self._local.touched, self._local.written
         with self._lock:
             if touched is not None and version - (2 if later else 1) <= self._version:
-                self._cache = self._cache.without(touched, labels)  # only we wrote
+                self._cache = self._cache.without(touched, written)  # only we wrote
             else:
                 self._cache = ReadCache()
             self._version = max(self._version, version)
@@ -245,9 +245,10 @@ class Neo4jGraphStore(GraphStore):
             hit = cache.misc[key] = compute()
         return hit  # type: ignore[no-any-return]
 
-    def _touch(self, ids: Iterable[str], labels: Iterable[str] = ()) -> None:
+    def _touch(self, ids: Iterable[str], nodes: Iterable[Node] = ()) -> None:
         self._local.touched.update(ids)
-        self._local.touched_labels.update(labels)
+        for node in nodes:
+            self._local.written[node.label].add(node.id)
 
     def _touch_all(self) -> None:
         self._local.touched = None
@@ -282,7 +283,7 @@ class Neo4jGraphStore(GraphStore):
             later = self._write_nodes(tx, list({n.id: n for n in nodes}.values()))
             if later:
                 self._local.later = later
-            self._touch((n.id for n in nodes), {n.label for n in nodes})
+            self._touch((n.id for n in nodes), nodes)
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for start, rel_type, end, props in rels:
             by_type[rel_type].append({"s": start, "e": end, "p": props})

@@ -27,14 +27,21 @@ class ReadCache:
     # ("nodes" | "ids", label) -> per-label lists; ("count..", ...) -> counts
     misc: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
-    def without(self, ids: set[str], labels: set[str]) -> ReadCache:
-        """A copy that forgets the nodes ``ids`` (of ``labels``), their relationships and
-        every count."""
+    def without(self, ids: set[str], written: dict[str, set[str]]) -> ReadCache:
+        """A copy that forgets the nodes ``ids``, their relationships, every count and the
+        node lists of the labels written; the id lists of those labels gain the new ids
+        (``written``: label -> ids written; a write never removes a node)."""
+        misc: dict[tuple[Any, ...], Any] = {}
+        for key, value in self.misc.items():
+            if key[0] == "ids":
+                added = written.get(key[1], set())
+                misc[key] = sorted(set(value) | added) if added else value
+            elif key[0] == "nodes" and key[1] not in written:
+                misc[key] = value
         return ReadCache(
             nodes={k: v for k, v in self.nodes.items() if k not in ids},
             labels={k: v for k, v in self.labels.items() if k not in ids},
             out={k: v for k, v in self.out.items() if k not in ids},
             into={k: v for k, v in self.into.items() if k[0] not in ids},
-            misc={k: v for k, v in self.misc.items()
-                  if k[0] in ("nodes", "ids") and k[1] not in labels},
+            misc=misc,
         )
