@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import networkx as nx
-from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl, Session
+from neo4j import Driver, GraphDatabase, ManagedTransaction, Session
 from neo4j.exceptions import (
     AuthError,
     ConstraintError,
@@ -33,6 +33,7 @@ from schakel.errors import StoreError
 from . import neo4j_queries as Q
 from .model import NODE_MODELS, REL_SCHEMA, Node
 from .neo4j_cache import ReadCache, Rel
+from .neo4j_write import Labelling, chunks, relabel, write_nodes
 from .store import GraphStore, RawNode
 
 __all__ = ["Neo4jGraphStore"]
@@ -40,18 +41,12 @@ __all__ = ["Neo4jGraphStore"]
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 META_ID = "schakel"
-CHUNK = 1000  # rows per UNWIND
 RACE_RETRIES = 5
 SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 # Model fields whose default is None: Neo4j does not store nulls, so reads put them back.
 _NULLS = {label: {f: None for f, info in model.model_fields.items()
                   if f != "id" and info.default is None and not info.is_required()}
           for label, model in NODE_MODELS.items()}
-
-
-def _chunks(rows: list[T], size: int = CHUNK) -> Iterator[list[T]]:
-    for i in range(0, len(rows), size):
-        yield rows[i : i + size]
 
 
 def _raw(node_id: str, label: str, props: dict[str, Any]) -> RawNode:
@@ -121,7 +116,7 @@ class Neo4jGraphStore(GraphStore):
         except (ServiceUnavailable, SessionExpired) as e:
             raise _unavailable(self.uri, e) from e
         except (Neo4jError, DriverError) as e:
-            raise StoreError(f"Neo4j-fout, niets opgeslagen: {e}") from e
+            raise StoreError(f"Neo4j-fout: {e}") from e
         except OSError as e:
             raise _unavailable(self.uri, e) from e
 
@@ -186,7 +181,7 @@ class Neo4jGraphStore(GraphStore):
     def _add_labels(self, later: Labelling) -> int:
         def unit(tx: ManagedTransaction) -> int:
             version = tx.run(Q.META_BUMP, id=META_ID).single(strict=True)["version"]
-            _relabel(tx, Q.LABELS_ADD, later)
+            relabel(tx, Q.LABELS_ADD, later)
             return int(version)
 
         with self._session("WRITE") as session:
@@ -208,8 +203,14 @@ class Neo4jGraphStore(GraphStore):
                 query = Q.cypher(Q.CONSTRAINT, label=label, name=f"schakel_{label.lower()}_id")
                 self._driver.execute_query(query, database_=self.database)
             start = int(time.time() * 1000)  # a wiped database never repeats an old version
-            records, _, _ = self._driver.execute_query(Q.META_INIT, id=META_ID, start=start,
-                                                       database_=self.database)
+            for attempt in range(RACE_RETRIES):
+                try:
+                    records, _, _ = self._driver.execute_query(
+                        Q.META_INIT, id=META_ID, start=start, database_=self.database)
+                    break
+                except ConstraintError:  # another process created it at the same moment
+                    if attempt == RACE_RETRIES - 1:
+                        raise
             self._version = int(records[0]["version"])
 
         self._errors(run)
@@ -226,7 +227,7 @@ class Neo4jGraphStore(GraphStore):
         version = int(records[0]["version"]) if records else 0
         with self._lock:
             self._checked = now
-            if version != self._version:
+            if version > self._version:  # never back: a slow check may return after a write
                 logger.info("graph changed in Neo4j (version %s): dropping read caches", version)
                 self._version = version
                 self._cache = ReadCache()
@@ -275,7 +276,7 @@ class Neo4jGraphStore(GraphStore):
             starts[rel_type].append(start)
         for rel_type, ids in starts.items():
             query = Q.cypher(Q.RELS_REPLACE, type=rel_type)
-            for part in _chunks(ids):
+            for part in chunks(ids):
                 ends = [r["end"] for r in tx.run(query, ids=part)]
                 removed += len(ends)
                 self._touch([*part, *ends])
@@ -290,49 +291,18 @@ class Neo4jGraphStore(GraphStore):
             self._touch((start, end))
         for rel_type, rows in by_type.items():
             query = Q.cypher(Q.RELS_MERGE, type=rel_type)
-            for part in _chunks(rows):
+            for part in chunks(rows):
                 tx.run(query, rows=part).consume()
         return removed
 
-    @staticmethod
-    def _write_nodes(tx: ManagedTransaction, nodes: list[Node]) -> Labelling:
-        """Update the nodes that exist, create the rest with all their labels, and bring the
-        role labels of existing ones in line. Returns role labels still to add: a node that
-        loses one role and gains another gets the new label in a second transaction."""
-        rows = [{"id": n.id, "props": {**n.props(), "id": n.id}} for n in nodes]
-        roles: dict[str, set[str]] = {}  # existing id -> its role labels now
-        for part in _chunks(rows):
-            for r in tx.run(Q.NODES_UPDATE, rows=part):
-                roles[r["id"]] = {lbl for lbl in r["labels"] if lbl in Q.ROLE_LABELS}
-        fresh: Labelling = defaultdict(list)
-        for node, row in zip(nodes, rows, strict=True):
-            if node.id not in roles:
-                fresh[(node.label, *node.extra_labels())].append(row)
-        for labels, group in fresh.items():
-            query = Q.cypher(Q.NODES_CREATE, labels=labels)
-            for part in _chunks(group):
-                tx.run(query, rows=part).consume()
-        add: Labelling = defaultdict(list)
-        remove: Labelling = defaultdict(list)
-        later: Labelling = defaultdict(list)
-        for node in nodes:
-            if node.id in roles:
-                want, have = set(node.extra_labels()), roles[node.id]
-                gone, new = tuple(sorted(have - want)), tuple(sorted(want - have))
-                if gone:
-                    remove[gone].append(node.id)
-                if new:
-                    (later if gone else add)[new].append(node.id)
-        for template, groups in ((Q.LABELS_REMOVE, remove), (Q.LABELS_ADD, add)):
-            _relabel(tx, template, groups)
-        return later
+    _write_nodes = staticmethod(write_nodes)
 
     def _delete(self, ids: list[str]) -> int:
         def work() -> int:
             tx = self._tx()
             self._touch_all()  # the neighbours of a deleted node are unknown here
             return sum(tx.run(Q.NODES_DELETE, ids=part).single(strict=True)["n"]
-                       for part in _chunks(ids))
+                       for part in chunks(ids))
 
         return self._run_write(work) if ids else 0
 
@@ -345,7 +315,7 @@ class Neo4jGraphStore(GraphStore):
             tx = self._tx()
             self._touch(i for s, _, e in keys for i in (s, e))
             return sum(tx.run(Q.cypher(Q.RELS_DELETE, type=t), rows=part).single(strict=True)["n"]
-                       for t, rows in by_type.items() for part in _chunks(rows))
+                       for t, rows in by_type.items() for part in chunks(rows))
 
         return self._run_write(work) if keys else 0
 
@@ -353,7 +323,7 @@ class Neo4jGraphStore(GraphStore):
     def _labels_of(self, ids: list[str]) -> dict[str, str]:
         def fetch(tx: ManagedTransaction, wanted: list[str]) -> dict[str, str | None]:
             found: dict[str, str | None] = dict.fromkeys(wanted)
-            for part in _chunks(wanted, 5000):
+            for part in chunks(wanted, 5000):
                 for r in tx.run(Q.LABELS_OF, ids=part):
                     found[r["id"]] = _main_label(r["labels"])
             return found
@@ -383,7 +353,7 @@ class Neo4jGraphStore(GraphStore):
         if missing:
             def fetch(tx: ManagedTransaction) -> dict[str, RawNode | None]:
                 found: dict[str, RawNode | None] = dict.fromkeys(missing)
-                for part in _chunks(missing, 5000):
+                for part in chunks(missing, 5000):
                     for r in tx.run(Q.NODES_BY_ID, ids=part):
                         label = _main_label(r["labels"])
                         if label is not None:
@@ -498,11 +468,6 @@ class Neo4jGraphStore(GraphStore):
         self._frozen = (version, graph)
         return graph
 
-    def ping(self) -> None:
-        """Raise :class:`StoreError` unless the server answers."""
-        self._errors(lambda: self._driver.execute_query(
-            Q.PING, database_=self.database, routing_=RoutingControl.READ))
-
     def close(self) -> None:
         self._driver.close()
 
@@ -512,14 +477,6 @@ class _Race(Exception):
 
 
 _MISSING = object()
-Labelling = dict[Any, list[Any]]  # labels -> ids (or rows)
-
-
-def _relabel(tx: ManagedTransaction, template: str, groups: Labelling) -> None:
-    for labels, ids in groups.items():
-        query = Q.cypher(template, labels=labels)
-        for part in _chunks(ids):
-            tx.run(query, ids=part).consume()
 
 
 def _copy(raw: RawNode) -> RawNode:

@@ -26,7 +26,6 @@ META_INIT = ("MERGE (m:`SchakelMeta` {id: $id}) ON CREATE SET m.version = $start
 META_BUMP = ("MATCH (m:`SchakelMeta` {id: $id}) SET m.version = m.version + 1 "
              "RETURN m.version AS version")
 META_READ = "MATCH (m:`SchakelMeta` {id: $id}) RETURN m.version AS version"
-PING = "RETURN 1 AS ok"
 
 # -- writes ----------------------------------------------------------------------------------
 NODES_UPDATE = ("UNWIND $rows AS row MATCH (n:`Node` {id: row.id}) SET n = row.props "
