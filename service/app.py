@@ -17,6 +17,7 @@ from schakel import __version__
 from schakel.errors import (
     GraphValidationError,
     ImportFormatError,
+    InvalidQueryError,
     NodeNotFoundError,
     SchakelError,
     UnknownReferenceError,
@@ -28,6 +29,7 @@ from .config import Settings, get_settings
 from .deps import AppState
 from .routes import api_router
 from .state import open_store
+from .web import matching as matching_page
 from .web import pages
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(pages.router)
+    app.include_router(matching_page.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     _add_error_handlers(app)
     return app
@@ -97,6 +100,11 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ImportFormatError)
     async def bad_document(request: Request, exc: ImportFormatError) -> Any:
         return respond(request, 422, [{"loc": ["body"], "msg": str(exc), "type": "format"}])
+
+    @app.exception_handler(InvalidQueryError)
+    async def invalid_query(request: Request, exc: InvalidQueryError) -> Any:
+        detail = [{"loc": ["body", exc.field], "msg": str(exc), "type": "invalid_query"}]
+        return respond(request, 422, detail)
 
     @app.exception_handler(SchakelError)
     async def other(request: Request, exc: SchakelError) -> Any:

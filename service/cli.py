@@ -210,6 +210,9 @@ def info() -> None:
         store.close()
 
 
+from . import bench, cli_match  # noqa: E402,F401 - they add their commands to `app`
+
+
 def main() -> None:
     """The console entry point: logging to stderr, then the commands."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
