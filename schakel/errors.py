@@ -64,3 +64,7 @@ class InvalidQueryError(SchakelError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class MatcherBusyError(SchakelError):
+    """The matcher is still building its indexes; ask again shortly."""

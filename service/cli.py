@@ -88,8 +88,8 @@ def _serve(settings: Settings, store: GraphStore | None = None) -> None:
 
     console.print(f"Schakel draait op [bold]http://{settings.host}:{settings.port}[/bold] "
                   "(stoppen: Ctrl+C)")
-    uvicorn.run(create_app(settings, store=store), host=settings.host, port=settings.port,
-                log_level="info")
+    uvicorn.run(create_app(settings, store=store, warm_up=True), host=settings.host,
+                port=settings.port, log_level="info")
 
 
 @app.command()

@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 
+from schakel.errors import MatcherBusyError
 from schakel.graph.geo import Gazetteer
 from schakel.graph.lookup import Lookup
 from schakel.graph.privacy import visible
@@ -20,6 +21,7 @@ from .config import Settings
 from .state import open_matcher
 
 T = TypeVar("T")
+MATCH_WAIT_S = 60.0
 R = TypeVar("R")
 
 
@@ -45,9 +47,15 @@ class AppState:
         return self._matcher[1]
 
     def match(self, query: MatchQuery) -> MatchResult:
-        """Answer a question; syncing and matching never overlap."""
-        with self._match_lock:
+        """Answer a question; syncing and matching never overlap. While the indexes are
+        still being built (a large network, first start) this waits at most ``MATCH_WAIT_S``."""
+        if not self._match_lock.acquire(timeout=MATCH_WAIT_S):
+            raise MatcherBusyError(
+                "De matcher wordt nog voorbereid; probeer het over een minuut opnieuw.")
+        try:
             return self.matcher().match(query)
+        finally:
+            self._match_lock.release()
 
     def warm_up(self) -> None:
         """Build the matcher's indexes now rather than on the first question."""
