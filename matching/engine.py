@@ -30,6 +30,7 @@ from .lexical import LexicalIndex
 from .question import Question, QuestionReader
 from .ranker import Reason, Suggestion, Weights, combine, diversify, diversity_reason, nl
 from .text import Analyzer
+from .vectors import cosine, top_k
 
 __all__ = ["Matcher", "MatchQuery", "MatchResult", "REQUEST_KINDS", "MAX_LIMIT"]
 
@@ -269,7 +270,7 @@ class Matcher:
         if not mask.any():
             return []
         t = time.perf_counter()
-        cos = self._dense(index.vectors, qv, mask)
+        cos = cosine(index.vectors, qv, mask)
         if kind == "member":
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
         cmax = float(cos[mask].max())
@@ -285,24 +286,11 @@ class Matcher:
         signals["role"] = role_scores(items, q, ROLES)
         signals["availability"] = availability_scores(items)
         total = combine(w, signals, n)
-        total[~mask] = -np.inf
-        k = min(int(mask.sum()), max(3 * query.limit, 20))
-        top = np.argpartition(-total, k - 1)[:k]
-        top = top[np.argsort(-total[top])]
+        top = top_k(total, max(3 * query.limit, 20), mask)
         ctx = _KindContext(kind, roles, signals, cos, near, dist)
         groups = items.group
         return [_Candidate(float(total[r]), int(groups[r]) if groups is not None else -1,
                            int(r), ctx) for r in top]
-
-    @staticmethod
-    def _dense(vectors: np.ndarray, qv: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Cosine of every row (rows are unit length); a narrow filter scores only its rows."""
-        if mask.mean() < 0.25:
-            out = np.zeros(len(vectors), dtype=np.float32)
-            rows = np.flatnonzero(mask)
-            out[rows] = vectors[rows] @ qv
-            return out
-        return vectors @ qv
 
     # -- explaining ----------------------------------------------------------------------------
 
