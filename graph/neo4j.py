@@ -433,6 +433,12 @@ class Neo4jGraphStore(GraphStore):
                 (r["start"], t, r["end"], r["props"]) for r in tx.run(q)])
         return out
 
+    def _edges(self, types: list[str]) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+        # Sorted by (start, end): the order the embedded store gives after loading its file,
+        # so read models built from it (the matcher's catalog) come out the same.
+        return {t: sorted(((s, e, p) for s, _, e, p in self._all_relationships(t)),
+                          key=lambda row: (row[0], row[1])) for t in types}
+
     def _count(self, label: str | None) -> int:
         if label is not None and label not in NODE_MODELS:
             return 0

@@ -95,8 +95,8 @@ def _serve(settings: Settings, store: GraphStore | None = None) -> None:
 
     console.print(f"Schakel draait op [bold]http://{settings.host}:{settings.port}[/bold] "
                   "(stoppen: Ctrl+C)")
-    uvicorn.run(create_app(settings, store=store), host=settings.host, port=settings.port,
-                log_level="info")
+    uvicorn.run(create_app(settings, store=store, warm_up=True), host=settings.host,
+                port=settings.port, log_level="info")
 
 
 @app.command()
@@ -296,6 +296,9 @@ def _migrate(src: GraphStore, dst: GraphStore, settings: Settings, source: str, 
         console.print("[red]Het doel telt anders dan de bron.[/red] (Counts differ.)")
         raise typer.Exit(1)
     console.print(f"Gekopieerd naar {_where(settings, target)}.")
+
+
+from . import bench, cli_match  # noqa: E402,F401 - they add their commands to `app`
 
 
 def main() -> None:

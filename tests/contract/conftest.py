@@ -176,6 +176,12 @@ def demos(bolt_server: BoltServer, tmp_path_factory: pytest.TempPathFactory
     bolt_server.wipe("seeded")
     envs = {"local": {"SCHAKEL_STORE": "local", "SCHAKEL_DATA_DIR": str(root / "data")},
             "neo4j": {**bolt_server.env("seeded"), "SCHAKEL_DATA_DIR": str(root / "unused")}}
+    # The embedded store is seeded first and then opened by `demo`, as a server usually
+    # opens it: its edges then come in file order, which the Neo4j store reproduces.
+    seeded = subprocess.run([str(Path(sys.executable).with_name("schakel")), "seed", "-n",
+                             str(DEMO_MEMBERS), "--seed", str(DEMO_SEED)],
+                            env={**os.environ, **envs["local"]}, capture_output=True, text=True)
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
     started = {kind: _start_demo(env, root / f"{kind}.log", DEMO_MEMBERS, DEMO_SEED)
                for kind, env in envs.items()}
     try:

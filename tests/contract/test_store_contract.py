@@ -368,3 +368,13 @@ def test_warm_reads_follow_every_kind_of_write(backend: Opener) -> None:
         everything(store)  # warm every cache the store keeps
         write()
         assert everything(store) == everything(backend())  # a fresh client: no cache
+
+
+def test_edges_in_bulk(store: GraphStore) -> None:
+    store.write(NODES, RELS)
+    found = store.edges(["WORKS_ON", "ABOUT", "KNOWS"])
+    for t, rows in found.items():
+        assert sorted(rows, key=lambda r: (r[0], r[1])) == [
+            (r.start, r.end, r.checked_props()) for r in stored(RELS) if r.type == t]
+    with pytest.raises(ValueError):
+        store.edges(["LIKES"])
