@@ -59,6 +59,17 @@ def _main_label(labels: Iterable[str]) -> str | None:
     return next((lbl for lbl in labels if lbl in NODE_MODELS), None)
 
 
+def _bump(tx: ManagedTransaction) -> int:
+    """Increment the write counter; first in a write, so Neo4j serialises writers here."""
+    record = tx.run(Q.META_BUMP, id=META_ID, start=_now_ms()).single(strict=True)
+    return int(record["version"])
+
+
+def _now_ms() -> int:
+    # Where the counter starts: a wiped database never repeats a version seen before.
+    return int(time.time() * 1000)
+
+
 def _unavailable(uri: str, e: Exception) -> StoreError:
     return StoreError(f"Neo4j is niet bereikbaar op {uri}; probeer het later opnieuw ({e})")
 
@@ -146,8 +157,8 @@ class Neo4jGraphStore(GraphStore):
             self._local.tx, self._local.later = tx, None
             self._local.touched, self._local.written = set(), defaultdict(set)
             try:
-                version = tx.run(Q.META_BUMP, id=META_ID).single(strict=True)["version"]
-                return work(), int(version)
+                version = _bump(tx)
+                return work(), version
             finally:
                 self._local.tx = None
 
@@ -180,9 +191,9 @@ class Neo4jGraphStore(GraphStore):
 
     def _add_labels(self, later: Labelling) -> int:
         def unit(tx: ManagedTransaction) -> int:
-            version = tx.run(Q.META_BUMP, id=META_ID).single(strict=True)["version"]
+            version = _bump(tx)
             relabel(tx, Q.LABELS_ADD, later)
-            return int(version)
+            return version
 
         with self._session("WRITE") as session:
             return session.execute_write(unit)
@@ -202,7 +213,7 @@ class Neo4jGraphStore(GraphStore):
             for label in (Q.BASE, Q.META, *NODE_MODELS):
                 query = Q.cypher(Q.CONSTRAINT, label=label, name=f"schakel_{label.lower()}_id")
                 self._driver.execute_query(query, database_=self.database)
-            start = int(time.time() * 1000)  # a wiped database never repeats an old version
+            start = _now_ms()
             for attempt in range(RACE_RETRIES):
                 try:
                     records, _, _ = self._driver.execute_query(
@@ -224,10 +235,11 @@ class Neo4jGraphStore(GraphStore):
         if now - self._checked < self.sync_interval:
             return self._cache
         records = self._read(lambda tx: tx.run(Q.META_READ, id=META_ID).data())
-        version = int(records[0]["version"]) if records else 0
         with self._lock:
             self._checked = now
-            if version > self._version:  # never back: a slow check may return after a write
+            if not records:  # the database was wiped under us: trust nothing cached
+                self._cache = ReadCache()
+            elif (version := int(records[0]["version"])) > self._version:  # never back
                 logger.info("graph changed in Neo4j (version %s): dropping read caches", version)
                 self._version = version
                 self._cache = ReadCache()

@@ -23,8 +23,8 @@ _TYPES = frozenset(REL_SCHEMA)
 CONSTRAINT = "CREATE CONSTRAINT `{name}` IF NOT EXISTS FOR (n:`{label}`) REQUIRE n.id IS UNIQUE"
 META_INIT = ("MERGE (m:`SchakelMeta` {id: $id}) ON CREATE SET m.version = $start "
              "RETURN m.version AS version")
-META_BUMP = ("MATCH (m:`SchakelMeta` {id: $id}) SET m.version = m.version + 1 "
-             "RETURN m.version AS version")
+META_BUMP = ("MERGE (m:`SchakelMeta` {id: $id}) ON CREATE SET m.version = $start "
+             "SET m.version = m.version + 1 RETURN m.version AS version")
 META_READ = "MATCH (m:`SchakelMeta` {id: $id}) RETURN m.version AS version"
 
 # -- writes ----------------------------------------------------------------------------------

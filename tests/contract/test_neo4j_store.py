@@ -186,3 +186,16 @@ def test_neo4j_down_during_requests_gives_503_not_500(store: Neo4jGraphStore,
     finally:
         via.close()
         proxy.cut()
+
+
+def test_a_database_wiped_under_a_running_store(store: Neo4jGraphStore,
+                                                bolt_server: BoltServer) -> None:
+    store.sync_interval = 0
+    store.write(NODES, RELS)
+    version = store.version
+    assert store.get("m-1") is not None
+    bolt_server.wipe("contract")  # everything, the counter node too
+    assert store.get("m-1") is None and store.count() == 0
+    store.write(NODES[:2])
+    assert store.version > version
+    assert store.ids("Domain") == ["jeugdhulp", "onderwijs"]
