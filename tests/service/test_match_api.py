@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from schakel.graph.local import LocalGraphStore
@@ -125,3 +127,19 @@ def test_eval_command_prints_the_table(tmp_path: Path, embedding_file: Path) -> 
     for row in ("hybride", "alleen BM25", "alleen dense", "zonder geo", "zonder graaf"):
         assert row in result.output
     assert "nDCG@10" in result.output
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(min_size=0, max_size=300), near=st.one_of(st.none(), st.text(max_size=40)),
+       radius=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+       limit=st.integers(-5, 80))
+def test_any_input_gives_an_answer_or_422(client: TestClient, text: str, near: str | None,
+                                          radius: float | None, limit: int) -> None:
+    body: dict[str, object] = {"text": text, "near": near, "limit": limit}
+    if radius is not None and radius == radius and abs(radius) != float("inf"):
+        body["radius_km"] = radius
+    r = client.post("/api/v1/match", json=body)
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 200:
+        assert len(r.json()["results"]) <= limit
