@@ -56,3 +56,11 @@ class UnknownReferenceError(SchakelError):
         self.field = field
         self.value = value
         self.what = what
+
+
+class ScopeError(SchakelError):
+    """A network view's scope cannot be built (an ego outside the view, a bad depth or level)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
