@@ -19,6 +19,7 @@ from schakel.errors import (
     ImportFormatError,
     NodeNotFoundError,
     SchakelError,
+    ScopeError,
     UnknownReferenceError,
 )
 from schakel.graph.geo import Gazetteer
@@ -82,6 +83,11 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnknownReferenceError)
     async def unknown_reference(request: Request, exc: UnknownReferenceError) -> Any:
         detail = [{"loc": ["query", exc.field], "msg": str(exc), "type": "unknown_reference"}]
+        return respond(request, 422, detail)
+
+    @app.exception_handler(ScopeError)
+    async def bad_scope(request: Request, exc: ScopeError) -> Any:
+        detail = [{"loc": ["query", exc.field], "msg": str(exc), "type": "scope"}]
         return respond(request, 422, detail)
 
     @app.exception_handler(NodeNotFoundError)
