@@ -29,7 +29,7 @@ from .config import Settings, get_settings
 from .deps import AppState
 from .routes import api_router
 from .state import open_store
-from .web import pages
+from .web import maps, pages
 
 logger = logging.getLogger(__name__)
 WEB = Path(pages.__file__).parent
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(pages.router)
+    app.include_router(maps.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     _add_error_handlers(app)
     return app
