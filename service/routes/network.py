@@ -46,7 +46,8 @@ def too_large_message(count: int, cap: int) -> str:
             ).replace(",", ".")
 
 
-def map_data(state: AppState, scope: Scope, cap: int = MAP_CAP) -> dict[str, Any]:
+def map_data(state: AppState, scope: Scope, cap: int | None = None) -> dict[str, Any]:
+    cap = MAP_CAP if cap is None else cap
     g = view_graph(state, scope)
     base = {"count": len(g), "edge_count": g.number_of_edges(), "cap": cap}
     if len(g) > cap:
