@@ -20,10 +20,13 @@ NO_DOMAIN = "onbekend"
 
 
 def _targets(snap: nx.MultiDiGraph, node: str, rel_type: str) -> list[str]:
-    return sorted(other for other, keys in snap.succ[node].items() if rel_type in keys)
+    # The plain adjacency dict: networkx's read-only views cost a wrapper per step, which
+    # adds up over 100,000 members (the store's own reads do the same, see local.py).
+    return sorted(o for o, keys in snap._succ[node].items() if rel_type in keys)  # noqa: SLF001
 
 
-def primary_domain(snap: nx.MultiDiGraph, member: str) -> str:
+def primary_domain(snap: nx.MultiDiGraph, member: str,
+                   _org_domains: dict[str, list[str]] | None = None) -> str:
     """The one domain brokerage and colours use for a member.
 
     The domain of the organisation the member works at (the group they represent), preferring
@@ -31,8 +34,11 @@ def primary_domain(snap: nx.MultiDiGraph, member: str) -> str:
     organisation domain, the member's own first ACTIVE_IN domain; else ``"onbekend"``.
     """
     own = _targets(snap, member, "ACTIVE_IN")
+    cache = {} if _org_domains is None else _org_domains
     for org in _targets(snap, member, "WORKS_AT"):
-        org_domains = _targets(snap, org, "IN_DOMAIN")
+        org_domains = cache.get(org)
+        if org_domains is None:
+            org_domains = cache[org] = _targets(snap, org, "IN_DOMAIN")
         shared = [d for d in org_domains if d in own]
         if shared or org_domains:
             return (shared or org_domains)[0]
@@ -57,22 +63,28 @@ def member_network(snap: nx.MultiDiGraph, members: Iterable[str], *,
         (a gemeente id or ""), ``gemeente_name``, ``organisation`` (id or "") and ``roles``
         (a list); edges carry ``context`` (collega, regio, brug, community, anders).
     """
-    nodes = snap.nodes
+    nodes = snap._node  # noqa: SLF001 - plain dicts, as in _targets
+    succ = snap._succ  # noqa: SLF001
     keep = sorted({m for m in members if m in nodes and nodes[m].get("label") == "Member"})
+    org_domains: dict[str, list[str]] = {}
     g = nx.Graph()
     for m in keep:
         attrs = nodes[m]
-        gemeente = next(iter(_targets(snap, m, "BASED_IN")), "")
-        org = next(iter(_targets(snap, m, "WORKS_AT")), "")
-        g.add_node(m, kind="lid", name=attrs.get("name", m), domain=primary_domain(snap, m),
-                   gemeente=gemeente,
+        gemeente = org = ""
+        for other, keys in succ[m].items():
+            if "BASED_IN" in keys:
+                gemeente = other
+            if "WORKS_AT" in keys:
+                org = other
+        g.add_node(m, kind="lid", name=attrs.get("name", m),
+                   domain=primary_domain(snap, m, org_domains), gemeente=gemeente,
                    gemeente_name=nodes[gemeente].get("name", gemeente) if gemeente else "",
                    organisation=org, roles=list(attrs.get("roles", [])))
     kept = set(keep)
-    for m in keep:
-        for other, keys in snap.succ[m].items():
-            if "KNOWS" in keys and other in kept and other != m:
-                g.add_edge(m, other, context=keys["KNOWS"].get("context", "anders"))
+    g.add_edges_from(
+        (m, other, {"context": keys["KNOWS"].get("context", "anders")})
+        for m in keep for other, keys in succ[m].items()
+        if "KNOWS" in keys and other in kept and other != m)
     if organisations:
         for m in keep:
             org = g.nodes[m]["organisation"]
