@@ -12,7 +12,7 @@ from schakel.graph.gaps import KINDS, LEVELS
 from schakel.graph.model import Domain
 
 from ..deps import StateDep
-from ..networks import MAP_CAP, Scope
+from ..networks import MAP_CAP, Scope, view_graph
 from ..routes.network import broker_rows, gap_nearest, gap_out, gaps_of
 from .pages import ROLE_NAMES, Text, _choices, _clean, templates
 
@@ -38,6 +38,9 @@ LEVEL_NAMES = {"gemeente": "gemeente", "regio": "regio", "provincie": "provincie
 KIND_NAMES = {"all": "alles (experts, voorbeelden en groepen)", "experts": "experts",
               "practices": "praktijkvoorbeelden", "communities": "groepen"}
 templates.env.globals["broker_role_names"] = BROKER_ROLE_NAMES
+# Above this many members a first analysis takes minutes (see the README's timings): the
+# page asks for a filter instead of keeping the browser waiting; the API still computes.
+PAGE_ANALYSIS_CAP = 20_000
 
 
 def _domains(state: StateDep) -> list[dict[str, str]]:
@@ -105,11 +108,19 @@ def brokers_page(request: Request, state: StateDep, thema: Text = None, plaats: 
     role = rol if rol in ROLE_NAMES else None
     sort = sorteer if sorteer in SORT_NAMES else "betweenness"
     scope = Scope(theme=thema, region=plaats, domain=domein, role=role)
-    result = broker_rows(state, scope, sort, aantal)
+    size = len(view_graph(state, scope))
+    too_large = None
+    if size > PAGE_ANALYSIS_CAP:
+        too_large = (f"Deze weergave heeft {size:,} leden; de berekening duurt dan minuten. "
+                     "Kies een thema, regio, domein of rol.").replace(",", ".")
+        result = {"count": size, "sort": sort, "data": [], "method": {}}
+    else:
+        result = broker_rows(state, scope, sort, aantal)
     domain_names = {d["id"]: d["name"] for d in _domains(state)}
     return templates.TemplateResponse(request, "makelaars.html", {
-        "result": result, "filters": {"thema": thema, "plaats": plaats, "domein": domein,
-                                      "rol": role, "sorteer": sort},
+        "result": result, "too_large": too_large,
+        "filters": {"thema": thema, "plaats": plaats, "domein": domein, "rol": role,
+                    "sorteer": sort},
         "sort_names": SORT_NAMES, "domain_names": domain_names,
         "places": [p.name for p in state.gazetteer.places() if p.kind != "land"],
         **_choices(state),

@@ -86,6 +86,23 @@ def test_a_hidden_member_cannot_be_the_ego(client: TestClient,
     assert response.json()["detail"][0]["msg"].split(":")[0] == unknown["msg"].split(":")[0]
 
 
+def test_an_empty_view_says_so(client: TestClient) -> None:
+    body = client.get("/api/v1/map?theme=zeven_adviezen").json()  # a framework theme
+    assert body["count"] == 0 and body["shown"] and body["message"] == (
+        "Geen leden gevonden bij deze keuze.")
+    assert client.get("/api/v1/analytics/brokers?theme=zeven_adviezen").json()["data"] == []
+    assert client.get("/api/v1/export?format=json&theme=zeven_adviezen").json()["nodes"] == []
+
+
+def test_the_brokers_page_asks_for_a_filter_on_huge_views(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from schakel.service.web import maps
+
+    monkeypatch.setattr(maps, "PAGE_ANALYSIS_CAP", 10)
+    page = client.get("/kaart/makelaars")
+    assert page.status_code == 200 and "de berekening duurt dan minuten" in page.text
+
+
 def test_too_large_views_are_not_drawn(client: TestClient,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(network, "MAP_CAP", 50)
