@@ -58,6 +58,18 @@ class UnknownReferenceError(SchakelError):
         self.what = what
 
 
+class InvalidQueryError(SchakelError):
+    """A question or search request that cannot be answered as asked (empty, bad limit …)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class MatcherBusyError(SchakelError):
+    """The matcher is still building its indexes; ask again shortly."""
+
+
 class ScopeError(SchakelError):
     """A network view's scope cannot be built (an ego outside the view, a bad depth or level)."""
 

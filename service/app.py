@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +19,7 @@ from schakel import __version__
 from schakel.errors import (
     GraphValidationError,
     ImportFormatError,
+    InvalidQueryError,
     NodeNotFoundError,
     SchakelError,
     ScopeError,
@@ -30,15 +33,18 @@ from .deps import AppState
 from .routes import api_router
 from .state import open_store
 from .web import maps, pages
+from .web import matching as matching_page
 
 logger = logging.getLogger(__name__)
 WEB = Path(pages.__file__).parent
 
 
-def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, store: GraphStore | None = None,
+               warm_up: bool = False) -> FastAPI:
     """Build the app. Tests pass their own settings or store; otherwise the env decides.
 
-    A store passed in stays open when the app stops (its owner closes it).
+    A store passed in stays open when the app stops (its owner closes it). With ``warm_up``
+    the matcher's indexes are built in the background right away, not on the first question.
     """
     settings = settings or get_settings()
 
@@ -47,7 +53,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         own = store is None
         graph = store if store is not None else open_store(settings)
         gazetteer = Gazetteer.load()
-        app.state.schakel = AppState(settings, graph, gazetteer)
+        app.state.schakel = state = AppState(settings, graph, gazetteer)
+        if warm_up:
+            threading.Thread(target=_warm, args=(state,), name="schakel-warm-up",
+                             daemon=True).start()
         try:
             yield
         finally:
@@ -65,10 +74,20 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(pages.router)
+    app.include_router(matching_page.router)
     app.include_router(maps.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     _add_error_handlers(app)
     return app
+
+
+def _warm(state: AppState) -> None:
+    started = time.perf_counter()
+    try:
+        state.warm_up()
+        logger.info("matcher ready in %.1f s", time.perf_counter() - started)
+    except SchakelError as exc:  # the first question will report it again
+        logger.warning("matcher warm-up failed: %s", exc)
 
 
 def _wants_html(request: Request) -> bool:
@@ -104,6 +123,11 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ImportFormatError)
     async def bad_document(request: Request, exc: ImportFormatError) -> Any:
         return respond(request, 422, [{"loc": ["body"], "msg": str(exc), "type": "format"}])
+
+    @app.exception_handler(InvalidQueryError)
+    async def invalid_query(request: Request, exc: InvalidQueryError) -> Any:
+        detail = [{"loc": ["body", exc.field], "msg": str(exc), "type": "invalid_query"}]
+        return respond(request, 422, detail)
 
     @app.exception_handler(SchakelError)
     async def other(request: Request, exc: SchakelError) -> Any:

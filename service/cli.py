@@ -88,8 +88,8 @@ def _serve(settings: Settings, store: GraphStore | None = None) -> None:
 
     console.print(f"Schakel draait op [bold]http://{settings.host}:{settings.port}[/bold] "
                   "(stoppen: Ctrl+C)")
-    uvicorn.run(create_app(settings, store=store), host=settings.host, port=settings.port,
-                log_level="info")
+    uvicorn.run(create_app(settings, store=store, warm_up=True), host=settings.host,
+                port=settings.port, log_level="info")
 
 
 @app.command()
@@ -246,6 +246,9 @@ def analytics(
         roles = result.roles[v]
         console.print(f"{g.nodes[v]['name']} ({g.nodes[v]['domain']}): tussenpositie "
                       f"{result.metrics['betweenness'][v]:.4f}, makelaarsrollen {roles['total']}")
+
+
+from . import bench, cli_match  # noqa: E402,F401 - they add their commands to `app`
 
 
 def main() -> None:

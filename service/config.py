@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     members: int = Field(default=600, ge=0, le=100_000, description="Demo members to generate.")
     seed: int = Field(default=7, description="Seed number for the generated demo members.")
+    encoder: Literal["use", "sentence-transformers"] = Field(
+        default="use", description="Sentence encoder backend for matching.")
+    embeddings: Path | None = Field(
+        default=None, description="Embedding cache file (default: embeddings.sqlite in data_dir).")
+    encoder_model: str = Field(
+        default="", description="Model folder or package for the sentence-transformers backend.")
 
     @field_validator("data_dir", mode="after")
     @classmethod
@@ -41,6 +47,11 @@ class Settings(BaseSettings):
     @property
     def store_path(self) -> Path:
         return self.data_dir / "schakel.sqlite"
+
+    @property
+    def embeddings_path(self) -> Path:
+        """Cache of text embeddings, by (model, text hash)."""
+        return self.embeddings or self.data_dir / "embeddings.sqlite"
 
 
 @lru_cache

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 
+from schakel.errors import MatcherBusyError
 from schakel.graph.geo import Gazetteer
 from schakel.graph.lookup import Lookup
 from schakel.graph.privacy import visible
 from schakel.graph.query import Filters
 from schakel.graph.store import GraphStore
+from schakel.matching.engine import Matcher, MatchQuery, MatchResult
 
 from .config import Settings
+from .state import open_matcher
 
 T = TypeVar("T")
+MATCH_WAIT_S = 60.0
 R = TypeVar("R")
 
 
@@ -26,6 +31,36 @@ class AppState:
     store: GraphStore
     gazetteer: Gazetteer
     _cache: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False)
+    _matcher: tuple[int, Matcher] | None = field(default=None, repr=False)
+    _match_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def matcher(self) -> Matcher:
+        """The matcher, brought up to date with the store (only changed texts are encoded).
+        Call with ``_match_lock`` held."""
+        version = self.store.version
+        if self._matcher is None:
+            self._matcher = (-1, open_matcher(self.settings, self.gazetteer))
+        if self._matcher[0] != version:
+            matcher = self._matcher[1]
+            matcher.sync(self.store.snapshot())
+            self._matcher = (version, matcher)
+        return self._matcher[1]
+
+    def match(self, query: MatchQuery) -> MatchResult:
+        """Answer a question; syncing and matching never overlap. While the indexes are
+        still being built (a large network, first start) this waits at most ``MATCH_WAIT_S``."""
+        if not self._match_lock.acquire(timeout=MATCH_WAIT_S):
+            raise MatcherBusyError(
+                "De matcher wordt nog voorbereid; probeer het over een minuut opnieuw.")
+        try:
+            return self.matcher().match(query)
+        finally:
+            self._match_lock.release()
+
+    def warm_up(self) -> None:
+        """Build the matcher's indexes now rather than on the first question."""
+        with self._match_lock:
+            self.matcher()
 
     @property
     def lookup(self) -> Lookup:

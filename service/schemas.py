@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -133,3 +133,44 @@ class MemberIn(BaseModel):
     visibility: str = "members"
     consent_matching: bool = True
     consent_contact: bool = False
+
+
+MatchKind = Literal["member", "expert", "ambassador", "region", "practice", "community"]
+
+
+class MatchRequest(BaseModel):
+    """A question for the matcher."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+    near: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
+        None, description="Gemeente, region or provincie (id or name) the question is about.")
+    radius_km: float | None = Field(None, gt=0, le=400, description="Only candidates this near.")
+    kinds: list[MatchKind] | None = Field(None, min_length=1,
+                                          description="What to suggest; all kinds when left out.")
+    limit: int = Field(10, ge=1, le=50)
+    asker_domain: str | None = Field(
+        None, description="The asker's own domain (id or name), to favour other domains.")
+
+
+class MatchReason(BaseModel):
+    signal: str
+    contribution: float
+    text: str
+
+
+class MatchSuggestion(BaseModel):
+    kind: str
+    id: str
+    name: str
+    score: float = Field(description="The sum of the reasons' contributions.")
+    reasons: list[MatchReason]
+    detail: dict[str, Any] = {}
+
+
+class MatchResponse(BaseModel):
+    results: list[MatchSuggestion]
+    took_ms: float
+    understood: dict[str, Any] = Field(
+        default={}, description="Themes, place, domains and roles read from the question.")

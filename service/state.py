@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from schakel.graph.geo import Gazetteer
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.store import GraphStore
+from schakel.matching.embeddings import CachedEncoder, EmbeddingCache, Encoder, make_encoder
+from schakel.matching.engine import Matcher
 
 from .config import Settings
 
@@ -12,3 +17,17 @@ def open_store(settings: Settings) -> GraphStore:
     """The graph store the settings ask for."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return LocalGraphStore(settings.store_path)
+
+
+@lru_cache(maxsize=4)
+def _encoder(backend: str, model: str) -> Encoder:
+    # Loading a model takes a second or more; one instance per process is enough.
+    return make_encoder(backend, model)
+
+
+def open_matcher(settings: Settings, gazetteer: Gazetteer) -> Matcher:
+    """A matcher with the configured encoder and its embedding cache in the data dir."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    cache = EmbeddingCache(settings.embeddings_path)
+    return Matcher(gazetteer, CachedEncoder(_encoder(settings.encoder, settings.encoder_model),
+                                            cache))

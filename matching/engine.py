@@ -1,0 +1,383 @@
+"""The matcher: keeps indexes in step with the graph and answers questions with explained
+suggestions of several kinds."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from schakel.errors import InvalidQueryError, UnknownReferenceError
+from schakel.graph.geo import Gazetteer, Place
+from schakel.graph.model import ROLES
+from schakel.graph.privacy import Viewer
+
+from .catalog import Catalog, Items
+from .embeddings import CachedEncoder, text_key
+from .features import (
+    Places,
+    availability_scores,
+    domain_scores,
+    role_scores,
+    theme_scores,
+    theme_vector,
+)
+from .lexical import LexicalIndex
+from .question import Question, QuestionReader
+from .ranker import Reason, Suggestion, Weights, combine, diversify, nl
+from .text import Analyzer
+
+__all__ = ["Matcher", "MatchQuery", "MatchResult", "REQUEST_KINDS", "MAX_LIMIT"]
+
+REQUEST_KINDS = ("member", "expert", "ambassador", "region", "practice", "community")
+MAX_LIMIT = 50
+# A theme the encoder finds close to the question counts, weaker than a named one.
+THEME_SIMILARITY, THEME_FROM_MEANING = 0.45, 0.6
+_ROLE_NL = {"member": "Lid", "expert": "Expert", "ambassador": "Ambassadeur",
+            "verbinder": "Verbinder", "ervaringsdeskundige": "Ervaringsdeskundige"}
+_GEO_NL = {"same": "In {place}", "inside": "In {row}, binnen {place}",
+           "covers": "{row} omvat {place}", "region": "In {row}, dezelfde regio als {place}",
+           "provincie": "In {row}, dezelfde provincie als {place}",
+           "far": "In {row}, {km} km van {place}"}
+
+
+@dataclass
+class MatchQuery:
+    text: str
+    near: str | None = None
+    radius_km: float | None = None
+    kinds: list[str] | None = None
+    limit: int = 10
+    asker_domain: str | None = None
+
+
+@dataclass
+class MatchResult:
+    results: list[Suggestion]
+    took_ms: float
+    understood: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Index:
+    items: Items
+    keys: list[bytes]
+    vectors: np.ndarray
+    lexical: LexicalIndex
+    lex_pos: np.ndarray
+
+
+class Matcher:
+    """Hybrid matcher over one graph. Call :meth:`sync` after the graph changed; only texts
+    that changed are analysed and encoded again."""
+
+    def __init__(self, gazetteer: Gazetteer, encoder: CachedEncoder,
+                 weights: Weights | None = None, viewer: Viewer = "member") -> None:
+        self.gazetteer = gazetteer
+        self.encoder = encoder
+        self.weights = weights or Weights()
+        self.viewer = viewer
+        self._indexes: dict[str, _Index] = {}
+        self._vocabulary: list[str] | None = None
+        self.catalog: Catalog | None = None
+        self.places: Places | None = None
+
+    # -- keeping up with the graph -------------------------------------------------------------
+
+    def sync(self, graph: nx.MultiDiGraph,
+             progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+        """Rebuild the read model from ``graph``; returns texts (re-)encoded per kind."""
+        catalog = Catalog(graph, self.gazetteer, self.viewer)
+        vocabulary = sorted(catalog.taxonomy.vocabulary())
+        if vocabulary != self._vocabulary:
+            self._indexes = {}  # compound splitting changed: analyse everything again
+            self._vocabulary = vocabulary
+            self.analyzer = Analyzer(vocabulary)
+        self.reader = QuestionReader(catalog.taxonomy, self.gazetteer, self.analyzer)
+        if self.places is None:
+            self.places = Places(self.gazetteer, catalog.places)
+        encoded: dict[str, int] = {}
+        for kind, items in catalog.kinds.items():
+            encoded[kind] = self._sync_kind(kind, items, progress)
+        themes = catalog.taxonomy.theme_ids
+        self._theme_vectors = self.encoder.encode(
+            [catalog.taxonomy.theme_texts[t] for t in themes])
+        self.catalog = catalog
+        return encoded
+
+    def _sync_kind(self, kind: str, items: Items,
+                   progress: Callable[[str, int, int], None] | None) -> int:
+        keys = [text_key(t) for t in items.texts]
+        old = self._indexes.get(kind)
+        previous: dict[str, tuple[bytes, int]] = {}
+        if old is not None:
+            previous = {i: (k, r) for r, (i, k) in enumerate(zip(old.items.ids, old.keys,
+                                                                 strict=True))}
+        lexical = old.lexical if old is not None else LexicalIndex()
+        changed = [r for r, (i, k) in enumerate(zip(items.ids, keys, strict=True))
+                   if previous.get(i, (b"",))[0] != k]
+        if old is None:
+            lexical.build({i: self.analyzer.terms(t) for i, t in
+                           zip(items.ids, items.texts, strict=True)})
+        else:
+            for gone in set(previous) - set(items.ids):
+                lexical.remove(gone)
+            for r in changed:
+                lexical.upsert(items.ids[r], self.analyzer.terms(items.texts[r]))
+        vectors = np.empty((len(items), self.encoder.dim), dtype=np.float32)
+        keep = [r for r in range(len(items)) if r not in set(changed)] if changed else \
+            list(range(len(items)))
+        if old is not None and keep:
+            vectors[keep] = old.vectors[[previous[items.ids[r]][1] for r in keep]]
+        before = self.encoder.encoded
+        if changed:
+            done = 0
+
+            def step(n: int) -> None:
+                nonlocal done
+                done += n
+                if progress:
+                    progress(kind, done, len(changed))
+
+            vectors[changed] = self.encoder.encode([items.texts[r] for r in changed],
+                                                   progress=step)
+        self._indexes[kind] = _Index(items, keys, np.ascontiguousarray(vectors), lexical,
+                                     lexical.positions(items.ids))
+        return self.encoder.encoded - before
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def match(self, query: MatchQuery, weights: Weights | None = None) -> MatchResult:
+        """Ranked, explained suggestions for a question.
+
+        Raises
+        ------
+        InvalidQueryError : an empty text, a bad limit or kind, or a radius without a place.
+        UnknownReferenceError : ``near`` names no known place.
+        """
+        start = time.perf_counter()
+        if self.catalog is None:
+            raise InvalidQueryError("matcher", "de matcher is nog niet gevuld")
+        w = weights or self.weights
+        kinds, place = self._check(query)
+        q = self.reader.read(query.text, near=place, asker_domain=query.asker_domain)
+        t = time.perf_counter()
+        qv = self.encoder.encode_query(query.text)
+        timings = {"encode_ms": (time.perf_counter() - t) * 1000}
+        tagged = len(q.themes)
+        sims = self._theme_vectors @ qv
+        for i in np.argsort(-sims)[:2]:
+            theme = self.catalog.taxonomy.theme_ids[int(i)]
+            if sims[i] >= THEME_SIMILARITY and theme in self.catalog.taxonomy.assignable:
+                q.themes.setdefault(theme, THEME_FROM_MEANING)
+        if query.radius_km is not None and q.place is None:
+            raise InvalidQueryError("radius_km", "een straal vraagt om een plaats (near)")
+        tvec = theme_vector(q, self.catalog.taxonomy)
+        pool: list[Suggestion] = []
+        for kind, roles in kinds.items():
+            pool += self._score_kind(kind, roles, q, qv, tvec, max(1, tagged), query, w,
+                                     timings)
+        results = diversify(pool, query.limit, w.diversity)
+        took = (time.perf_counter() - start) * 1000
+        return MatchResult(results, round(took, 2), self._understood(q), timings)
+
+    def _check(self, query: MatchQuery) -> tuple[dict[str, set[str]], Place | None]:
+        if len(query.text.strip()) < 3:
+            raise InvalidQueryError("text", "stel een vraag van minstens drie tekens")
+        if not 1 <= query.limit <= MAX_LIMIT:
+            raise InvalidQueryError("limit", f"limit moet tussen 1 en {MAX_LIMIT} liggen")
+        if query.radius_km is not None and not 0 < query.radius_km <= 400:
+            raise InvalidQueryError("radius_km", "radius_km moet tussen 0 en 400 km liggen")
+        asked = query.kinds or ["member", "region", "practice", "community"]
+        bad = [k for k in asked if k not in REQUEST_KINDS]
+        if bad:
+            raise InvalidQueryError("kinds", f"onbekende soort: {', '.join(bad)}; kies uit "
+                                    + ", ".join(REQUEST_KINDS))
+        kinds: dict[str, set[str]] = {}
+        for k in asked:
+            base = "member" if k in ("member", "expert", "ambassador") else k
+            kinds.setdefault(base, set())
+            if k in ("expert", "ambassador"):
+                kinds[base].add(k)
+        if "member" in asked:
+            kinds["member"] = set()  # all members
+        place = None
+        if query.near:
+            place = self.gazetteer.find(query.near)
+            if place is None:
+                raise UnknownReferenceError("near", query.near,
+                                            "gebied (gemeente, regio of provincie)")
+        return kinds, place
+
+    def _score_kind(self, kind: str, roles: set[str], q: Question, qv: np.ndarray,
+                    tvec: np.ndarray, n_themes: int, query: MatchQuery, w: Weights,
+                    timings: dict[str, float]) -> list[Suggestion]:
+        index = self._indexes[kind]
+        items = index.items
+        n = len(items)
+        if n == 0:
+            return []
+        mask = items.allowed.copy() if items.allowed is not None else np.ones(n, dtype=bool)
+        if roles and items.roles is not None:
+            mask &= items.roles[:, [ROLES.index(r) for r in sorted(roles)]].any(axis=1)
+        near = dist = None
+        assert self.places is not None
+        if q.place is not None:
+            near, dist = self.places.scores(items, q.place)
+            if query.radius_km is not None:
+                mask &= (dist <= query.radius_km) | (items.anchor < 0)
+        if not mask.any():
+            return []
+        t = time.perf_counter()
+        cos = self._dense(index.vectors, qv, mask)
+        if kind == "member":
+            timings["dense_ms"] = (time.perf_counter() - t) * 1000
+        cmax = float(cos[mask].max())
+        signals = {"dense": np.maximum(cos, 0) / max(cmax, 0.25)}
+        lex = index.lexical.scores(q.terms)[index.lex_pos]
+        lmax = float(lex[mask].max())
+        signals["lexical"] = lex / lmax if lmax > 0 else lex
+        signals["theme"] = theme_scores(items, tvec, n_themes)
+        if near is not None:
+            signals["geo"] = near
+        assert self.catalog is not None
+        signals["domain"] = domain_scores(items, q, self.catalog.taxonomy.domain_ids)
+        signals["role"] = role_scores(items, q, ROLES)
+        signals["availability"] = availability_scores(items)
+        total = combine(w, signals, n)
+        total[~mask] = -np.inf
+        k = min(int(mask.sum()), max(3 * query.limit, 20))
+        top = np.argpartition(-total, k - 1)[:k]
+        top = top[np.argsort(-total[top])]
+        out = []
+        for r in top:
+            out.append(self._suggestion(kind, roles, int(r), signals, cos, q, w, near, dist))
+        return out
+
+    @staticmethod
+    def _dense(vectors: np.ndarray, qv: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Cosine of every row (rows are unit length); a narrow filter scores only its rows."""
+        if mask.mean() < 0.25:
+            out = np.zeros(len(vectors), dtype=np.float32)
+            rows = np.flatnonzero(mask)
+            out[rows] = vectors[rows] @ qv
+            return out
+        return vectors @ qv
+
+    # -- explaining ----------------------------------------------------------------------------
+
+    def _suggestion(self, kind: str, roles: set[str], r: int, signals: dict[str, np.ndarray],
+                    cos: np.ndarray, q: Question, w: Weights, near: np.ndarray | None,
+                    dist: np.ndarray | None) -> Suggestion:
+        assert self.catalog is not None and self.places is not None
+        items = self._indexes[kind].items
+        cat = self.catalog
+        node = items.ids[r]
+        attrs = cat.graph.nodes[node] if node in cat.graph else {}
+        shown_kind = kind
+        detail: dict[str, object] = {}
+        if kind == "member":
+            member_roles = list(attrs.get("roles", ["member"]))
+            for role in ("ambassador", "expert"):
+                if role in member_roles and (not roles or role in roles):
+                    shown_kind = role
+                    break
+            detail = {"roles": member_roles, "function": attrs.get("function"),
+                      "place": cat.places[items.anchor[r]].name if items.anchor[r] >= 0 else None,
+                      "organisation": (cat.graph.nodes[cat.organisations[items.group[r]]]
+                                       .get("name") if items.group is not None
+                                       and items.group[r] >= 0 else None)}
+        elif kind == "region":
+            detail = {"summary": items.counts.get(r, "")}
+        s = Suggestion(shown_kind, node, items.names[r], 0.0, detail=detail,
+                       group=int(items.group[r]) if items.group is not None else -1)
+
+        def add(signal: str, text: str) -> None:
+            value = float(signals[signal][r]) if signal in signals else 0.0
+            contribution = round(getattr(w, signal) * value, 4)
+            if contribution > 0:
+                s.add(Reason(signal, contribution, text))
+
+        add("dense", f"De tekst lijkt inhoudelijk op de vraag (gelijkenis {nl(float(cos[r]))})")
+        shared = self._shared_words(q, items.texts[r])
+        if shared:
+            add("lexical", "Zelfde woorden als in de vraag: " + ", ".join(shared))
+        themes = self._themes_of(items, r, q)
+        if themes:
+            verb = {"member": "Werkt aan", "region": "Hier wordt gewerkt aan"}.get(
+                kind, "Gaat over")
+            add("theme", f"{verb} {', '.join(themes)}")
+        if near is not None and dist is not None and q.place is not None and items.anchor[r] >= 0:
+            _, _, relations = self.places.relation(q.place.id)
+            anchor = int(items.anchor[r])
+            rel = relations[anchor]
+            row_place = cat.places[anchor].name
+            if cat.places[anchor].kind == "land":
+                text = "Landelijk"
+            else:
+                text = _GEO_NL[rel].format(place=q.place.name, row=row_place,
+                                           km=round(float(dist[r])))
+            add("geo", text)
+        if signals["domain"][r] > 0:
+            ds = [cat.taxonomy.domain_names[d] for d, v in
+                  zip(cat.taxonomy.domain_ids, items.domains[r], strict=True) if v]
+            wanted = [cat.taxonomy.domain_names[d] for d in q.wanted_domains]
+            both = sorted(set(ds) & set(wanted))
+            if both:
+                add("domain", f"Uit het gevraagde domein: {', '.join(both)}")
+            else:
+                add("domain", f"Uit een ander domein ({', '.join(ds)}) dan de vrager: "
+                              "verbindt domeinen")
+        if signals["role"][r] > 0 and items.roles is not None:
+            best = max((role for role, has in zip(ROLES, items.roles[r], strict=True) if has),
+                       key=lambda role: q.role_fit.get(role, 0.0))
+            add("role", f"{_ROLE_NL[best]}: past bij deze vraag")
+        if kind == "member" and items.load is not None:
+            load = int(items.load[r])
+            text = f"Beschikbaar: {attrs.get('availability') or 'niet opgegeven'}"
+            if load:
+                text += f" ({load} lopende {'introductie' if load == 1 else 'introducties'})"
+            add("availability", text)
+        return s
+
+    def _shared_words(self, q: Question, text: str) -> list[str]:
+        doc = set(self.analyzer.terms(text))
+        out: list[str] = []
+        for word in q.words:
+            terms = self.analyzer.terms(word)
+            if terms and terms[0] in doc and word not in out:
+                out.append(word)
+        return out[:6]
+
+    def _themes_of(self, items: Items, r: int, q: Question) -> list[str]:
+        assert self.catalog is not None
+        tax = self.catalog.taxonomy
+        row = items.themes[r]
+        vec = theme_vector(q, tax)
+        found = []
+        for col, weight in sorted(zip(row.indices, row.data, strict=True),
+                                  key=lambda x: -vec[x[0]]):
+            if vec[col] > 0:
+                name = tax.theme_names[tax.theme_ids[col]]
+                if items.kind == "member":
+                    name += f" (niveau {round(weight * 3)})"
+                found.append(name)
+        return found[:4]
+
+    def _understood(self, q: Question) -> dict[str, Any]:
+        assert self.catalog is not None
+        tax = self.catalog.taxonomy
+        return {
+            "themes": [{"id": t, "name": tax.theme_names.get(t, t), "weight": round(v, 2)}
+                       for t, v in sorted(q.themes.items(), key=lambda x: -x[1])],
+            "place": ({"id": q.place.id, "name": q.place.name, "from_text": q.place_in_text}
+                      if q.place else None),
+            "domains": sorted(q.wanted_domains),
+            "asker_domain": q.asker_domain,
+            "roles": sorted(q.role_fit),
+        }

@@ -1,0 +1,153 @@
+"""Offline evaluation on the labelled development set (``seeds/eval/questions.yaml``).
+
+Members are fictional, so their relevance follows the labeller's rule (themes, place, roles);
+practices, communities and regions are graded by id. Metrics: nDCG@10 with gains 2^g - 1,
+MRR of the first result graded 1 or 2, and recall@10 against at most 10 relevant results
+(a question with 30 relevant members can still reach 1.0).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from schakel.graph.geo import Gazetteer, haversine_km
+
+from .catalog import Catalog
+from .engine import Matcher, MatchQuery
+from .ranker import Weights
+
+__all__ = ["load_questions", "Grader", "evaluate", "VARIANTS", "Scores"]
+
+K = 10
+
+
+def load_questions(path: str | None = None) -> list[dict[str, Any]]:
+    if path:
+        with open(path, encoding="utf-8") as f:
+            return list(yaml.safe_load(f))
+    text = resources.files("schakel.seeds").joinpath("eval/questions.yaml").read_text("utf-8")
+    return list(yaml.safe_load(text))
+
+
+def VARIANTS(weights: Weights) -> dict[str, Weights]:  # noqa: N802 - a table of named configs
+    """The configurations the issue asks to compare."""
+    base = weights.model_copy(update={"diversity": 0.0})
+    return {
+        "hybride": weights,
+        "alleen BM25": base.only("lexical"),
+        "alleen dense": base.only("dense"),
+        "hybride zonder geo": weights.without("geo"),
+        "hybride zonder graaf": weights.without("theme", "domain", "role", "availability"),
+    }
+
+
+class Grader:
+    """Relevance grades (0, 1, 2) of every candidate for one labelled question."""
+
+    def __init__(self, catalog: Catalog, gazetteer: Gazetteer) -> None:
+        self.catalog = catalog
+        self.gazetteer = gazetteer
+        items = catalog.members
+        tax = catalog.taxonomy
+        self._themes = {
+            items.ids[r]: {tax.theme_ids[c] for c in items.themes[r].indices}
+            for r in range(len(items))
+        }
+        self._eligible = {items.ids[r] for r in range(len(items))
+                          if items.allowed is not None and items.allowed[r]}
+        self._place = {items.ids[r]: catalog.places[items.anchor[r]]
+                       for r in range(len(items)) if items.anchor[r] >= 0}
+        self._roles = {m: set(catalog.graph.nodes[m].get("roles", [])) for m in items.ids}
+
+    def _scope(self, themes: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        for t in themes:
+            out |= {t} | self.catalog.taxonomy.descendants(t)
+        return out
+
+    def grades(self, question: dict[str, Any]) -> dict[str, int]:
+        rel = question.get("relevant") or {}
+        grades: dict[str, int] = {str(k): int(v) for k, v in (rel.get("items") or {}).items()}
+        kinds = question.get("kinds") or ["member"]
+        if not ({"member", "expert", "ambassador"} & set(kinds)):
+            return grades
+        full, partial = self._scope(rel.get("themes") or []), self._scope(
+            rel.get("partial_themes") or [])
+        roles = set(rel.get("roles") or [])
+        place = self.gazetteer.find(rel["place"]) if rel.get("place") else None
+        inside = {g.id for g in self.gazetteer.gemeenten_of(place)} if place else set()
+        within = float(rel.get("within_km") or 0)
+        for member in self._eligible:
+            themes = self._themes[member]
+            near = True
+            if place is not None and within:
+                home = self._place.get(member)
+                near = home is not None and (home.id in inside or haversine_km(
+                    home.lat, home.lon, place.lat, place.lon) <= within)
+            role_ok = not roles or bool(roles & self._roles[member])
+            if themes & full:
+                grades[member] = 2 if near and role_ok else 1
+            elif themes & partial and near:
+                grades[member] = 1
+        return grades
+
+
+@dataclass
+class Scores:
+    ndcg: float
+    mrr: float
+    recall: float
+    questions: int
+
+
+def _ndcg(ranked: list[str], grades: dict[str, int]) -> float:
+    dcg = sum((2 ** grades.get(i, 0) - 1) / math.log2(n + 2) for n, i in enumerate(ranked[:K]))
+    ideal = sorted(grades.values(), reverse=True)[:K]
+    idcg = sum((2**g - 1) / math.log2(n + 2) for n, g in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def _mrr(ranked: list[str], grades: dict[str, int]) -> float:
+    for n, i in enumerate(ranked):
+        if grades.get(i, 0) > 0:
+            return 1.0 / (n + 1)
+    return 0.0
+
+
+def _recall(ranked: list[str], grades: dict[str, int]) -> float:
+    relevant = {i for i, g in grades.items() if g > 0}
+    if not relevant:
+        return 0.0
+    return len(relevant & set(ranked[:K])) / min(K, len(relevant))
+
+
+def evaluate(matcher: Matcher, questions: list[dict[str, Any]],
+             variants: dict[str, Weights] | None = None,
+             progress: Callable[[int], None] | None = None) -> dict[str, Scores]:
+    """Metrics per variant, averaged over questions that have at least one relevant result."""
+    assert matcher.catalog is not None
+    grader = Grader(matcher.catalog, matcher.gazetteer)
+    variants = variants or VARIANTS(matcher.weights)
+    sums: dict[str, list[float]] = {name: [0.0, 0.0, 0.0] for name in variants}
+    counted = 0
+    for q in questions:
+        grades = grader.grades(q)
+        if progress:
+            progress(1)
+        if not any(g > 0 for g in grades.values()):
+            continue
+        counted += 1
+        query = MatchQuery(text=q["text"], near=q.get("near"), kinds=q.get("kinds"), limit=K)
+        for name, weights in variants.items():
+            ranked = [s.id for s in matcher.match(query, weights).results]
+            sums[name][0] += _ndcg(ranked, grades)
+            sums[name][1] += _mrr(ranked, grades)
+            sums[name][2] += _recall(ranked, grades)
+    return {name: Scores(*(v / max(1, counted) for v in s), questions=counted)
+            for name, s in sums.items()}

@@ -1,0 +1,96 @@
+"""The hybrid score, its Dutch reasons, and MMR diversification.
+
+A suggestion's score is the sum of its reasons' contributions: weight x signal (each signal is
+0..1), minus a diversity penalty when someone of the same organisation is already higher up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+__all__ = ["Weights", "Reason", "Suggestion", "SIGNALS", "combine", "diversify", "nl"]
+
+SIGNALS = ("dense", "lexical", "theme", "geo", "domain", "role", "availability")
+
+
+class Weights(BaseModel):
+    """Weights of the hybrid score: the one place they live. Signals are 0..1."""
+
+    dense: float = Field(0.30, ge=0, description="meaning of the text (sentence encoder)")
+    lexical: float = Field(0.15, ge=0, description="shared words (BM25)")
+    theme: float = Field(0.28, ge=0, description="themes through the taxonomy")
+    geo: float = Field(0.15, ge=0, description="nearness to the asked place")
+    domain: float = Field(0.06, ge=0, description="the asked domain, or another than the asker's")
+    role: float = Field(0.03, ge=0, description="role fits the kind of question")
+    availability: float = Field(0.03, ge=0, description="time offered, minus open introductions")
+    diversity: float = Field(0.15, ge=0, description="penalty per earlier result of the same group")
+
+    def without(self, *signals: str) -> Weights:
+        return self.model_copy(update=dict.fromkeys(signals, 0.0))
+
+    def only(self, *signals: str) -> Weights:
+        return self.model_copy(update={s: 0.0 for s in SIGNALS if s not in signals})
+
+
+@dataclass
+class Reason:
+    signal: str
+    contribution: float
+    text: str
+
+
+@dataclass
+class Suggestion:
+    kind: str
+    id: str
+    name: str
+    score: float
+    reasons: list[Reason] = field(default_factory=list)
+    detail: dict[str, object] = field(default_factory=dict)
+    group: int = -1  # organisation of a member, for diversity
+
+    def add(self, reason: Reason) -> None:
+        self.reasons.append(reason)
+        self.score = round(sum(r.contribution for r in self.reasons), 4)
+
+
+def combine(weights: Weights, signals: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """Weighted sum of the signals (missing signals count 0)."""
+    total = np.zeros(n, dtype=np.float32)
+    for name, values in signals.items():
+        w = getattr(weights, name)
+        if w:
+            total += np.float32(w) * values
+    return total
+
+
+def diversify(pool: list[Suggestion], limit: int, penalty: float) -> list[Suggestion]:
+    """Greedy MMR: take the best; whoever shares an organisation (or a kind and place) with
+    someone already taken loses ``penalty`` per such person before the next pick."""
+    chosen: list[Suggestion] = []
+    left = sorted(pool, key=lambda s: -s.score)
+    taken_groups: dict[int, int] = {}
+    while left and len(chosen) < limit:
+        best_i, best_val = 0, -1e9
+        for i, s in enumerate(left):
+            val = s.score - penalty * taken_groups.get(s.group, 0) if s.group >= 0 else s.score
+            if val > best_val:
+                best_i, best_val = i, val
+        pick = left.pop(best_i)
+        same = taken_groups.get(pick.group, 0) if pick.group >= 0 else 0
+        if same and penalty:
+            pick.add(Reason("diversity", round(-penalty * same, 4),
+                            f"Spreiding: al {same} {'persoon' if same == 1 else 'personen'} "
+                            "van dezelfde organisatie hoger in de lijst"))
+        if pick.group >= 0:
+            taken_groups[pick.group] = same + 1
+        chosen.append(pick)
+    return sorted(chosen, key=lambda s: -s.score)
+
+
+def nl(value: float, digits: int = 2) -> str:
+    """A number as Dutch text: decimal comma."""
+    return f"{value:.{digits}f}".replace(".", ",")

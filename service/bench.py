@@ -1,0 +1,218 @@
+"""`schakel bench`: ingest and match timings at several network sizes, in-process and over HTTP,
+next to the raw numpy dot product over the same matrix."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import numpy as np
+import typer
+from rich.table import Table
+
+from schakel.graph.geo import Gazetteer
+from schakel.graph.local import LocalGraphStore
+from schakel.matching.embeddings import CachedEncoder, EmbeddingCache
+from schakel.matching.engine import Matcher, MatchQuery
+from schakel.matching.evaluate import load_questions
+from schakel.seeds.load import seed_store
+
+from .cli import _progress, _settings, app, console
+from .config import Settings
+from .state import _encoder
+
+PLACES = ["Emmen", "Zwolle", "Utrecht", "Rotterdam", "Maastricht", None, "Regio Twente",
+          "Groningen", None, "Almere"]
+
+
+@contextlib.contextmanager
+def scratch_network(members: int, seed: int, settings: Settings,
+                    cache: Path | None = None) -> Iterator[tuple[Settings, Matcher]]:
+    """A throw-away store with ``members`` demo members and a matcher synced to it.
+    The embedding cache is the user's (or ``cache``), so a second run encodes nothing."""
+    with tempfile.TemporaryDirectory(prefix="schakel-") as tmp:
+        scratch = settings.model_copy(update={"data_dir": Path(tmp)})
+        with LocalGraphStore(scratch.store_path) as store, _progress() as bar:
+            task = bar.add_task(f"Netwerk met {members} leden maken", total=None)
+            seed_store(store, members, seed,
+                       progress=lambda d, t: bar.update(task, completed=d, total=t))
+            matcher = _matcher(settings, cache)
+            step = bar.add_task("Teksten voorbereiden", total=None)
+            matcher.sync(store.snapshot(),
+                         progress=lambda k, d, t: bar.update(step, completed=d, total=t))
+        yield scratch, matcher
+
+
+def _matcher(settings: Settings, cache: Path | None) -> Matcher:
+    path = cache or settings.embeddings_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    encoder = CachedEncoder(_encoder(settings.encoder, settings.encoder_model),
+                            EmbeddingCache(path))
+    return Matcher(Gazetteer.load(), encoder)
+
+
+def queries(count: int) -> list[MatchQuery]:
+    """``count`` questions: the development set's texts with a cycle of places and kinds."""
+    texts = [q["text"] for q in load_questions()]
+    kinds = [None, ["member"], ["expert"], None, ["practice", "community"]]
+    return [MatchQuery(text=texts[i % len(texts)], near=PLACES[i % len(PLACES)],
+                       kinds=kinds[i % len(kinds)], limit=10) for i in range(count)]
+
+
+@dataclass
+class Row:
+    members: int
+    seed_s: float
+    ingest_s: float
+    encoded: int
+    reingest_s: float
+    reencoded: int
+    p50: float
+    p95: float
+    http_p50: float
+    http_p95: float
+    dense_p50: float
+    raw_p50: float
+
+
+def _pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | None) -> Row:
+    import uvicorn
+
+    from .app import create_app
+
+    with tempfile.TemporaryDirectory(prefix="schakel-bench-") as tmp:
+        data = Path(tmp)
+        cache_path = cache or data / "embeddings.sqlite"
+        scratch = settings.model_copy(update={"data_dir": data, "embeddings": cache_path})
+        store = LocalGraphStore(scratch.store_path)
+        with _progress() as bar:
+            task = bar.add_task(f"{members} leden zaaien", total=None)
+            t = time.perf_counter()
+            seed_store(store, members, 7,
+                       progress=lambda d, tot: bar.update(task, completed=d, total=tot))
+            seed_s = time.perf_counter() - t
+            matcher = _matcher(settings, cache_path)
+            step = bar.add_task("Inlezen en coderen", total=None)
+            t = time.perf_counter()
+            matcher.sync(store.snapshot(),
+                         progress=lambda k, d, tot: bar.update(step, completed=d, total=tot))
+            ingest_s, encoded = time.perf_counter() - t, matcher.encoder.encoded
+        again = _matcher(settings, cache_path)
+        t = time.perf_counter()
+        again.sync(store.snapshot())
+        reingest_s, reencoded = time.perf_counter() - t, again.encoder.encoded
+        del again
+
+        qs = queries(n_queries)
+        for q in qs[:20]:
+            matcher.match(q)  # warm-up
+        local, dense = [], []
+        for q in qs:
+            t = time.perf_counter()
+            r = matcher.match(q)
+            local.append((time.perf_counter() - t) * 1000)
+            if "dense_ms" in r.timings:
+                dense.append(r.timings["dense_ms"])
+        members_matrix = matcher._indexes["member"].vectors
+        qv = matcher.encoder.encode_query(qs[0].text)
+        raw = []
+        for _ in range(n_queries):
+            t = time.perf_counter()
+            members_matrix @ qv
+            raw.append((time.perf_counter() - t) * 1000)
+        del matcher
+
+        # Over HTTP: the real app in uvicorn, its own matcher from the warm cache.
+        port = _free_port()
+        app_ = create_app(scratch, store=store)
+        server = uvicorn.Server(uvicorn.Config(app_, host="127.0.0.1", port=port,
+                                               log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        http: list[float] = []
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
+                _wait(client)
+                for q in qs[:20]:
+                    client.post("/api/v1/match", json=_body(q)).raise_for_status()
+                for q in qs:
+                    t = time.perf_counter()
+                    client.post("/api/v1/match", json=_body(q)).raise_for_status()
+                    http.append((time.perf_counter() - t) * 1000)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
+            store.close()
+    return Row(members, seed_s, ingest_s, encoded, reingest_s, reencoded,
+               _pct(local, 50), _pct(local, 95), _pct(http, 50), _pct(http, 95),
+               _pct(dense, 50), _pct(raw, 50))
+
+
+def _body(q: MatchQuery) -> dict[str, object]:
+    return {k: v for k, v in {"text": q.text, "near": q.near, "kinds": q.kinds,
+                              "limit": q.limit}.items() if v is not None}
+
+
+def _wait(client: httpx.Client) -> None:
+    for _ in range(600):
+        try:
+            if client.get("/api/v1/health").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("the benchmark server did not start")
+
+
+@app.command()
+def bench(
+    sizes: Annotated[str, typer.Option(help="Netwerkgroottes, komma-gescheiden.")]
+    = "1000,10000,100000",
+    n_queries: Annotated[int, typer.Option("--queries", min=20, max=5000)] = 200,
+    cache: Annotated[Path | None, typer.Option(
+        help="Embedding-cache om te hergebruiken (anders telt het coderen mee).")] = None,
+) -> None:
+    """Meet inlezen (coderen per seconde) en matchtijden (p50/p95, in het proces en via HTTP)
+    bij 1k, 10k en 100k leden, naast het kale numpy-inproduct."""
+    settings = _settings()
+    try:
+        counts = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError as e:
+        console.print("[red]--sizes: geef getallen, bijvoorbeeld 1000,10000[/red]")
+        raise typer.Exit(2) from e
+    if not counts or any(not 1 <= c <= 100_000 for c in counts):
+        console.print("[red]--sizes: elk getal tussen 1 en 100000[/red]")
+        raise typer.Exit(2)
+    rows = [bench_size(c, n_queries, settings, cache) for c in counts]
+    table = Table(title=f"schakel bench: {n_queries} vragen per grootte, warm")
+    for col in ("leden", "zaaien s", "inlezen s", "coderingen/s", "opnieuw s", "opnieuw gecodeerd",
+                "p50 ms", "p95 ms", "HTTP p50 ms", "HTTP p95 ms", "dense p50 ms",
+                "numpy p50 ms", "dense/numpy"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        rate = r.encoded / r.ingest_s if r.encoded else 0.0
+        table.add_row(f"{r.members:,}", f"{r.seed_s:.1f}", f"{r.ingest_s:.1f}", f"{rate:.0f}",
+                      f"{r.reingest_s:.1f}", str(r.reencoded), f"{r.p50:.1f}", f"{r.p95:.1f}",
+                      f"{r.http_p50:.1f}", f"{r.http_p95:.1f}", f"{r.dense_p50:.2f}",
+                      f"{r.raw_p50:.2f}", f"{r.dense_p50 / r.raw_p50:.2f}" if r.raw_p50 else "-")
+    console.print(table)
+    worst = max(r.http_p95 for r in rows)
+    console.print(f"Slechtste HTTP p95: {worst:.1f} ms (doel bij 100k: 50 ms)")

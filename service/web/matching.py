@@ -1,0 +1,48 @@
+"""The Dutch page where staff ask a question and see explained suggestions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from ..deps import StateDep
+from ..routes.match import run_match
+from ..schemas import MatchKind, MatchRequest
+from .pages import templates
+
+router = APIRouter(include_in_schema=False)
+
+KIND_NAMES = {"member": "Leden", "expert": "Experts", "ambassador": "Ambassadeurs",
+              "region": "Regio's", "practice": "Praktijkvoorbeelden", "community": "Communities"}
+KIND_LABEL = {"member": "lid", "expert": "expert", "ambassador": "ambassadeur",
+              "region": "regio", "practice": "praktijkvoorbeeld", "community": "community"}
+SIGNAL_NAMES = {"dense": "betekenis", "lexical": "woorden", "theme": "thema",
+                "geo": "plaats", "domain": "domein", "role": "rol",
+                "availability": "beschikbaarheid", "diversity": "spreiding"}
+
+
+@router.get("/matchen", response_class=HTMLResponse)
+def match_page(
+    request: Request,
+    state: StateDep,
+    vraag: Annotated[str | None, Query(max_length=2000)] = None,
+    plaats: Annotated[str | None, Query(max_length=100)] = None,
+    straal: Annotated[float | None, Query(gt=0, le=400)] = None,
+    soort: Annotated[list[MatchKind] | None, Query()] = None,
+    aantal: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> HTMLResponse:
+    vraag, plaats = (vraag or "").strip(), (plaats or "").strip() or None
+    result = None
+    if vraag:
+        body = MatchRequest.model_construct(text=vraag, near=plaats, radius_km=straal,
+                                            kinds=soort or None, limit=aantal, asker_domain=None)
+        result = run_match(state, body)
+    return templates.TemplateResponse(request, "matchen.html", {
+        "form": {"vraag": vraag, "plaats": plaats or "", "straal": straal, "soort": soort or [],
+                 "aantal": aantal},
+        "result": result, "kind_names": KIND_NAMES, "kind_label": KIND_LABEL,
+        "signal_names": SIGNAL_NAMES,
+        "places": [p.name for p in state.gazetteer.places() if p.kind != "land"],
+    })

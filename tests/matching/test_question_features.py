@@ -1,0 +1,76 @@
+"""Reading questions, and the graph features."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from schakel.graph.geo import Gazetteer
+from schakel.matching.features import NEAR, Places, theme_vector
+
+
+@pytest.fixture(scope="module")
+def reader(matcher: Any) -> Any:
+    return matcher.reader
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("Wie heeft ervaring met jeugdhulp in de klas, liefst in de buurt van Emmen?", "gm-emmen"),
+    ("Hier in Den Haag zoeken we iemand", "gm-s-gravenhage"),
+    ("bij ons in de gemeente Súdwest-Fryslân", "gm-sudwest-fryslan"),
+    ("Wie werkt in regio Twente aan LVB?", "rg-regio-twente"),
+    ("Iemand in de provincie Drenthe?", "pv-drenthe"),
+    ("Wie kan mij het best helpen met autisme?", None),  # Best is a gemeente, "best" is not
+    ("Wie weet iets van thuiszitters?", None),
+])
+def test_place_in_the_question(reader: Any, text: str, place: str | None) -> None:
+    found = reader.read(text).place
+    assert (found.id if found else None) == place
+
+
+def test_themes_from_names_and_synonyms(reader: Any) -> None:
+    q = reader.read("Wie heeft een goede thuiszittersaanpak en weet veel van autisme?")
+    assert {"thuiszitters", "autisme"} <= set(q.themes)
+    assert all(w == 1.0 for w in q.themes.values())
+
+
+def test_asker_domain_and_wanted_domain(reader: Any) -> None:
+    q = reader.read("Onze school zoekt iemand uit de jeugdzorg die mee wil denken.")
+    assert q.asker_domain == "onderwijs"
+    assert q.wanted_domains == {"jeugdhulp"}
+
+
+def test_role_cues(reader: Any) -> None:
+    assert "ambassador" in reader.read("Hoe krijgen we de wethouder en het bestuur mee?").role_fit
+    assert "ervaringsdeskundige" in reader.read("Wat vinden ouders van dit plan?").role_fit
+
+
+def test_theme_vector_spreads_over_the_taxonomy(matcher: Any) -> None:
+    tax = matcher.catalog.taxonomy
+    q = matcher.reader.read("Wie weet iets van thuiszitters?")
+    vec = theme_vector(q, tax)
+    idx = tax.theme_index
+    assert "thuiszitters" in tax.narrower["verzuim"]  # the taxonomy this test relies on
+    assert vec[idx["thuiszitters"]] == 1.0
+    assert 0 < vec[idx["verzuim"]] < 1.0  # broader: partly
+    q2 = matcher.reader.read("Wie weet iets van schoolverzuim en schoolaanwezigheid?")
+    vec2 = theme_vector(q2, tax)
+    assert vec2[idx["verzuim"]] == 1.0
+    assert vec2[idx["thuiszitters"]] > vec[idx["verzuim"]]  # narrower counts more than broader
+
+
+def test_nearness_order(gazetteer: Gazetteer) -> None:
+    places = Places(gazetteer, gazetteer.places())
+    near, dist, rel = places.relation("gm-emmen")
+    at = {p.id: n for n, p in enumerate(places.places)}
+    assert rel[at["gm-emmen"]] == "same" and near[at["gm-emmen"]] == NEAR["same"]
+    assert rel[at["gm-coevorden"]] in ("region", "provincie")
+    assert rel[at["gm-maastricht"]] == "far"
+    assert near[at["gm-emmen"]] > near[at["gm-coevorden"]] > near[at["gm-maastricht"]]
+    assert near[at["gm-hardenberg"]] > near[at["gm-maastricht"]]  # decays with distance
+    assert rel[at["pv-drenthe"]] == "covers" and dist[at["pv-drenthe"]] == 0
+    assert dist[at["gm-maastricht"]] == pytest.approx(
+        gazetteer.distance_km("gm-emmen", "gm-maastricht"), abs=0.01)
+    assert np.all(near >= 0) and np.all(near <= 1)
