@@ -363,6 +363,17 @@ class LocalGraphStore(GraphStore):
                           for k, d in keys.items() if type is None or k == type]
             return found
 
+    def _edges(self, types: list[str]) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+        out: dict[str, list[tuple[str, str, dict[str, Any]]]] = {t: [] for t in types}
+        with self._reading():
+            for u, nbrs in self._graph._succ.items():  # noqa: SLF001 - one pass over all edges
+                for v, keys in nbrs.items():
+                    for k, d in keys.items():
+                        bucket = out.get(k)
+                        if bucket is not None:
+                            bucket.append((u, v, dict(d)))
+        return out
+
     def _count(self, label: str | None) -> int:
         with self._reading():
             if label is None:

@@ -148,6 +148,20 @@ class GraphStore(ABC):
         ]
         return sorted(rels, key=lambda r: r.key)
 
+    def edges(self, types: Iterable[str]) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+        """All relationships of the given types as raw ``(start, end, props)`` tuples, per
+        type: a bulk read for building read models, without a copy of the whole graph."""
+        wanted = list(dict.fromkeys(types))
+        unknown = [t for t in wanted if t not in REL_SCHEMA]
+        if unknown:
+            raise ValueError(f"unknown relationship types: {unknown}")
+        return self._edges(wanted)
+
+    def _edges(self, types: list[str]) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+        # Adapters may read all types in one pass; this default asks per type.
+        return {t: [(s, e, p) for s, _, e, p in self._relationships(None, t, "out")]
+                for t in types}
+
     def count(self, label: str | None = None) -> int:
         return self._count(label)
 

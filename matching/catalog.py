@@ -1,6 +1,6 @@
 """What can be suggested, as arrays: members, practices, communities and peer regions.
 
-Built once per graph version from the store's snapshot. Every kind has the same columns (text,
+Built once per graph version by bulk reads from the store. Every kind has the same columns (text,
 themes, anchor place, domains), so one scorer serves all; members also carry roles, consent,
 availability and load.
 """
@@ -11,13 +11,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import numpy as np
 from scipy import sparse
 
 from schakel.graph.geo import Gazetteer
 from schakel.graph.model import ROLES
 from schakel.graph.privacy import Viewer, visible
+from schakel.graph.store import GraphStore
 
 __all__ = ["Catalog", "Items", "Taxonomy", "KINDS", "availability_score"]
 
@@ -93,20 +93,39 @@ class Items:
         return len(self.ids)
 
 
-class Catalog:
-    """All candidate kinds of one graph version."""
+_LABELS = ("Member", "Practice", "Community", "Organisation", "Theme", "Domain", "Introduction")
+_EDGES = ("WORKS_ON", "ACTIVE_IN", "BASED_IN", "WORKS_AT", "SUGGESTS", "ABOUT", "IN_REGION",
+          "INVOLVES", "IN_DOMAIN", "BROADER")
 
-    def __init__(self, graph: nx.MultiDiGraph, gazetteer: Gazetteer,
+
+class Catalog:
+    """All candidate kinds of one graph version, read in bulk from the store (no copy of the
+    whole graph: KNOWS and the rest are never read)."""
+
+    def __init__(self, store: GraphStore, gazetteer: Gazetteer,
                  viewer: Viewer = "member") -> None:
-        self.graph = graph
         self.gazetteer = gazetteer
         self.places = gazetteer.places()
         self.place_index = {p.id: n for n, p in enumerate(self.places)}
-        self.taxonomy = _taxonomy(graph)
+        self.attrs: dict[str, dict[str, Any]] = {}
+        self.by_label: dict[str, list[str]] = {}
+        for label in _LABELS:
+            ids = store.ids(label)
+            self.by_label[label] = ids
+            self.attrs.update(store.props_of(ids))
+        self._out: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {}
+        self._in: dict[str, dict[str, list[str]]] = {}
+        for rel, rows in store.edges(_EDGES).items():
+            out: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+            back: dict[str, list[str]] = defaultdict(list)
+            for start, end, props in rows:
+                out[start].append((end, props))
+                back[end].append(start)
+            self._out[rel], self._in[rel] = out, back
+        self.taxonomy = self._taxonomy()
         self._tindex = self.taxonomy.theme_index
         self._dindex = {d: n for n, d in enumerate(self.taxonomy.domain_ids)}
-        self.organisations = sorted(n for n, a in graph.nodes(data=True)
-                                    if a.get("label") == "Organisation")
+        self.organisations = self.by_label["Organisation"]
         self._oindex = {o: n for n, o in enumerate(self.organisations)}
         self.members = self._members(viewer)
         self.practices = self._practices()
@@ -117,9 +136,12 @@ class Catalog:
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _out(self, node: str, rel: str) -> list[tuple[str, dict[str, Any]]]:
-        return [(v, d) for _, v, k, d in self.graph.out_edges(node, keys=True, data=True)
-                if k == rel]
+    def _outs(self, node: str, rel: str) -> list[tuple[str, dict[str, Any]]]:
+        return self._out.get(rel, {}).get(node, [])
+
+    def themes_of(self, node: str) -> set[str]:
+        return {t for t, _ in self._outs(node, "WORKS_ON")} | {
+            t for t, _ in self._outs(node, "ABOUT")}
 
     def _theme_matrix(self, rows: list[dict[str, float]]) -> sparse.csr_matrix:
         data, cols, ptr = [], [], [0]
@@ -144,11 +166,38 @@ class Catalog:
     def theme_label(self, theme: str) -> str:
         return self.taxonomy.theme_names.get(theme, theme)
 
+    def _taxonomy(self) -> Taxonomy:
+        themes, domains = self.by_label["Theme"], self.by_label["Domain"]
+        broader: dict[str, set[str]] = defaultdict(set)
+        narrower: dict[str, set[str]] = defaultdict(set)
+        for t in themes:
+            for up, _ in self._outs(t, "BROADER"):
+                broader[t].add(up)
+                narrower[up].add(t)
+        attrs = self.attrs
+
+        def phrases(node: str) -> list[str]:
+            a = attrs[node]
+            return [a.get("name", ""), *a.get("synonyms", []), node.replace("_", " ")]
+
+        return Taxonomy(
+            theme_ids=themes,
+            theme_names={t: attrs[t].get("name", t) for t in themes},
+            theme_phrases={t: phrases(t) for t in themes},
+            theme_texts={t: f"{attrs[t].get('name', t)}. {attrs[t].get('description', '')}"
+                         for t in themes},
+            broader=dict(broader),
+            narrower=dict(narrower),
+            assignable={t for t in themes if attrs[t].get("assignable", True)},
+            domain_ids=domains,
+            domain_names={d: attrs[d].get("name", d) for d in domains},
+            domain_phrases={d: phrases(d) for d in domains},
+        )
+
     # -- kinds ---------------------------------------------------------------------------
 
     def _members(self, viewer: Viewer) -> Items:
-        g = self.graph
-        ids = sorted(n for n, a in g.nodes(data=True) if a.get("label") == "Member")
+        ids = self.by_label["Member"]
         names, texts, theme_rows, domain_rows = [], [], [], []
         anchor = np.full(len(ids), -1, dtype=np.int32)
         roles = np.zeros((len(ids), len(ROLES)), dtype=bool)
@@ -158,21 +207,15 @@ class Catalog:
         group = np.full(len(ids), -1, dtype=np.int32)
         role_index = {r: n for n, r in enumerate(ROLES)}
         for r, mid in enumerate(ids):
-            a = g.nodes[mid]
-            themes: dict[str, float] = {}
-            domains: set[str] = set()
-            for _, v, k, d in g.out_edges(mid, keys=True, data=True):
-                if k == "WORKS_ON":
-                    themes[v] = int(d.get("level", 2)) / 3.0
-                elif k == "ACTIVE_IN":
-                    domains.add(v)
-                elif k == "BASED_IN":
-                    anchor[r] = self.place_index.get(v, -1)
-                elif k == "WORKS_AT":
-                    group[r] = self._oindex.get(v, -1)
-            for u, _, k in g.in_edges(mid, keys=True):
-                if k == "SUGGESTS" and g.nodes[u].get("state", "") in _OPEN_INTRODUCTIONS:
-                    load[r] += 1
+            a = self.attrs[mid]
+            themes = {t: int(d.get("level", 2)) / 3.0 for t, d in self._outs(mid, "WORKS_ON")}
+            domains = {d for d, _ in self._outs(mid, "ACTIVE_IN")}
+            for place, _ in self._outs(mid, "BASED_IN"):
+                anchor[r] = self.place_index.get(place, -1)
+            for org, _ in self._outs(mid, "WORKS_AT"):
+                group[r] = self._oindex.get(org, -1)
+            load[r] = sum(1 for i in self._in.get("SUGGESTS", {}).get(mid, ())
+                          if self.attrs.get(i, {}).get("state", "") in _OPEN_INTRODUCTIONS)
             names.append(a.get("name", mid))
             theme_names = ", ".join(self.theme_label(t) for t in sorted(themes))
             texts.append(" ".join(x for x in (a.get("function") or "", a.get("profile", ""),
@@ -189,21 +232,20 @@ class Catalog:
                      availability=avail, load=load, group=group)
 
     def _practices(self) -> Items:
-        g = self.graph
-        ids = sorted(n for n, a in g.nodes(data=True) if a.get("label") == "Practice")
+        ids = self.by_label["Practice"]
         names, texts, theme_rows, domain_rows = [], [], [], []
         anchor = np.full(len(ids), -1, dtype=np.int32)
         extra: dict[int, list[int]] = {}
         for r, pid in enumerate(ids):
-            a = g.nodes[pid]
-            themes = {t: 1.0 for t, _ in self._out(pid, "ABOUT")}
-            places = [self.place_index[p] for p, _ in self._out(pid, "IN_REGION")
+            a = self.attrs[pid]
+            themes = {t: 1.0 for t, _ in self._outs(pid, "ABOUT")}
+            places = [self.place_index[p] for p, _ in self._outs(pid, "IN_REGION")
                       if p in self.place_index]
             if places:
                 anchor[r] = places[0]
                 extra[r] = places[1:]
-            domains = {d for o, _ in self._out(pid, "INVOLVES") for d, _ in
-                       self._out(o, "IN_DOMAIN")}
+            domains = {d for o, _ in self._outs(pid, "INVOLVES") for d, _ in
+                       self._outs(o, "IN_DOMAIN")}
             names.append(a.get("title", pid))
             texts.append(f"{a.get('title', '')}. {a.get('summary', '')} "
                          + ", ".join(self.theme_label(t) for t in sorted(themes)))
@@ -213,12 +255,11 @@ class Catalog:
                      self._domain_matrix(domain_rows), extra_anchors=extra)
 
     def _communities(self) -> Items:
-        g = self.graph
-        ids = sorted(n for n, a in g.nodes(data=True) if a.get("label") == "Community")
+        ids = self.by_label["Community"]
         names, texts, theme_rows = [], [], []
         for cid in ids:
-            a = g.nodes[cid]
-            themes = {t: 1.0 for t, _ in self._out(cid, "ABOUT")}
+            a = self.attrs[cid]
+            themes = {t: 1.0 for t, _ in self._outs(cid, "ABOUT")}
             names.append(a.get("name", cid))
             texts.append(f"{a.get('name', '')}. {a.get('description', '')} "
                          + ", ".join(self.theme_label(t) for t in sorted(themes)))
@@ -271,32 +312,3 @@ class Catalog:
         return Items("region", ids, names, texts, self._theme_matrix(theme_rows), anchor,
                      self._domain_matrix([set() for _ in ids]), counts=counts)
 
-
-def _taxonomy(graph: nx.MultiDiGraph) -> Taxonomy:
-    themes = sorted(n for n, a in graph.nodes(data=True) if a.get("label") == "Theme")
-    domains = sorted(n for n, a in graph.nodes(data=True) if a.get("label") == "Domain")
-    broader: dict[str, set[str]] = defaultdict(set)
-    narrower: dict[str, set[str]] = defaultdict(set)
-    for t in themes:
-        for _, up, k in graph.out_edges(t, keys=True):
-            if k == "BROADER":
-                broader[t].add(up)
-                narrower[up].add(t)
-
-    def phrases(node: str) -> list[str]:
-        a = graph.nodes[node]
-        return [a.get("name", ""), *a.get("synonyms", []), node.replace("_", " ")]
-
-    return Taxonomy(
-        theme_ids=themes,
-        theme_names={t: graph.nodes[t].get("name", t) for t in themes},
-        theme_phrases={t: phrases(t) for t in themes},
-        theme_texts={t: f"{graph.nodes[t].get('name', t)}. {graph.nodes[t].get('description', '')}"
-                     for t in themes},
-        broader=dict(broader),
-        narrower=dict(narrower),
-        assignable={t for t in themes if graph.nodes[t].get("assignable", True)},
-        domain_ids=domains,
-        domain_names={d: graph.nodes[d].get("name", d) for d in domains},
-        domain_phrases={d: phrases(d) for d in domains},
-    )

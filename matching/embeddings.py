@@ -17,6 +17,8 @@ import numpy as np
 
 from schakel.errors import SchakelError
 
+from .vectors import unit_rows
+
 __all__ = [
     "Encoder", "EncoderError", "UseEncoder", "SentenceTransformerEncoder", "EmbeddingCache",
     "CachedEncoder", "make_encoder", "text_key",
@@ -37,11 +39,6 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return np.ascontiguousarray(vectors / norms)
 
 
 class UseEncoder:
@@ -70,7 +67,7 @@ class UseEncoder:
             for i in range(0, len(order), self._batch):
                 rows = order[i : i + self._batch]
                 out[rows] = self._model.encode([texts[r] for r in rows])
-        return _unit(out)
+        return unit_rows(out)
 
 
 class SentenceTransformerEncoder:
@@ -99,7 +96,7 @@ class SentenceTransformerEncoder:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
             vectors = self._model.encode(list(texts), batch_size=64, show_progress_bar=False)
-        return _unit(vectors)
+        return unit_rows(vectors)
 
 
 def _model_path(model: str) -> Path:

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from schakel.errors import InvalidQueryError, UnknownReferenceError
 from schakel.graph.geo import Gazetteer, Place
 from schakel.graph.model import ROLES
 from schakel.graph.privacy import Viewer
+from schakel.graph.store import GraphStore
 
 from .catalog import Catalog, Items
 from .embeddings import CachedEncoder, text_key
@@ -28,15 +28,16 @@ from .features import (
 )
 from .lexical import LexicalIndex
 from .question import Question, QuestionReader
-from .ranker import Reason, Suggestion, Weights, combine, diversify, nl
+from .ranker import Reason, Suggestion, Weights, combine, diversify, diversity_reason, nl
 from .text import Analyzer
+from .vectors import cosine, top_k
 
 __all__ = ["Matcher", "MatchQuery", "MatchResult", "REQUEST_KINDS", "MAX_LIMIT"]
 
 REQUEST_KINDS = ("member", "expert", "ambassador", "region", "practice", "community")
 MAX_LIMIT = 50
 # A theme the encoder finds close to the question counts, weaker than a named one.
-THEME_SIMILARITY, THEME_FROM_MEANING = 0.45, 0.6
+THEME_SIMILARITY, THEME_FROM_MEANING, THEMES_FROM_MEANING = 0.35, 0.8, 1
 _ROLE_NL = {"member": "Lid", "expert": "Expert", "ambassador": "Ambassadeur",
             "verbinder": "Verbinder", "ervaringsdeskundige": "Ervaringsdeskundige"}
 _GEO_NL = {"same": "In {place}", "inside": "In {row}, binnen {place}",
@@ -61,6 +62,33 @@ class MatchResult:
     took_ms: float
     understood: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _KindContext:
+    """What one kind's scoring found, kept for explaining its picks."""
+
+    kind: str
+    roles: set[str]
+    signals: dict[str, np.ndarray]
+    cos: np.ndarray
+    near: np.ndarray | None
+    dist: np.ndarray | None
+
+
+@dataclass
+class _Candidate:
+    score: float
+    group: int
+    row: int
+    ctx: _KindContext
+
+
+@dataclass
+class _Explain:
+    question: Question
+    tvec: np.ndarray
+    word_terms: dict[str, list[str]]
 
 
 @dataclass
@@ -89,10 +117,10 @@ class Matcher:
 
     # -- keeping up with the graph -------------------------------------------------------------
 
-    def sync(self, graph: nx.MultiDiGraph,
+    def sync(self, store: GraphStore,
              progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
-        """Rebuild the read model from ``graph``; returns texts (re-)encoded per kind."""
-        catalog = Catalog(graph, self.gazetteer, self.viewer)
+        """Rebuild the read model from the store; returns texts (re-)encoded per kind."""
+        catalog = Catalog(store, self.gazetteer, self.viewer)
         vocabulary = sorted(catalog.taxonomy.vocabulary())
         if vocabulary != self._vocabulary:
             self._indexes = {}  # compound splitting changed: analyse everything again
@@ -171,18 +199,26 @@ class Matcher:
         timings = {"encode_ms": (time.perf_counter() - t) * 1000}
         tagged = len(q.themes)
         sims = self._theme_vectors @ qv
-        for i in np.argsort(-sims)[:2]:
+        for i in np.argsort(-sims)[:THEMES_FROM_MEANING]:
             theme = self.catalog.taxonomy.theme_ids[int(i)]
             if sims[i] >= THEME_SIMILARITY and theme in self.catalog.taxonomy.assignable:
                 q.themes.setdefault(theme, THEME_FROM_MEANING)
         if query.radius_km is not None and q.place is None:
             raise InvalidQueryError("radius_km", "een straal vraagt om een plaats (near)")
         tvec = theme_vector(q, self.catalog.taxonomy)
-        pool: list[Suggestion] = []
+        pool: list[_Candidate] = []
         for kind, roles in kinds.items():
             pool += self._score_kind(kind, roles, q, qv, tvec, max(1, tagged), query, w,
                                      timings)
-        results = diversify(pool, query.limit, w.diversity)
+        results = []
+        explain = _Explain(q, tvec, {word: self.analyzer.terms(word)[:1] for word in q.words})
+        for cand, same in diversify(pool, query.limit, w.diversity, score=lambda c: c.score,
+                                    group=lambda c: c.group):
+            s = self._suggestion(cand, explain, w)
+            if same and w.diversity:
+                s.add(diversity_reason(w.diversity, same))
+            results.append(s)
+        results.sort(key=lambda s: -s.score)
         took = (time.perf_counter() - start) * 1000
         return MatchResult(results, round(took, 2), self._understood(q), timings)
 
@@ -234,7 +270,7 @@ class Matcher:
         if not mask.any():
             return []
         t = time.perf_counter()
-        cos = self._dense(index.vectors, qv, mask)
+        cos = cosine(index.vectors, qv, mask)
         if kind == "member":
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
         cmax = float(cos[mask].max())
@@ -250,35 +286,23 @@ class Matcher:
         signals["role"] = role_scores(items, q, ROLES)
         signals["availability"] = availability_scores(items)
         total = combine(w, signals, n)
-        total[~mask] = -np.inf
-        k = min(int(mask.sum()), max(3 * query.limit, 20))
-        top = np.argpartition(-total, k - 1)[:k]
-        top = top[np.argsort(-total[top])]
-        out = []
-        for r in top:
-            out.append(self._suggestion(kind, roles, int(r), signals, cos, q, w, near, dist))
-        return out
-
-    @staticmethod
-    def _dense(vectors: np.ndarray, qv: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Cosine of every row (rows are unit length); a narrow filter scores only its rows."""
-        if mask.mean() < 0.25:
-            out = np.zeros(len(vectors), dtype=np.float32)
-            rows = np.flatnonzero(mask)
-            out[rows] = vectors[rows] @ qv
-            return out
-        return vectors @ qv
+        top = top_k(total, max(3 * query.limit, 20), mask)
+        ctx = _KindContext(kind, roles, signals, cos, near, dist)
+        groups = items.group
+        return [_Candidate(float(total[r]), int(groups[r]) if groups is not None else -1,
+                           int(r), ctx) for r in top]
 
     # -- explaining ----------------------------------------------------------------------------
 
-    def _suggestion(self, kind: str, roles: set[str], r: int, signals: dict[str, np.ndarray],
-                    cos: np.ndarray, q: Question, w: Weights, near: np.ndarray | None,
-                    dist: np.ndarray | None) -> Suggestion:
+    def _suggestion(self, cand: _Candidate, explain: _Explain, w: Weights) -> Suggestion:
         assert self.catalog is not None and self.places is not None
+        ctx, r, q = cand.ctx, cand.row, explain.question
+        kind, roles, signals, cos, near, dist = (ctx.kind, ctx.roles, ctx.signals, ctx.cos,
+                                                 ctx.near, ctx.dist)
         items = self._indexes[kind].items
         cat = self.catalog
         node = items.ids[r]
-        attrs = cat.graph.nodes[node] if node in cat.graph else {}
+        attrs = cat.attrs.get(node, {})
         shown_kind = kind
         detail: dict[str, object] = {}
         if kind == "member":
@@ -289,13 +313,12 @@ class Matcher:
                     break
             detail = {"roles": member_roles, "function": attrs.get("function"),
                       "place": cat.places[items.anchor[r]].name if items.anchor[r] >= 0 else None,
-                      "organisation": (cat.graph.nodes[cat.organisations[items.group[r]]]
+                      "organisation": (cat.attrs[cat.organisations[items.group[r]]]
                                        .get("name") if items.group is not None
                                        and items.group[r] >= 0 else None)}
         elif kind == "region":
             detail = {"summary": items.counts.get(r, "")}
-        s = Suggestion(shown_kind, node, items.names[r], 0.0, detail=detail,
-                       group=int(items.group[r]) if items.group is not None else -1)
+        s = Suggestion(shown_kind, node, items.names[r], 0.0, detail=detail)
 
         def add(signal: str, text: str) -> None:
             value = float(signals[signal][r]) if signal in signals else 0.0
@@ -304,10 +327,10 @@ class Matcher:
                 s.add(Reason(signal, contribution, text))
 
         add("dense", f"De tekst lijkt inhoudelijk op de vraag (gelijkenis {nl(float(cos[r]))})")
-        shared = self._shared_words(q, items.texts[r])
+        shared = self._shared_words(explain, items.texts[r])
         if shared:
             add("lexical", "Zelfde woorden als in de vraag: " + ", ".join(shared))
-        themes = self._themes_of(items, r, q)
+        themes = self._themes_of(items, r, explain.tvec)
         if themes:
             verb = {"member": "Werkt aan", "region": "Hier wordt gewerkt aan"}.get(
                 kind, "Gaat over")
@@ -345,23 +368,21 @@ class Matcher:
             add("availability", text)
         return s
 
-    def _shared_words(self, q: Question, text: str) -> list[str]:
+    def _shared_words(self, explain: _Explain, text: str) -> list[str]:
         doc = set(self.analyzer.terms(text))
         out: list[str] = []
-        for word in q.words:
-            terms = self.analyzer.terms(word)
-            if terms and terms[0] in doc and word not in out:
+        for word, terms in explain.word_terms.items():
+            if terms and terms[0] in doc:
                 out.append(word)
         return out[:6]
 
-    def _themes_of(self, items: Items, r: int, q: Question) -> list[str]:
+    def _themes_of(self, items: Items, r: int, vec: np.ndarray) -> list[str]:
         assert self.catalog is not None
         tax = self.catalog.taxonomy
-        row = items.themes[r]
-        vec = theme_vector(q, tax)
+        lo, hi = items.themes.indptr[r], items.themes.indptr[r + 1]
+        cols, weights = items.themes.indices[lo:hi], items.themes.data[lo:hi]
         found = []
-        for col, weight in sorted(zip(row.indices, row.data, strict=True),
-                                  key=lambda x: -vec[x[0]]):
+        for col, weight in sorted(zip(cols, weights, strict=True), key=lambda x: -vec[x[0]]):
             if vec[col] > 0:
                 name = tax.theme_names[tax.theme_ids[col]]
                 if items.kind == "member":

@@ -63,7 +63,7 @@ class Grader:
                           if items.allowed is not None and items.allowed[r]}
         self._place = {items.ids[r]: catalog.places[items.anchor[r]]
                        for r in range(len(items)) if items.anchor[r] >= 0}
-        self._roles = {m: set(catalog.graph.nodes[m].get("roles", [])) for m in items.ids}
+        self._roles = {m: set(catalog.attrs[m].get("roles", [])) for m in items.ids}
 
     def _scope(self, themes: Iterable[str]) -> set[str]:
         out: set[str] = set()

@@ -6,12 +6,17 @@ A suggestion's score is the sum of its reasons' contributions: weight x signal (
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from pydantic import BaseModel, Field
 
-__all__ = ["Weights", "Reason", "Suggestion", "SIGNALS", "combine", "diversify", "nl"]
+__all__ = ["Weights", "Reason", "Suggestion", "SIGNALS", "combine", "diversify",
+           "diversity_reason", "nl"]
+
+T = TypeVar("T")
 
 SIGNALS = ("dense", "lexical", "theme", "geo", "domain", "role", "availability")
 
@@ -50,7 +55,6 @@ class Suggestion:
     score: float
     reasons: list[Reason] = field(default_factory=list)
     detail: dict[str, object] = field(default_factory=dict)
-    group: int = -1  # organisation of a member, for diversity
 
     def add(self, reason: Reason) -> None:
         self.reasons.append(reason)
@@ -67,28 +71,34 @@ def combine(weights: Weights, signals: dict[str, np.ndarray], n: int) -> np.ndar
     return total
 
 
-def diversify(pool: list[Suggestion], limit: int, penalty: float) -> list[Suggestion]:
-    """Greedy MMR: take the best; whoever shares an organisation (or a kind and place) with
-    someone already taken loses ``penalty`` per such person before the next pick."""
-    chosen: list[Suggestion] = []
-    left = sorted(pool, key=lambda s: -s.score)
-    taken_groups: dict[int, int] = {}
+def diversify(pool: Sequence[T], limit: int, penalty: float,
+              score: Callable[[T], float], group: Callable[[T], int]) -> list[tuple[T, int]]:
+    """Greedy MMR: take the best; whoever shares a group (an organisation) with someone
+    already taken loses ``penalty`` per such person before the next pick. Returns the picks
+    with how many of their group were taken before them."""
+    chosen: list[tuple[T, int]] = []
+    left = sorted(pool, key=lambda c: -score(c))
+    taken: dict[int, int] = {}
     while left and len(chosen) < limit:
-        best_i, best_val = 0, -1e9
-        for i, s in enumerate(left):
-            val = s.score - penalty * taken_groups.get(s.group, 0) if s.group >= 0 else s.score
+        best_i, best_val = 0, -np.inf
+        for i, c in enumerate(left):
+            g = group(c)
+            val = score(c) - (penalty * taken.get(g, 0) if g >= 0 else 0.0)
             if val > best_val:
                 best_i, best_val = i, val
         pick = left.pop(best_i)
-        same = taken_groups.get(pick.group, 0) if pick.group >= 0 else 0
-        if same and penalty:
-            pick.add(Reason("diversity", round(-penalty * same, 4),
-                            f"Spreiding: al {same} {'persoon' if same == 1 else 'personen'} "
-                            "van dezelfde organisatie hoger in de lijst"))
-        if pick.group >= 0:
-            taken_groups[pick.group] = same + 1
-        chosen.append(pick)
-    return sorted(chosen, key=lambda s: -s.score)
+        g = group(pick)
+        same = taken.get(g, 0) if g >= 0 else 0
+        if g >= 0:
+            taken[g] = same + 1
+        chosen.append((pick, same))
+    return chosen
+
+
+def diversity_reason(penalty: float, same: int) -> Reason:
+    people = "persoon" if same == 1 else "personen"
+    return Reason("diversity", round(-penalty * same, 4),
+                  f"Spreiding: al {same} {people} van dezelfde organisatie hoger in de lijst")
 
 
 def nl(value: float, digits: int = 2) -> str:

@@ -46,7 +46,7 @@ def scratch_network(members: int, seed: int, settings: Settings,
                        progress=lambda d, t: bar.update(task, completed=d, total=t))
             matcher = _matcher(settings, cache)
             step = bar.add_task("Teksten voorbereiden", total=None)
-            matcher.sync(store.snapshot(),
+            matcher.sync(store,
                          progress=lambda k, d, t: bar.update(step, completed=d, total=t))
         yield scratch, matcher
 
@@ -112,12 +112,12 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
             matcher = _matcher(settings, cache_path)
             step = bar.add_task("Inlezen en coderen", total=None)
             t = time.perf_counter()
-            matcher.sync(store.snapshot(),
+            matcher.sync(store,
                          progress=lambda k, d, tot: bar.update(step, completed=d, total=tot))
             ingest_s, encoded = time.perf_counter() - t, matcher.encoder.encoded
         again = _matcher(settings, cache_path)
         t = time.perf_counter()
-        again.sync(store.snapshot())
+        again.sync(store)
         reingest_s, reencoded = time.perf_counter() - t, again.encoder.encoded
         del again
 

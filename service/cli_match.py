@@ -31,7 +31,7 @@ def synced_matcher(settings: Settings, store_settings: Settings | None = None) -
                 bar.update(task, description=f"Teksten voorbereiden ({kind})",
                            completed=done, total=total)
 
-            matcher.sync(store.snapshot(), progress=step)
+            matcher.sync(store, progress=step)
     finally:
         store.close()
     return matcher

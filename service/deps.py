@@ -42,7 +42,7 @@ class AppState:
             self._matcher = (-1, open_matcher(self.settings, self.gazetteer))
         if self._matcher[0] != version:
             matcher = self._matcher[1]
-            matcher.sync(self.store.snapshot())
+            matcher.sync(self.store)
             self._matcher = (version, matcher)
         return self._matcher[1]
 

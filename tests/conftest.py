@@ -63,5 +63,12 @@ def matcher(seeded_file: Path, gazetteer: Gazetteer, use_encoder: Any,
 
     m = Matcher(gazetteer, CachedEncoder(use_encoder, EmbeddingCache(embedding_file)))
     with LocalGraphStore(seeded_file) as store:
-        m.sync(store.snapshot())
+        m.sync(store)
     return m
+
+
+@pytest.fixture(scope="session")
+def seeded_graph(seeded_file: Path) -> Any:
+    """The seeded store as a frozen networkx graph: an independent view to check results."""
+    with LocalGraphStore(seeded_file) as store:
+        return store.snapshot()

@@ -10,7 +10,11 @@ import numpy as np
 import pytest
 
 from schakel.matching.embeddings import (
-    CachedEncoder, EmbeddingCache, EncoderError, SentenceTransformerEncoder, make_encoder,
+    CachedEncoder,
+    EmbeddingCache,
+    EncoderError,
+    SentenceTransformerEncoder,
+    make_encoder,
 )
 
 

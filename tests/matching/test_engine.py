@@ -37,8 +37,8 @@ def test_reasons_add_up_to_the_score(matcher: Matcher) -> None:
         assert scores == sorted(scores, reverse=True)
 
 
-def test_only_consenting_visible_members(matcher: Matcher) -> None:
-    graph = matcher.catalog.graph
+def test_only_consenting_visible_members(matcher: Matcher, seeded_graph: Any) -> None:
+    graph = seeded_graph
     seen = set()
     for text in QUESTIONS:
         for s in matcher.match(MatchQuery(text=text, kinds=["member"], limit=50)).results:
@@ -62,10 +62,10 @@ def test_radius_filters_before_top_k(matcher: Matcher, gazetteer: Gazetteer) -> 
     assert sorted(s.id for s in result.results) == sorted(inside)
 
 
-def test_kinds_and_roles(matcher: Matcher) -> None:
+def test_kinds_and_roles(matcher: Matcher, seeded_graph: Any) -> None:
     result = matcher.match(MatchQuery(text=QUESTIONS[1], kinds=["expert"], limit=15))
     assert result.results and all(s.kind == "expert" for s in result.results)
-    assert all("expert" in matcher.catalog.graph.nodes[s.id]["roles"] for s in result.results)
+    assert all("expert" in seeded_graph.nodes[s.id]["roles"] for s in result.results)
     result = matcher.match(MatchQuery(text=QUESTIONS[3], kinds=["practice", "community"]))
     assert {s.kind for s in result.results} <= {"practice", "community"}
     assert all(s.id.startswith("pr-") for s in result.results if s.kind == "practice")
@@ -140,7 +140,7 @@ def small_store(tmp_path: Path, gazetteer: Gazetteer) -> LocalGraphStore:
 def test_no_slate_of_one_organisation(small_store: LocalGraphStore, gazetteer: Gazetteer,
                                       use_encoder: Any, embedding_file: Path) -> None:
     m = Matcher(gazetteer, CachedEncoder(use_encoder, EmbeddingCache(embedding_file)))
-    m.sync(small_store.snapshot())
+    m.sync(small_store)
     result = m.match(MatchQuery(text="thuiszitters in Emmen", kinds=["member"], limit=3))
     ids = [s.id for s in result.results]
     assert "x-5" in ids[:2]  # the one from another organisation moves up
@@ -153,18 +153,18 @@ def test_only_changed_texts_are_encoded(small_store: LocalGraphStore, gazetteer:
                                         use_encoder: Any, tmp_path: Path) -> None:
     cache = EmbeddingCache(tmp_path / "own.sqlite")
     m = Matcher(gazetteer, CachedEncoder(use_encoder, cache))
-    first = m.sync(small_store.snapshot())
+    first = m.sync(small_store)
     assert first["member"] == 6 and first["practice"] > 0
-    assert sum(m.sync(small_store.snapshot()).values()) == 0
+    assert sum(m.sync(small_store).values()) == 0
     small_store.upsert_nodes([Member(id="x-2", name="Persoon 2", profile="Nu over autisme.",
                                      function="intern begeleider", roles=["member", "expert"])])
-    again = m.sync(small_store.snapshot())
+    again = m.sync(small_store)
     assert again == {"member": 1, "practice": 0, "community": 0, "region": 0}
     after = m.match(MatchQuery(text="autisme", kinds=["member"], limit=1))
     assert after.results[0].id == "x-2"
     # a restart: a new matcher on the same cache encodes nothing
     fresh = Matcher(gazetteer, CachedEncoder(use_encoder, cache))
-    assert sum(fresh.sync(small_store.snapshot()).values()) == 0
+    assert sum(fresh.sync(small_store).values()) == 0
     small_store.delete(["x-3"])
-    m.sync(small_store.snapshot())
+    m.sync(small_store)
     assert "x-3" not in [s.id for s in m.match(MatchQuery(text="thuiszitters", limit=50)).results]

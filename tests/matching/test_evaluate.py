@@ -12,7 +12,13 @@ from schakel.graph.local import LocalGraphStore
 from schakel.matching.embeddings import CachedEncoder, EmbeddingCache
 from schakel.matching.engine import Matcher
 from schakel.matching.evaluate import (
-    VARIANTS, Grader, _mrr, _ndcg, _recall, evaluate, load_questions,
+    VARIANTS,
+    Grader,
+    _mrr,
+    _ndcg,
+    _recall,
+    evaluate,
+    load_questions,
 )
 from schakel.seeds.load import seed_store
 
@@ -42,12 +48,13 @@ def test_the_development_set_is_well_formed(gazetteer: Gazetteer, matcher: Any) 
             assert item in known or gazetteer.find(item) is not None, (q["id"], item)
 
 
-def test_grader_follows_the_labelling_rule(matcher: Any, gazetteer: Gazetteer) -> None:
+def test_grader_follows_the_labelling_rule(matcher: Any, gazetteer: Gazetteer,
+                                          seeded_graph: Any) -> None:
     grader = Grader(matcher.catalog, gazetteer)
     q = {"kinds": ["member"], "relevant": {"themes": ["thuiszitters"], "place": "Zwolle",
                                            "within_km": 30, "partial_themes": ["verzuim"]}}
     grades = grader.grades(q)
-    items, graph = matcher.catalog.members, matcher.catalog.graph
+    items, graph = matcher.catalog.members, seeded_graph
     for r, member in enumerate(items.ids):
         themes = {t for _, t, k in graph.out_edges(member, keys=True) if k == "WORKS_ON"}
         if not items.allowed[r]:
@@ -67,7 +74,7 @@ def test_hybrid_beats_bm25_on_the_development_set(tmp_path: Path, gazetteer: Gaz
     with LocalGraphStore(tmp_path / "eval.sqlite") as store:
         seed_store(store, 600, 7, gazetteer=gazetteer)
         m = Matcher(gazetteer, CachedEncoder(use_encoder, EmbeddingCache(embedding_file)))
-        m.sync(store.snapshot())
+        m.sync(store)
     variants = VARIANTS(m.weights)
     scores = evaluate(m, load_questions(), {k: variants[k] for k in ("hybride", "alleen BM25",
                                                                       "alleen dense")})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,8 +19,9 @@ from schakel.service.config import Settings
 
 @pytest.fixture
 def client(seeded_store: LocalGraphStore, tmp_path: Path, embedding_file: Path,
-           matcher: object) -> Iterator[TestClient]:
+           matcher: Any) -> Iterator[TestClient]:
     # `matcher` has filled the session's embedding cache; sharing it keeps tests fast.
+    assert matcher.catalog is not None
     app = create_app(Settings(data_dir=tmp_path, embeddings=embedding_file), store=seeded_store)
     with TestClient(app) as c:
         yield c
@@ -94,7 +96,8 @@ def test_match_page(client: TestClient) -> None:
     assert bad.status_code == 422 and "onbekend gebied" in bad.text and "<html" in bad.text
 
 
-def test_match_command(tmp_path: Path, embedding_file: Path, matcher: object) -> None:
+@pytest.mark.usefixtures("matcher")
+def test_match_command(tmp_path: Path, embedding_file: Path) -> None:
     runner = CliRunner()
     env = {"SCHAKEL_DATA_DIR": str(tmp_path), "SCHAKEL_EMBEDDINGS": str(embedding_file)}
     assert runner.invoke(cli, ["seed", "-n", "40"], env=env).exit_code == 0
@@ -106,8 +109,8 @@ def test_match_command(tmp_path: Path, embedding_file: Path, matcher: object) ->
     assert bad.exit_code == 2 and "onbekend gebied" in bad.output
 
 
-def test_eval_command_prints_the_table(tmp_path: Path, embedding_file: Path,
-                                       matcher: object) -> None:
+@pytest.mark.usefixtures("matcher")
+def test_eval_command_prints_the_table(tmp_path: Path, embedding_file: Path) -> None:
     questions = tmp_path / "q.yaml"
     questions.write_text(
         "- id: t1\n  text: Wie weet veel van thuiszitters?\n  kinds: [member]\n"
