@@ -169,12 +169,21 @@ def test_map_renders_and_follows_a_filter(demo: str) -> None:
             status = page.locator("#kaart-status").inner_text()
             assert f"{after} knopen" in status
 
+            # Search marks the people whose name matches, and goes into the URL too.
+            name = page.evaluate("window.schakelKaart.graph.getNodeAttribute("
+                                 "window.schakelKaart.graph.nodes()[0], 'label')")
+            page.fill("#zoek", name)
+            page.wait_for_function("() => Number(document.getElementById('kaart')"
+                                   ".dataset.matches) >= 1", timeout=10_000)
+            assert "zoek=" in page.url
+
             # The shared URL opens the same view.
             other = browser.new_page()
             other.goto(page.url)
             other.wait_for_selector("#kaart[data-state=klaar]", timeout=60_000)
             assert other.locator("#kaart").get_attribute("data-nodes") == str(after)
             assert other.locator("#domein").input_value() == "jeugdhulp"
+            assert other.locator("#zoek").input_value() == name
             assert not errors, errors
         finally:
             browser.close()
