@@ -254,4 +254,5 @@ from . import bench, cli_match  # noqa: E402,F401 - they add their commands to `
 def main() -> None:
     """The console entry point: logging to stderr, then the commands."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     app()

@@ -143,3 +143,16 @@ def test_any_input_gives_an_answer_or_422(client: TestClient, text: str, near: s
     assert r.status_code in (200, 422), r.text
     if r.status_code == 200:
         assert len(r.json()["results"]) <= limit
+
+
+def test_bench_command_measures_in_process_and_over_http(tmp_path: Path,
+                                                          embedding_file: Path) -> None:
+    env = {"SCHAKEL_DATA_DIR": str(tmp_path), "COLUMNS": "160"}
+    result = CliRunner().invoke(cli, ["bench", "--sizes", "120", "--queries", "20",
+                                      "--cache", str(embedding_file)], env=env)
+    assert result.exit_code == 0, result.output
+    lines = {line.split("│")[1].strip(): line.split("│")[2].strip()
+             for line in result.output.splitlines() if line.count("│") >= 3}
+    assert lines["opnieuw gecodeerd"] == "0"  # unchanged profiles: no encoder calls
+    assert float(lines["HTTP p95 (ms)"].replace(",", "")) > 0
+    assert float(lines["dense / numpy"]) > 0
