@@ -112,8 +112,8 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
             matcher = _matcher(settings, cache_path)
             step = bar.add_task("Inlezen en coderen", total=None)
             t = time.perf_counter()
-            matcher.sync(store,
-                         progress=lambda k, d, tot: bar.update(step, completed=d, total=tot))
+            matcher.sync(store, progress=lambda k, d, tot: bar.update(
+                step, description=f"Coderen ({k})", completed=d, total=tot))
             ingest_s, encoded = time.perf_counter() - t, matcher.encoder.encoded
         again = _matcher(settings, cache_path)
         t = time.perf_counter()
