@@ -82,7 +82,7 @@ class Items:
     anchor: np.ndarray  # index of the row's place in Catalog.places, -1 for none
     domains: np.ndarray  # rows x domains, 0/1
     extra_anchors: dict[int, list[int]] = field(default_factory=dict)
-    roles: np.ndarray | None = None  # rows x ROLES, bool (members)
+    roles: np.ndarray | None = None  # rows x ROLES, 0/1 (members)
     allowed: np.ndarray | None = None  # consent and visibility (members)
     availability: np.ndarray | None = None
     load: np.ndarray | None = None  # open introductions
@@ -200,7 +200,7 @@ class Catalog:
         ids = self.by_label["Member"]
         names, texts, theme_rows, domain_rows = [], [], [], []
         anchor = np.full(len(ids), -1, dtype=np.int32)
-        roles = np.zeros((len(ids), len(ROLES)), dtype=bool)
+        roles = np.zeros((len(ids), len(ROLES)), dtype=np.float32)
         allowed = np.zeros(len(ids), dtype=bool)
         avail = np.zeros(len(ids), dtype=np.float32)
         load = np.zeros(len(ids), dtype=np.float32)
@@ -224,7 +224,7 @@ class Catalog:
             domain_rows.append(domains)
             for role in a.get("roles", ["member"]):
                 if role in role_index:
-                    roles[r, role_index[role]] = True
+                    roles[r, role_index[role]] = 1.0
             allowed[r] = bool(a.get("consent_matching", True)) and visible(a, viewer)
             avail[r] = availability_score(a.get("availability", ""))
         return Items("member", ids, names, texts, self._theme_matrix(theme_rows), anchor,

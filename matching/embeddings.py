@@ -88,7 +88,9 @@ class SentenceTransformerEncoder:
         except Exception as exc:  # the library raises many kinds; all mean "cannot load"
             raise EncoderError(f"cannot load model {model!r}: {exc}") from exc
         self.model_id = f"st:{Path(path).name}"
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        dimension = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension() or 0)
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

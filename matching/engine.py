@@ -158,8 +158,8 @@ class Matcher:
             for r in changed:
                 lexical.upsert(items.ids[r], self.analyzer.terms(items.texts[r]))
         vectors = np.empty((len(items), self.encoder.dim), dtype=np.float32)
-        keep = [r for r in range(len(items)) if r not in set(changed)] if changed else \
-            list(range(len(items)))
+        changed_rows = set(changed)
+        keep = [r for r in range(len(items)) if r not in changed_rows]
         if old is not None and keep:
             vectors[keep] = old.vectors[[previous[items.ids[r]][1] for r in keep]]
         before = self.encoder.encoded

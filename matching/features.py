@@ -121,16 +121,24 @@ def domain_scores(items: Items, question: Question, domain_ids: list[str]) -> np
     for d in question.wanted_domains:
         if d in domain_ids:
             weights[domain_ids.index(d)] = 1.0
-    if not weights.any() or not len(items):
-        return np.zeros(len(items), dtype=np.float32)
-    return (items.domains * weights).max(axis=1).astype(np.float32)
+    return _best_of(items.domains, weights)
 
 
 def role_scores(items: Items, question: Question, roles: tuple[str, ...]) -> np.ndarray:
     if items.roles is None or not question.role_fit:
         return np.zeros(len(items), dtype=np.float32)
     weights = np.array([question.role_fit.get(r, 0.0) for r in roles], dtype=np.float32)
-    return (items.roles * weights).max(axis=1).astype(np.float32)
+    return _best_of(items.roles, weights)
+
+
+def _best_of(has: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per row, the highest weight among the columns it has: one matrix-vector product per
+    distinct weight, cheaper than a row-wise max over a dense product at 100k rows."""
+    out = np.zeros(len(has), dtype=np.float32)
+    for level in sorted({float(w) for w in weights if w > 0}):
+        hit = has @ (weights == level).astype(has.dtype) > 0
+        out[hit] = level
+    return out
 
 
 def availability_scores(items: Items) -> np.ndarray:

@@ -68,3 +68,11 @@ class InvalidQueryError(SchakelError):
 
 class MatcherBusyError(SchakelError):
     """The matcher is still building its indexes; ask again shortly."""
+
+
+class ScopeError(SchakelError):
+    """A network view's scope cannot be built (an ego outside the view, a bad depth or level)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -22,6 +22,7 @@ from schakel.errors import (
     InvalidQueryError,
     NodeNotFoundError,
     SchakelError,
+    ScopeError,
     UnknownReferenceError,
 )
 from schakel.graph.geo import Gazetteer
@@ -31,8 +32,8 @@ from .config import Settings, get_settings
 from .deps import AppState
 from .routes import api_router
 from .state import open_store
+from .web import maps, pages
 from .web import matching as matching_page
-from .web import pages
 
 logger = logging.getLogger(__name__)
 WEB = Path(pages.__file__).parent
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(pages.router)
     app.include_router(matching_page.router)
+    app.include_router(maps.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     _add_error_handlers(app)
     return app
@@ -101,6 +103,11 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnknownReferenceError)
     async def unknown_reference(request: Request, exc: UnknownReferenceError) -> Any:
         detail = [{"loc": ["query", exc.field], "msg": str(exc), "type": "unknown_reference"}]
+        return respond(request, 422, detail)
+
+    @app.exception_handler(ScopeError)
+    async def bad_scope(request: Request, exc: ScopeError) -> Any:
+        detail = [{"loc": ["query", exc.field], "msg": str(exc), "type": "scope"}]
         return respond(request, 422, detail)
 
     @app.exception_handler(NodeNotFoundError)

@@ -2,8 +2,19 @@
 
 from fastapi import APIRouter
 
-from . import communities, health, match, members, organisations, practices, regions, themes
+from . import (
+    communities,
+    health,
+    match,
+    members,
+    network,
+    organisations,
+    practices,
+    regions,
+    themes,
+)
 
 api_router = APIRouter()
-for module in (health, members, organisations, regions, themes, practices, communities, match):
+for module in (health, members, organisations, regions, themes, practices, communities, match,
+               network):
     api_router.include_router(module.router)

@@ -7,10 +7,11 @@ from types import ModuleType
 
 import pytest
 
-from schakel.graph import geo, names
+from schakel.graph import analytics, brokerage, geo, names, netexport
 
 
-@pytest.mark.parametrize("module", [names, geo], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [names, geo, analytics, brokerage, netexport],
+                         ids=lambda m: m.__name__)
 def test_docstring_examples(module: ModuleType) -> None:
     result = doctest.testmod(module)
     assert result.attempted > 0

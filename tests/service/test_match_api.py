@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from schakel.graph.local import LocalGraphStore
@@ -125,3 +127,32 @@ def test_eval_command_prints_the_table(tmp_path: Path, embedding_file: Path) -> 
     for row in ("hybride", "alleen BM25", "alleen dense", "zonder geo", "zonder graaf"):
         assert row in result.output
     assert "nDCG@10" in result.output
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(min_size=0, max_size=300), near=st.one_of(st.none(), st.text(max_size=40)),
+       radius=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+       limit=st.integers(-5, 80))
+def test_any_input_gives_an_answer_or_422(client: TestClient, text: str, near: str | None,
+                                          radius: float | None, limit: int) -> None:
+    body: dict[str, object] = {"text": text, "near": near, "limit": limit}
+    if radius is not None and radius == radius and abs(radius) != float("inf"):
+        body["radius_km"] = radius
+    r = client.post("/api/v1/match", json=body)
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 200:
+        assert len(r.json()["results"]) <= limit
+
+
+def test_bench_command_measures_in_process_and_over_http(tmp_path: Path,
+                                                          embedding_file: Path) -> None:
+    env = {"SCHAKEL_DATA_DIR": str(tmp_path), "COLUMNS": "160"}
+    result = CliRunner().invoke(cli, ["bench", "--sizes", "120", "--queries", "20",
+                                      "--cache", str(embedding_file)], env=env)
+    assert result.exit_code == 0, result.output
+    lines = {line.split("│")[1].strip(): line.split("│")[2].strip()
+             for line in result.output.splitlines() if line.count("│") >= 3}
+    assert lines["opnieuw gecodeerd"] == "0"  # unchanged profiles: no encoder calls
+    assert float(lines["HTTP p95 (ms)"].replace(",", "")) > 0
+    assert float(lines["dense / numpy"]) > 0

@@ -1,0 +1,194 @@
+"""The network routes and pages on a copy of the seeded store (300 generated members)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from schakel.graph.local import LocalGraphStore
+from schakel.graph.model import Member, Relationship
+from schakel.service.app import create_app
+from schakel.service.config import Settings
+from schakel.service.routes import network
+
+
+@pytest.fixture
+def client(seeded_store: LocalGraphStore, tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(Settings(data_dir=tmp_path), store=seeded_store)
+    with TestClient(app) as c:
+        yield c
+
+
+def _members(store: LocalGraphStore) -> tuple[set[str], set[str]]:
+    members = [m for m in store.find("Member") if isinstance(m, Member)]
+    shown = {m.id for m in members if m.visibility == "members"}
+    return shown, {m.id for m in members} - shown
+
+
+def test_map_holds_exactly_the_visible_members(client: TestClient,
+                                               seeded_store: LocalGraphStore) -> None:
+    shown, hidden = _members(seeded_store)
+    body = client.get("/api/v1/map").json()
+    assert body["shown"] and body["message"] is None
+    ids = {n["id"] for n in body["nodes"]}
+    assert ids == shown and hidden
+    ends = {e["source"] for e in body["edges"]} | {e["target"] for e in body["edges"]}
+    assert ends <= shown
+    knows = {frozenset((r.start, r.end)) for r in seeded_store.relationships(type="KNOWS")
+             if r.start in shown and r.end in shown}
+    assert {frozenset((e["source"], e["target"])) for e in body["edges"]} == knows
+    assert body["method"]["betweenness"] == "exact"
+    node = body["nodes"][0]
+    assert node["gemeente"] and not node["gemeente"].startswith("gm-")  # a name, no more
+
+
+def test_filters_narrow_the_map(client: TestClient) -> None:
+    everyone = client.get("/api/v1/map").json()
+    jeugd = client.get("/api/v1/map?domain=jeugdhulp").json()
+    listed = client.get("/api/v1/members?domain=jeugdhulp&limit=500").json()
+    assert {n["id"] for n in jeugd["nodes"]} == {m["id"] for m in listed["data"]}
+    assert 0 < jeugd["count"] < everyone["count"]
+    twente = client.get("/api/v1/map?region=Regio Twente&role=expert").json()
+    for n in twente["nodes"]:
+        assert "expert" in n["roles"]
+    with_orgs = client.get("/api/v1/map?domain=jeugdhulp&organisations=true").json()
+    assert {n["kind"] for n in with_orgs["nodes"]} == {"lid", "organisatie"}
+
+
+def test_ego_focus(client: TestClient) -> None:
+    body = client.get("/api/v1/map").json()
+    hub = max(body["nodes"], key=lambda n: n["degree"])
+    ego = client.get(f"/api/v1/map?ego={hub['id']}&depth=1").json()
+    assert ego["count"] == hub["degree"] + 1
+    assert client.get(f"/api/v1/map?ego={hub['id']}&depth=2").json()["count"] >= ego["count"]
+
+
+@pytest.mark.parametrize("query", ["theme=geen-thema", "region=Atlantis", "domain=ruimtevaart",
+                                   "ego=m-999999", "depth=9", "role=koning",
+                                   "ego=m-000001&depth=0"])
+def test_bad_filters_give_422(client: TestClient, query: str) -> None:
+    response = client.get(f"/api/v1/map?{query}")
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["msg"]
+
+
+def test_a_hidden_member_cannot_be_the_ego(client: TestClient,
+                                           seeded_store: LocalGraphStore) -> None:
+    _, hidden = _members(seeded_store)
+    response = client.get(f"/api/v1/map?ego={sorted(hidden)[0]}")
+    assert response.status_code == 422
+    # The same answer as for an id that does not exist: nothing tells them apart.
+    unknown = client.get("/api/v1/map?ego=m-999999").json()["detail"][0]
+    assert response.json()["detail"][0]["msg"].split(":")[0] == unknown["msg"].split(":")[0]
+
+
+def test_an_empty_view_says_so(client: TestClient) -> None:
+    body = client.get("/api/v1/map?theme=zeven_adviezen").json()  # a framework theme
+    assert body["count"] == 0 and body["shown"] and body["message"] == (
+        "Geen leden gevonden bij deze keuze.")
+    assert client.get("/api/v1/analytics/brokers?theme=zeven_adviezen").json()["data"] == []
+    assert client.get("/api/v1/export?format=json&theme=zeven_adviezen").json()["nodes"] == []
+
+
+def test_the_brokers_page_asks_for_a_filter_on_huge_views(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from schakel.service.web import maps
+
+    monkeypatch.setattr(maps, "PAGE_ANALYSIS_CAP", 10)
+    page = client.get("/kaart/makelaars")
+    assert page.status_code == 200 and "de berekening duurt dan minuten" in page.text
+
+
+def test_too_large_views_are_not_drawn(client: TestClient,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(network, "MAP_CAP", 50)
+    body = client.get("/api/v1/map").json()
+    assert not body["shown"] and body["nodes"] == [] and body["count"] > 50
+    assert "hoogstens 50" in body["message"] and "Kies een thema" in body["message"]
+
+
+def test_metrics_are_cached_per_store_version(client: TestClient,
+                                              seeded_store: LocalGraphStore) -> None:
+    state = client.app.state.schakel  # type: ignore[attr-defined]
+    from schakel.service.networks import Scope, view_analysis
+
+    first = view_analysis(state, Scope(domain="zorg"))
+    assert view_analysis(state, Scope(domain="zorg")) is first
+    shown, _ = _members(seeded_store)
+    a, b = sorted(shown)[:2]
+    seeded_store.write(relationships=[Relationship.of("KNOWS", a, b, context="brug")])
+    assert view_analysis(state, Scope(domain="zorg")) is not first
+
+
+def test_brokers_ranked(client: TestClient) -> None:
+    body = client.get("/api/v1/analytics/brokers?limit=10").json()
+    values = [r["betweenness"] for r in body["data"]]
+    assert values == sorted(values, reverse=True) and len(values) == 10
+    assert set(body["data"][0]["roles"]) >= {"coordinator", "gatekeeper", "representative",
+                                             "consultant", "liaison"}
+    low = client.get("/api/v1/analytics/brokers?sort=constraint&limit=5").json()["data"]
+    assert [r["constraint"] for r in low] == sorted(r["constraint"] for r in low)
+    assert client.get("/api/v1/analytics/brokers?sort=naam").status_code == 422
+
+
+def test_gaps_api(client: TestClient) -> None:
+    body = client.get("/api/v1/analytics/gaps?level=provincie&kind=experts").json()
+    assert len(body["places"]) == 12 and len(body["cells"]) == len(body["themes"])
+    flat = [c for row in body["cells"] for c in row]
+    assert body["gaps"] == sum(1 for c in flat if c["experts"] == 0) > 0
+    assert all(c["gap"] == (c["experts"] == 0) for c in flat)
+    inside = client.get("/api/v1/analytics/gaps?level=gemeente&within=Drenthe").json()
+    assert {p["id"] for p in inside["places"]} >= {"gm-emmen", "gm-assen"}
+    assert client.get("/api/v1/analytics/gaps?level=wijk").status_code == 422
+    assert client.get("/api/v1/analytics/gaps?within=Atlantis").status_code == 422
+    near = client.get("/api/v1/analytics/gaps/nearest?theme=thuiszitters&place=Emmen").json()
+    kms = [r["km"] for r in near["experts"]]
+    assert kms == sorted(kms)
+    assert client.get("/api/v1/analytics/gaps/nearest?theme=x&place=Emmen").status_code == 422
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml", "json"])
+def test_exports_leave_hidden_members_out(client: TestClient, seeded_store: LocalGraphStore,
+                                          fmt: str) -> None:
+    shown, hidden = _members(seeded_store)
+    response = client.get(f"/api/v1/export?format={fmt}")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"]
+    text = response.text
+    assert not any(f'"{h}"' in text for h in hidden)
+    assert sum(f'"{s}"' in text for s in shown) == len(shown)
+
+
+def test_pseudonymised_export(client: TestClient, seeded_store: LocalGraphStore) -> None:
+    shown, _ = _members(seeded_store)
+    names = {m.name for m in seeded_store.get_many(shown) if isinstance(m, Member)}
+    first = client.get("/api/v1/export?format=gexf&pseudonymise=true&domain=zorg").text
+    root = ET.fromstring(first)
+    labels = {n.get("label") for n in root.iter("{http://www.gexf.net/1.2draft}node")}
+    assert labels and all(label.startswith("lid-") for label in labels)
+    assert not labels & names and not any(f'"{s}"' in first for s in shown)
+    again = client.get("/api/v1/export?format=gexf&pseudonymise=true&domain=zorg").text
+    assert ET.fromstring(again).find(".//{http://www.gexf.net/1.2draft}nodes") is not None
+    assert labels == {n.get("label") for n in ET.fromstring(again).iter(
+        "{http://www.gexf.net/1.2draft}node")}
+
+
+def test_pages(client: TestClient, seeded_store: LocalGraphStore) -> None:
+    _, hidden = _members(seeded_store)
+    page = client.get("/kaart?domein=zorg&kleur=groep")
+    assert page.status_code == 200 and "Netwerkkaart" in page.text
+    assert "vendor/sigma.min.js" in page.text and "https://" not in page.text.split("<main")[1]
+    assert client.get("/static/vendor/sigma.min.js").status_code == 200
+    gaps = client.get("/kaart/witte-vlekken?niveau=provincie&soort=experts")
+    assert gaps.status_code == 200 and "witte vlekken in" in gaps.text
+    drill = client.get("/kaart/witte-vlekken?thema=thuiszitters&plaats=pv-drenthe")
+    assert "Dichtstbij Drenthe" in drill.text
+    assert "Kies een provincie" in client.get("/kaart/witte-vlekken?niveau=gemeente").text
+    brokers = client.get("/kaart/makelaars?sorteer=brokerage")
+    assert brokers.status_code == 200 and "poortwachter" in brokers.text
+    assert not any(h in brokers.text for h in hidden)
+    assert client.get("/kaart/makelaars?thema=geen").status_code == 422
