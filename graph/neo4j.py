@@ -473,13 +473,14 @@ class Neo4jGraphStore(GraphStore):
         def stream(tx: ManagedTransaction) -> nx.MultiDiGraph:
             # Records go straight into the graph as they arrive: nothing is held twice.
             g = nx.MultiDiGraph()
-            for label in NODE_MODELS:
-                for r in tx.run(Q.cypher(Q.LABEL_NODES, label=label)):
+            for r in tx.run(Q.ALL_NODES):
+                label = _main_label(r["labels"])
+                if label is not None:
                     node_id, _, props = _raw(r["id"], label, r["props"])
                     g.add_node(node_id, label=label, **props)
-            for t in REL_SCHEMA:
-                for r in tx.run(Q.cypher(Q.RELS_OF_TYPE, type=t)):
-                    g.add_edge(r["start"], r["end"], key=t, **r["props"])
+            for r in tx.run(Q.ALL_RELS):
+                if r["type"] in REL_SCHEMA:
+                    g.add_edge(r["start"], r["end"], key=r["type"], **r["props"])
             return g
 
         graph = nx.freeze(self._read(stream))

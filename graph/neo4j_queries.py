@@ -57,6 +57,12 @@ IN_RELS_OF_TYPE = ("MATCH (:`Node` {{id: $id}})<-[r:`{type}`]-(m:`Node`) "
                    "RETURN type(r) AS type, m.id AS other, properties(r) AS props")
 RELS_OF_TYPE = ("MATCH (a:`Node`)-[r:`{type}`]->(b:`Node`) "
                 "RETURN a.id AS start, b.id AS end, properties(r) AS props")
+# The whole graph in the order the embedded store loads its file (ids are ASCII, so Cypher's
+# string order is the same), so analyses of the two snapshots agree node for node.
+ALL_NODES = ("MATCH (n:`Node`) RETURN n.id AS id, labels(n) AS labels, properties(n) AS props "
+             "ORDER BY id")
+ALL_RELS = ("MATCH (a:`Node`)-[r]->(b:`Node`) RETURN a.id AS start, type(r) AS type, "
+            "b.id AS end, properties(r) AS props ORDER BY start, type, end")
 COUNT_LABEL = "MATCH (n:`{label}`) RETURN count(n) AS n"
 COUNT_RELS = "MATCH ()-[r]->() RETURN count(r) AS n"
 COUNT_RELS_OF_TYPE = "MATCH ()-[r:`{type}`]->() RETURN count(r) AS n"
