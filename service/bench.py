@@ -46,8 +46,8 @@ def scratch_network(members: int, seed: int, settings: Settings,
                        progress=lambda d, t: bar.update(task, completed=d, total=t))
             matcher = _matcher(settings, cache)
             step = bar.add_task("Teksten voorbereiden", total=None)
-            matcher.sync(store,
-                         progress=lambda k, d, t: bar.update(step, completed=d, total=t))
+            matcher.sync(store, progress=lambda k, d, t: bar.update(
+                step, description=f"Teksten voorbereiden ({k})", completed=d, total=t))
         yield scratch, matcher
 
 

@@ -116,6 +116,11 @@ def test_demo_serves_pages_and_json(tmp_path: Path) -> None:
         page = httpx.get(f"{base}/leden")
         assert page.status_code == 200 and "leden gevonden" in page.text
         assert members["data"][0]["name"] in page.text
+        # the matcher, warmed in the background by the server, answers a question
+        answer = httpx.post(f"{base}/api/v1/match", timeout=120,
+                            json={"text": "Wie weet veel van thuiszitters?", "limit": 5})
+        assert answer.status_code == 200, answer.text
+        assert len(answer.json()["results"]) == 5
     finally:
         proc.terminate()
         proc.wait(timeout=20)
