@@ -117,11 +117,14 @@ class Catalog:
         self._in: dict[str, dict[str, list[str]]] = {}
         for rel, rows in store.edges(_EDGES).items():
             out: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-            back: dict[str, list[str]] = defaultdict(list)
             for start, end, props in rows:
                 out[start].append((end, props))
-                back[end].append(start)
-            self._out[rel], self._in[rel] = out, back
+            self._out[rel] = out
+            if rel == "SUGGESTS":  # the only type read backwards (open introductions)
+                back: dict[str, list[str]] = defaultdict(list)
+                for start, end, _ in rows:
+                    back[end].append(start)
+                self._in[rel] = back
         self.taxonomy = self._taxonomy()
         self._tindex = self.taxonomy.theme_index
         self._dindex = {d: n for n, d in enumerate(self.taxonomy.domain_ids)}
