@@ -252,7 +252,7 @@ class Matcher:
 
     def _score_kind(self, kind: str, roles: set[str], q: Question, qv: np.ndarray,
                     tvec: np.ndarray, n_themes: int, query: MatchQuery, w: Weights,
-                    timings: dict[str, float]) -> list[Suggestion]:
+                    timings: dict[str, float]) -> list[_Candidate]:
         index = self._indexes[kind]
         items = index.items
         n = len(items)
