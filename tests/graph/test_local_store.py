@@ -310,3 +310,21 @@ def test_a_busy_database_gives_a_store_error(path: Path) -> None:
         assert s.get("m-6") is None
         s.upsert_nodes([Member(id="m-6", name="Fleur")])  # and it works again afterwards
         assert s.get("m-6") is not None
+
+
+def test_snapshot_copy_equals_networkx_copy(seeded_store: LocalGraphStore) -> None:
+    """The fast snapshot copy has the same nodes, edges, attributes and edge order as
+    ``Graph.copy()``, and is independent of the live mirror."""
+    import networkx as nx
+
+    from schakel.graph.local import _copy
+
+    live = seeded_store._graph  # noqa: SLF001
+    fast, slow = _copy(live), live.copy()
+    assert nx.utils.graphs_equal(fast, slow)
+    assert list(fast.edges(keys=True, data=True)) == list(slow.edges(keys=True, data=True))
+    assert [list(fast.pred[n]) for n in fast] == [list(slow.pred[n]) for n in slow]
+    u, v, k = next(iter(fast.edges(keys=True)))
+    assert fast._pred[v][u] is fast._succ[u][v]  # noqa: SLF001 - one key dict, as in networkx
+    fast.nodes[u]["name"] = "changed"
+    assert live.nodes[u].get("name") != "changed"
