@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -51,7 +52,7 @@ class Taxonomy:
     domain_names: dict[str, str]
     domain_phrases: dict[str, list[str]]
 
-    @property
+    @cached_property
     def theme_index(self) -> dict[str, int]:
         return {t: i for i, t in enumerate(self.theme_ids)}
 
@@ -141,10 +142,6 @@ class Catalog:
 
     def _outs(self, node: str, rel: str) -> list[tuple[str, dict[str, Any]]]:
         return self._out.get(rel, {}).get(node, [])
-
-    def themes_of(self, node: str) -> set[str]:
-        return {t for t, _ in self._outs(node, "WORKS_ON")} | {
-            t for t, _ in self._outs(node, "ABOUT")}
 
     def _theme_matrix(self, rows: list[dict[str, float]]) -> sparse.csr_matrix:
         data, cols, ptr = [], [], [0]

@@ -178,6 +178,10 @@ class Matcher:
                                      lexical.positions(items.ids))
         return self.encoder.encoded - before
 
+    def vectors(self, kind: str) -> np.ndarray:
+        """The unit-vector matrix of one kind (rows as in the catalog), e.g. to benchmark."""
+        return self._indexes[kind].vectors
+
     # -- answering -----------------------------------------------------------------------------
 
     def match(self, query: MatchQuery, weights: Weights | None = None) -> MatchResult:

@@ -16,47 +16,44 @@ from typing import Annotated
 import httpx
 import numpy as np
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
 from schakel.graph.geo import Gazetteer
 from schakel.graph.local import LocalGraphStore
-from schakel.matching.embeddings import CachedEncoder, EmbeddingCache
+from schakel.graph.store import GraphStore
 from schakel.matching.engine import Matcher, MatchQuery
 from schakel.matching.evaluate import load_questions
 from schakel.seeds.load import seed_store
 
 from .cli import _progress, _settings, app, console
 from .config import Settings
-from .state import _encoder
+from .state import open_matcher
 
 PLACES = ["Emmen", "Zwolle", "Utrecht", "Rotterdam", "Maastricht", None, "Regio Twente",
           "Groningen", None, "Almere"]
 
 
+def sync_with_progress(bar: Progress, matcher: Matcher, store: GraphStore) -> None:
+    """``matcher.sync(store)`` with a bar that follows the encoding, kind by kind."""
+    task = bar.add_task("Teksten voorbereiden", total=None)
+    matcher.sync(store, progress=lambda kind, done, total: bar.update(
+        task, description=f"Teksten voorbereiden ({kind})", completed=done, total=total))
+
+
 @contextlib.contextmanager
-def scratch_network(members: int, seed: int, settings: Settings,
-                    cache: Path | None = None) -> Iterator[tuple[Settings, Matcher]]:
+def scratch_network(members: int, seed: int, settings: Settings) -> Iterator[Matcher]:
     """A throw-away store with ``members`` demo members and a matcher synced to it.
-    The embedding cache is the user's (or ``cache``), so a second run encodes nothing."""
+    The embedding cache is the user's, so a second run encodes nothing."""
     with tempfile.TemporaryDirectory(prefix="schakel-") as tmp:
         scratch = settings.model_copy(update={"data_dir": Path(tmp)})
         with LocalGraphStore(scratch.store_path) as store, _progress() as bar:
             task = bar.add_task(f"Netwerk met {members} leden maken", total=None)
             seed_store(store, members, seed,
                        progress=lambda d, t: bar.update(task, completed=d, total=t))
-            matcher = _matcher(settings, cache)
-            step = bar.add_task("Teksten voorbereiden", total=None)
-            matcher.sync(store, progress=lambda k, d, t: bar.update(
-                step, description=f"Teksten voorbereiden ({k})", completed=d, total=t))
-        yield scratch, matcher
-
-
-def _matcher(settings: Settings, cache: Path | None) -> Matcher:
-    path = cache or settings.embeddings_path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    encoder = CachedEncoder(_encoder(settings.encoder, settings.encoder_model),
-                            EmbeddingCache(path))
-    return Matcher(Gazetteer.load(), encoder)
+            matcher = open_matcher(settings, Gazetteer.load())
+            sync_with_progress(bar, matcher, store)
+        yield matcher
 
 
 def queries(count: int) -> list[MatchQuery]:
@@ -109,13 +106,11 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
             seed_store(store, members, 7,
                        progress=lambda d, tot: bar.update(task, completed=d, total=tot))
             seed_s = time.perf_counter() - t
-            matcher = _matcher(settings, cache_path)
-            step = bar.add_task("Inlezen en coderen", total=None)
+            matcher = open_matcher(scratch, Gazetteer.load())
             t = time.perf_counter()
-            matcher.sync(store, progress=lambda k, d, tot: bar.update(
-                step, description=f"Coderen ({k})", completed=d, total=tot))
+            sync_with_progress(bar, matcher, store)
             ingest_s, encoded = time.perf_counter() - t, matcher.encoder.encoded
-        again = _matcher(settings, cache_path)
+        again = open_matcher(scratch, Gazetteer.load())
         t = time.perf_counter()
         again.sync(store)
         reingest_s, reencoded = time.perf_counter() - t, again.encoder.encoded
@@ -131,7 +126,7 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
             local.append((time.perf_counter() - t) * 1000)
             if "dense_ms" in r.timings:
                 dense.append(r.timings["dense_ms"])
-        members_matrix = matcher._indexes["member"].vectors
+        members_matrix = matcher.vectors("member")
         qv = matcher.encoder.encode_query(qs[0].text)
         raw = []
         for _ in range(n_queries):

@@ -14,24 +14,19 @@ from schakel.graph.geo import Gazetteer
 from schakel.matching.engine import REQUEST_KINDS, Matcher, MatchQuery
 from schakel.matching.evaluate import VARIANTS, evaluate, load_questions
 
+from .bench import scratch_network, sync_with_progress
 from .cli import _open, _progress, _settings, app, console
 from .config import Settings
 from .state import open_matcher
 
 
-def synced_matcher(settings: Settings, store_settings: Settings | None = None) -> Matcher:
+def synced_matcher(settings: Settings) -> Matcher:
     """A matcher in step with the configured store, with a progress bar while it encodes."""
-    store = _open(store_settings or settings)
+    store = _open(settings)
     try:
         matcher = open_matcher(settings, Gazetteer.load())
         with _progress() as bar:
-            task = bar.add_task("Teksten voorbereiden voor matchen", total=None)
-
-            def step(kind: str, done: int, total: int) -> None:
-                bar.update(task, description=f"Teksten voorbereiden ({kind})",
-                           completed=done, total=total)
-
-            matcher.sync(store, progress=step)
+            sync_with_progress(bar, matcher, store)
     finally:
         store.close()
     return matcher
@@ -90,11 +85,9 @@ def eval_(
         help="Eigen YAML met gelabelde vragen (standaard de ontwikkelset).")] = None,
 ) -> None:
     """Meet de matcher op de gelabelde vragen: nDCG@10, MRR en recall@10 per variant."""
-    from .bench import scratch_network
-
     settings = _settings()
     qs = load_questions(str(questions) if questions else None)
-    with scratch_network(members, seed, settings) as (store_settings, matcher):
+    with scratch_network(members, seed, settings) as matcher:
         with _progress() as bar:
             task = bar.add_task("Vragen beoordelen", total=len(qs))
             scores = evaluate(matcher, qs, VARIANTS(matcher.weights),

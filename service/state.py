@@ -39,7 +39,7 @@ def _encoder(backend: str, model: str) -> Encoder:
 
 def open_matcher(settings: Settings, gazetteer: Gazetteer) -> Matcher:
     """A matcher with the configured encoder and its embedding cache in the data dir."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.embeddings_path.parent.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(settings.embeddings_path)
     return Matcher(gazetteer, CachedEncoder(_encoder(settings.encoder, settings.encoder_model),
                                             cache))
