@@ -17,6 +17,7 @@ __all__ = [
     "Member", "Practice", "Community", "Question", "Introduction", "Signal", "Table",
     "Relationship",
     "NODE_MODELS", "REL_SCHEMA", "ROLES", "VISIBILITY", "ORG_KINDS",
+    "INTRO_STATES", "QUESTION_STATUSES",
     "node_from_dict", "problems_from",
 ]
 
@@ -111,6 +112,12 @@ class Member(Node):
     visibility: Visibility = "members"
     consent_matching: bool = True
     consent_contact: bool = False
+    # Contact details: shared only through an introduction both sides accepted.
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    # Brokering: at most ``capacity`` open requests at a time (0: not now), and
+    # ``cooldown_days`` rest after being asked before being asked again.
+    capacity: int = Field(default=3, ge=0, le=50)
+    cooldown_days: int = Field(default=7, ge=0, le=365)
 
     def extra_labels(self) -> list[str]:
         return sorted({r.capitalize() for r in self.roles if r != "member"})
@@ -134,18 +141,63 @@ class Community(Node):
     description: Text = ""
 
 
+QuestionKind = Literal["leervraag", "hulpvraag", "ontwikkelvraag"]
+QuestionStatus = Literal["nieuw", "in behandeling", "voorgesteld", "afgerond"]
+QUESTION_STATUSES: tuple[str, ...] = QuestionStatus.__args__  # type: ignore[attr-defined]
+IntroState = Literal[
+    "proposed", "approved", "dropped", "candidate_accepted", "candidate_declined",
+    "asker_accepted", "asker_declined", "introduced", "closed",
+]
+INTRO_STATES: tuple[str, ...] = IntroState.__args__  # type: ignore[attr-defined]
+Outcome = Literal["", "nuttig", "niet nuttig", "geen contact"]
+# One entry per action, as a small JSON object {"at", "who", "action", ...}: a flat list of
+# strings, which both stores keep as it is.
+History = list[Annotated[str, StringConstraints(max_length=3000)]]
+
+
 class Question(Node):
+    """A leervraag, hulpvraag or ontwikkelvraag from a member, organisation or region
+    (ASKED_BY); its themes are ABOUT relationships, its place an IN_REGION one."""
+
     label: ClassVar[str] = "Question"
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=5000)]
-    kind: Literal["leervraag", "hulpvraag", "ontwikkelvraag"] = "leervraag"
-    status: Literal["nieuw", "in behandeling", "voorgesteld", "afgerond"] = "nieuw"
+    kind: QuestionKind = "leervraag"
+    status: QuestionStatus = "nieuw"
     created: str = ""
+    updated: str = ""
+    # The asker asked for people of their own organisation too.
+    own_organisation: bool = False
+    note: Text = ""
+    history: History = []
 
 
 class Introduction(Node):
+    """A brokering record: (Introduction)-[:FOR]->(Question), -[:SUGGESTS]->(candidate).
+
+    Times are ISO strings (UTC), empty until the step happened. ``features`` are the
+    matcher's raw signal values (names in ``feature_names``) when it was proposed.
+    """
+
     label: ClassVar[str] = "Introduction"
-    state: Name = "proposed"
+    state: IntroState = "proposed"
     created: str = ""
+    kind: Annotated[str, StringConstraints(max_length=40)] = ""
+    source: Literal["slate", "staff"] = "slate"
+    rank: int = Field(default=0, ge=0)
+    score: float = 0.0
+    reasons: list[Annotated[str, StringConstraints(max_length=500)]] = []
+    themes: list[NodeId] = []
+    cross_domain: bool = False
+    features: list[float] = []
+    feature_names: list[Annotated[str, StringConstraints(max_length=40)]] = []
+    approved_at: str = ""
+    candidate_at: str = ""
+    asker_at: str = ""
+    introduced_at: str = ""
+    outcome: Outcome = ""
+    outcome_at: str = ""
+    note: Text = ""
+    history: History = []
 
 
 class Signal(Node):
@@ -184,6 +236,15 @@ class _Knows(BaseModel):
     context: Literal["collega", "regio", "brug", "community", "anders"] = "anders"
 
 
+class _Conflict(BaseModel):
+    """A conflict of interest staff entered: never introduce these two."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: Text = ""
+    by: Annotated[str, StringConstraints(max_length=100)] = ""
+    at: str = ""
+
+
 class _Agendered(BaseModel):
     model_config = ConfigDict(extra="forbid")
     date: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
@@ -198,7 +259,7 @@ REL_SCHEMA: dict[str, tuple[frozenset[str], frozenset[str], type[BaseModel]]] = 
     "BASED_IN": (frozenset({"Member", "Organisation"}), frozenset({"Region"}), _NoProps),
     "PART_OF": (frozenset({"Region"}), frozenset({"Region"}), _NoProps),
     "IN_DOMAIN": (frozenset({"Organisation"}), frozenset({"Domain"}), _NoProps),
-    "IN_REGION": (frozenset({"Practice"}), frozenset({"Region"}), _NoProps),
+    "IN_REGION": (frozenset({"Practice", "Question"}), frozenset({"Region"}), _NoProps),
     "ABOUT": (frozenset({"Practice", "Community", "Question", "Signal"}), frozenset({"Theme"}),
               _NoProps),
     "INVOLVES": (frozenset({"Practice"}), frozenset({"Organisation"}), _NoProps),
@@ -212,6 +273,7 @@ REL_SCHEMA: dict[str, tuple[frozenset[str], frozenset[str], type[BaseModel]]] = 
                  frozenset({"Member", "Region", "Practice", "Community"}), _NoProps),
     "RECOGNISES": (frozenset({"Member"}), frozenset({"Signal"}), _NoProps),
     "AGENDERED_AT": (frozenset({"Signal"}), frozenset({"Table"}), _Agendered),
+    "CONFLICT": (frozenset({"Member"}), frozenset({"Member", "Organisation"}), _Conflict),
 }
 
 RelType = Literal[tuple(REL_SCHEMA)]  # type: ignore[valid-type]

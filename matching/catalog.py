@@ -20,6 +20,8 @@ from schakel.graph.model import ROLES
 from schakel.graph.privacy import Viewer, visible
 from schakel.graph.store import GraphStore
 
+from .introductions import OPEN
+
 __all__ = ["Catalog", "Items", "Taxonomy", "KINDS", "availability_score"]
 
 KINDS = ("member", "region", "practice", "community")
@@ -30,7 +32,7 @@ _AVAILABILITY = {
     "een uur per maand": 0.6, "op afspraak": 0.6, "na schooltijd": 0.6, "alleen online": 0.5,
     "een dagdeel per kwartaal": 0.4,
 }
-_OPEN_INTRODUCTIONS = frozenset({"proposed", "voorgesteld", "gevraagd", "open", "akkoord"})
+_OPEN_INTRODUCTIONS = OPEN  # requests waiting on the candidate or the asker
 
 
 def availability_score(text: str) -> float:

@@ -54,6 +54,10 @@ class MatchQuery:
     kinds: list[str] | None = None
     limit: int = 10
     asker_domain: str | None = None
+    # Ids never suggested (brokering: exclusions and people at capacity).
+    exclude: set[str] = field(default_factory=set)
+    # Theme ids that replace the ones read from the text (staff edited them).
+    themes: list[str] | None = None
 
 
 @dataclass
@@ -201,9 +205,12 @@ class Matcher:
         t = time.perf_counter()
         qv = self.encoder.encode_query(query.text)
         timings = {"encode_ms": (time.perf_counter() - t) * 1000}
+        if query.themes is not None:
+            index = self.catalog.taxonomy.theme_index
+            q.themes = {th: 1.0 for th in query.themes if th in index}
         tagged = len(q.themes)
         sims = self._theme_vectors @ qv
-        for i in np.argsort(-sims)[:THEMES_FROM_MEANING]:
+        for i in np.argsort(-sims)[:THEMES_FROM_MEANING if query.themes is None else 0]:
             theme = self.catalog.taxonomy.theme_ids[int(i)]
             if sims[i] >= THEME_SIMILARITY and theme in self.catalog.taxonomy.assignable:
                 q.themes.setdefault(theme, THEME_FROM_MEANING)
@@ -265,6 +272,8 @@ class Matcher:
         mask = items.allowed.copy() if items.allowed is not None else np.ones(n, dtype=bool)
         if roles and items.roles is not None:
             mask &= items.roles[:, [ROLES.index(r) for r in sorted(roles)]].any(axis=1)
+        if query.exclude:
+            mask &= np.fromiter((i not in query.exclude for i in items.ids), bool, n)
         near = dist = None
         assert self.places is not None
         if q.place is not None:

@@ -76,3 +76,23 @@ class ScopeError(SchakelError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class TransitionError(SchakelError):
+    """An introduction cannot go from its state with this action (nothing was written)."""
+
+    def __init__(self, introduction: str, state: str, action: str, message: str) -> None:
+        super().__init__(message)
+        self.introduction = introduction
+        self.state = state
+        self.action = action
+
+
+class CandidateRefusedError(SchakelError):
+    """A candidate may not be proposed or asked for this question (capacity, cool-down, own
+    organisation, already connected, introduced before on the theme, a conflict)."""
+
+    def __init__(self, candidate: str, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.candidate = candidate
+        self.rule = rule

@@ -16,6 +16,7 @@ from schakel.graph.privacy import visible
 from schakel.graph.query import Filters
 from schakel.graph.store import GraphStore
 from schakel.matching.engine import Matcher, MatchQuery, MatchResult
+from schakel.matching.ranker import Weights
 
 from .config import Settings
 from .state import open_matcher
@@ -46,14 +47,14 @@ class AppState:
             self._matcher = (version, matcher)
         return self._matcher[1]
 
-    def match(self, query: MatchQuery) -> MatchResult:
+    def match(self, query: MatchQuery, weights: Weights | None = None) -> MatchResult:
         """Answer a question; syncing and matching never overlap. While the indexes are
         still being built (a large network, first start) this waits at most ``MATCH_WAIT_S``."""
         if not self._match_lock.acquire(timeout=MATCH_WAIT_S):
             raise MatcherBusyError(
                 "De matcher wordt nog voorbereid; probeer het over een minuut opnieuw.")
         try:
-            return self.matcher().match(query)
+            return self.matcher().match(query, weights)
         finally:
             self._match_lock.release()
 
