@@ -51,7 +51,7 @@ from .introductions import (
     allowed_actions,
     next_state,
 )
-from .ranker import SIGNALS, Suggestion, Weights
+from .ranker import SIGNALS, Reason, Suggestion, Weights
 
 __all__ = ["Broker", "MatchSource", "Slate", "QuestionView", "IntroductionView", "Load",
            "Notice", "Ref", "Entry", "RULE_NL", "SLATE_QUOTAS", "PEOPLE", "now_iso"]
@@ -380,7 +380,7 @@ class Broker:
                            exclude=set(excluded), themes=themes)
         result = self.source.match(query, learned)
         notices = self.notices(question_id)
-        picks = _pick(result.results, notices)
+        picks = _pick(result.results, notices, excluded)
         stamp = now_iso(self.clock())
         intros: list[Node] = []
         rels: list[Relationship] = []
@@ -920,15 +920,27 @@ class _Intro:
     features: dict[str, float]
 
 
-def _pick(results: Sequence[Suggestion], notices: Sequence[Notice]) -> list[Suggestion]:
+def _pick(results: Sequence[Suggestion], notices: Sequence[Notice],
+          excluded: Mapping[str, str]) -> list[Suggestion]:
     """The slate: the best of each kind up to its quota, in the matcher's order. A recurring
-    theme gives communities one more place."""
+    theme puts the communities about it first (a group instead of 1-op-1)."""
     quotas = dict(SLATE_QUOTAS)
-    if notices:
-        quotas["community"] += 1
+    first: dict[str, Suggestion] = {}
+    for notice in notices:
+        for c in notice.communities:
+            if c.id not in excluded and c.id not in first:
+                first[c.id] = Suggestion("community", c.id, c.name, 0.0)
+            if c.id in first:
+                first[c.id].add(Reason("recurring", 0.0, notice.text))
+    quotas["community"] = max(0, quotas["community"] - len(first)) + (1 if notices else 0)
     taken: dict[str, int] = defaultdict(int)
-    picks = []
+    picks = list(first.values())
     for s in results:
+        if s.id in first:
+            first[s.id].reasons += s.reasons
+            first[s.id].score = s.score
+            first[s.id].features = getattr(s, "features", {})  # type: ignore[attr-defined]
+            continue
         group = "people" if s.kind in PEOPLE else s.kind
         if taken[group] < quotas.get(group, 0):
             taken[group] += 1
