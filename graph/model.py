@@ -14,7 +14,7 @@ from schakel.errors import GraphValidationError
 
 __all__ = [
     "NodeId", "Role", "RegionKind", "Node", "Domain", "Region", "Theme", "Organisation",
-    "Member", "Practice", "Community", "Question", "Introduction", "Signal", "Table",
+    "Member", "Practice", "Community", "Question", "Introduction", "Signal", "Table", "Tally",
     "Relationship",
     "NODE_MODELS", "REL_SCHEMA", "ROLES", "VISIBILITY", "ORG_KINDS",
     "INTRO_STATES", "QUESTION_STATUSES",
@@ -112,8 +112,10 @@ class Member(Node):
     visibility: Visibility = "members"
     consent_matching: bool = True
     consent_contact: bool = False
-    # Contact details: shared only through an introduction both sides accepted.
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    # E-mail or telephone; shared through brokering only after both sides said yes.
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    # Fields shown to regiebureau staff only (see graph/privacy.py).
+    private_fields: list[Literal["organisation", "function", "themes", "contact"]] = []
     # Brokering: at most ``capacity`` open requests at a time (0: not now), and
     # ``cooldown_days`` rest after being asked before being asked again.
     capacity: int = Field(default=3, ge=0, le=50)
@@ -215,10 +217,22 @@ class Table(Node):
     name: Name
 
 
+class Tally(Node):
+    """Anonymised counts left after members were erased (AVG): linked to nobody."""
+
+    label: ClassVar[str] = "Tally"
+    erased_members: int = Field(default=0, ge=0)
+    questions: int = Field(default=0, ge=0)
+    introductions: int = Field(default=0, ge=0)
+    outcome_nuttig: int = Field(default=0, ge=0)
+    outcome_niet_nuttig: int = Field(default=0, ge=0)
+    outcome_geen_contact: int = Field(default=0, ge=0)
+
+
 NODE_MODELS: dict[str, type[Node]] = {
     m.label: m
     for m in (Domain, Region, Theme, Organisation, Member, Practice, Community,
-              Question, Introduction, Signal, Table)
+              Question, Introduction, Signal, Table, Tally)
 }
 
 

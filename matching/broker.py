@@ -377,7 +377,8 @@ class Broker:
         query = MatchQuery(text=q.text, near=place, kinds=["member", "region", "practice",
                                                              "community"],
                            limit=POOL, asker_domain=min(asker.domains) if asker.domains else None,
-                           exclude=set(excluded), themes=themes)
+                           exclude=frozenset(excluded), themes=themes,
+                           viewer="staff")
         result = self.source.match(query, learned)
         notices = self.notices(question_id)
         picks = _pick(result.results, notices, excluded)
@@ -899,9 +900,9 @@ class Broker:
             org = next(iter(self.store.neighbours(node_id, "WORKS_AT")), None)
             return {"name": node.name, "function": node.function or "",
                     "organisation": getattr(org, "name", "") if org else "",
-                    "email": node.email or "via het regiebureau"}
+                    "contact": node.contact or "via het regiebureau"}
         return {"name": self._name(node_id) if node else node_id,
-                "email": "via het regiebureau"}
+                "contact": "via het regiebureau"}
 
 
 @dataclass
