@@ -464,6 +464,20 @@ class Broker:
             raise NodeNotFoundError(introduction_id)
         return self._intro_views([node])[0]
 
+    def of_member(self, member_id: str) -> list[IntroductionView]:
+        """What a member may see of brokering: requests to them once staff approved, and
+        introductions for their own questions once the candidate said yes."""
+        store = self.store
+        asked = list(store.neighbour_ids(member_id, "SUGGESTS", "in"))
+        own = [i for q in store.neighbour_ids(member_id, "ASKED_BY", "in")
+               for i in store.neighbour_ids(q, "FOR", "in")]
+        props = store.props_of([*asked, *own])
+        shown = [i for i in asked if props.get(i, {}).get("state") in ASKED]
+        shown += [i for i in own if props.get(i, {}).get("state") in BOTH_ACCEPTED
+                  | {"candidate_accepted", "asker_declined"}]
+        nodes = [n for n in store.get_many(shown) if isinstance(n, Introduction)]
+        return sorted(self._intro_views(nodes), key=lambda v: v.created, reverse=True)
+
     def parties(self, introduction_id: str) -> tuple[str, str | None, str | None]:
         """``(question id, candidate id, asker id)`` of an introduction."""
         question = next(iter(self.store.neighbour_ids(introduction_id, "FOR")), None)
@@ -898,10 +912,10 @@ class Broker:
         node = self.store.get(node_id)
         if isinstance(node, Member):
             org = next(iter(self.store.neighbours(node_id, "WORKS_AT")), None)
-            return {"name": node.name, "function": node.function or "",
+            return {"id": node_id, "name": node.name, "function": node.function or "",
                     "organisation": getattr(org, "name", "") if org else "",
                     "contact": node.contact or "via het regiebureau"}
-        return {"name": self._name(node_id) if node else node_id,
+        return {"id": node_id, "name": self._name(node_id) if node else node_id,
                 "contact": "via het regiebureau"}
 
 

@@ -17,12 +17,14 @@ from fastapi.staticfiles import StaticFiles
 
 from schakel import __version__
 from schakel.errors import (
+    CandidateRefusedError,
     GraphValidationError,
     ImportFormatError,
     InvalidQueryError,
     NodeNotFoundError,
     SchakelError,
     ScopeError,
+    TransitionError,
     UnknownReferenceError,
 )
 from schakel.graph.geo import Gazetteer
@@ -120,6 +122,17 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AccountError)
     async def bad_account(request: Request, exc: AccountError) -> Any:
         return respond(request, 422, [{"loc": ["body"], "msg": str(exc), "type": "account"}])
+
+    @app.exception_handler(TransitionError)
+    async def refused_transition(request: Request, exc: TransitionError) -> Any:
+        detail = [{"loc": ["body", "action"], "msg": str(exc), "type": "transition",
+                   "state": exc.state}]
+        return respond(request, 409, detail)
+
+    @app.exception_handler(CandidateRefusedError)
+    async def refused_candidate(request: Request, exc: CandidateRefusedError) -> Any:
+        detail = [{"loc": ["body", "candidate"], "msg": str(exc), "type": exc.rule}]
+        return respond(request, 409, detail)
 
     @app.exception_handler(UnknownReferenceError)
     async def unknown_reference(request: Request, exc: UnknownReferenceError) -> Any:

@@ -9,14 +9,17 @@ from fastapi import APIRouter, Depends
 
 from ..auth import require
 from . import (
+    brokering,
     communities,
     health,
+    introductions,
     match,
     me,
     members,
     network,
     organisations,
     practices,
+    questions,
     regions,
     themes,
 )
@@ -25,5 +28,6 @@ api_router = APIRouter()
 api_router.include_router(health.router)  # public: load balancers ask it
 for module, role in ((me, "member"), (members, "member"), (organisations, "member"),
                      (regions, "member"), (themes, "member"), (practices, "member"),
-                     (communities, "member"), (match, "staff"), (network, "staff")):
+                     (communities, "member"), (match, "staff"), (network, "staff"),
+                     (questions, "staff"), (introductions, "member"), (brokering, "staff")):
     api_router.include_router(module.router, dependencies=[Depends(require(role))])
