@@ -36,6 +36,7 @@ from .config import Settings, get_settings
 from .deps import AppState
 from .routes import api_router
 from .state import open_store
+from .web import brokering as brokering_pages
 from .web import login, maps, pages
 from .web import matching as matching_page
 from .web.login import login_page
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(pages.router, dependencies=[Depends(require("member"))])
     app.include_router(matching_page.router, dependencies=[Depends(require("staff"))])
     app.include_router(maps.router, dependencies=[Depends(require("staff"))])
+    app.include_router(brokering_pages.router, dependencies=[Depends(require("staff"))])
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     _add_error_handlers(app)
     return app

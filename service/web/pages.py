@@ -137,7 +137,7 @@ def error_page(request: Request, status: int, detail: Any) -> HTMLResponse:
         messages = [str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail]
     else:
         messages = [str(detail)]
-    title = {403: "Geen toegang", 404: "Niet gevonden",
+    title = {403: "Geen toegang", 404: "Niet gevonden", 409: "Dat kan nu niet",
              422: "Dat klopt niet helemaal"}.get(status, "Er ging iets mis")
     return templates.TemplateResponse(request, "error.html",
                                       {"title": title, "messages": messages}, status_code=status)
