@@ -18,6 +18,7 @@ from schakel.graph.exchange import export_document, import_document, read_docume
 from schakel.graph.model import NODE_MODELS, REL_SCHEMA
 from schakel.graph.store import GraphStore
 from schakel.seeds.load import seed_store
+from schakel.seeds.questions import seed_questions
 
 from .config import Settings
 from .state import open_store
@@ -74,6 +75,10 @@ def _seed(store: GraphStore, settings: Settings) -> None:
             bar.update(task, completed=done, total=total)
 
         counts = seed_store(store, settings.members, settings.seed, progress=step)
+    asked = seed_questions(store)
+    if asked:
+        console.print(f"{asked} voorbeeldvragen in de wachtrij (/makelen).")
+        counts = store.counts()
     _print_counts(counts)
 
 

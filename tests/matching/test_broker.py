@@ -543,3 +543,19 @@ def test_outcomes_become_training_rows(broker: Broker, seeded_store: LocalGraphS
         return
     assert sorted(useful for _, useful in rows) == [False, True]
     assert set(rows[0][0]) == set(stored.feature_names)
+
+
+# -- demo questions ---------------------------------------------------------------------------
+
+
+def test_demo_questions_fill_the_queue_once(broker: Broker, seeded_store: LocalGraphStore,
+                                            gazetteer: Gazetteer) -> None:
+    from schakel.seeds.questions import seed_questions
+
+    assert seed_questions(seeded_store, gazetteer, now=T0) == 8
+    assert seed_questions(seeded_store, gazetteer, now=T0) == 0  # again: nothing new
+    queue = broker.queue("nieuw")
+    assert [q.id for q in queue][:2] == ["q-demo-01", "q-demo-02"]
+    assert all(q.themes and q.asker for q in queue)
+    notice = broker.notices("q-demo-03")
+    assert notice and notice[0].theme.id == "thuiszitters" and len(notice[0].regions) == 3
