@@ -19,11 +19,13 @@ from . import (
     practices,
     regions,
     themes,
+    users,
 )
 
 api_router = APIRouter()
 api_router.include_router(health.router)  # public: load balancers ask it
 for module, role in ((me, "member"), (members, "member"), (organisations, "member"),
                      (regions, "member"), (themes, "member"), (practices, "member"),
-                     (communities, "member"), (match, "staff"), (network, "staff")):
+                     (communities, "member"), (match, "staff"), (network, "staff"),
+                     (users, "admin")):
     api_router.include_router(module.router, dependencies=[Depends(require(role))])
