@@ -115,7 +115,7 @@ def simulate(matcher: Matcher, questions: Sequence[dict[str, Any]], *, rounds: i
     pool = person_questions(questions)
     if not pool:
         raise InvalidQueryError("questions", "geen vraag zoekt mensen; niets om voor te stellen")
-    base = base or matcher.weights
+    base = base if base is not None else matcher.weights
     sim = Simulation(base, preference)
     log: list[tuple[dict[str, float], bool]] = []
     weights = base
