@@ -96,3 +96,11 @@ class CandidateRefusedError(SchakelError):
         super().__init__(message)
         self.candidate = candidate
         self.rule = rule
+
+
+class OutcomeDataError(SchakelError):
+    """An outcome row cannot teach the ranker (an unknown signal, a value that is no number)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -22,6 +22,7 @@ from . import (
     questions,
     regions,
     themes,
+    users,
 )
 
 api_router = APIRouter()
@@ -29,5 +30,6 @@ api_router.include_router(health.router)  # public: load balancers ask it
 for module, role in ((me, "member"), (members, "member"), (organisations, "member"),
                      (regions, "member"), (themes, "member"), (practices, "member"),
                      (communities, "member"), (match, "staff"), (network, "staff"),
-                     (questions, "staff"), (introductions, "member"), (brokering, "staff")):
+                     (questions, "staff"), (introductions, "member"), (brokering, "staff"),
+                     (users, "admin")):
     api_router.include_router(module.router, dependencies=[Depends(require(role))])
