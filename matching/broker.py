@@ -51,6 +51,7 @@ from .introductions import (
     allowed_actions,
     next_state,
 )
+from .learn import fit_weights
 from .ranker import SIGNALS, Reason, Suggestion, Weights
 
 __all__ = ["Broker", "MatchSource", "Slate", "QuestionView", "IntroductionView", "Load",
@@ -387,7 +388,7 @@ class Broker:
         rels: list[Relationship] = []
         for rank, s in enumerate(picks, 1):
             iid = _intro_id(question_id, s.id)
-            features = dict(getattr(s, "features", None) or {})
+            features = s.features
             intros.append(Introduction(
                 id=iid, state="proposed", created=stamp, kind=s.kind, source="slate",
                 rank=rank, score=round(float(s.score), 4),
@@ -731,16 +732,10 @@ class Broker:
         return rows
 
     def learned_weights(self) -> Weights | None:
-        """Weights fitted on the outcome log, or None (too few outcomes, or no learner)."""
-        try:
-            from .learn import fit_weights  # type: ignore[attr-defined]
-        except ImportError:  # the learner is optional
-            return None
+        """Weights fitted on the outcome log, or None while it is too small to say anything
+        (then the hand-set weights rank)."""
         rows = self.training_rows()
-        if not rows:
-            return None
-        fitted: Weights | None = fit_weights(rows, self.weights)
-        return fitted
+        return fit_weights(rows, self.weights) if rows else None
 
     # -- reading helpers ---------------------------------------------------------------------
 
@@ -954,7 +949,7 @@ def _pick(results: Sequence[Suggestion], notices: Sequence[Notice],
         if s.id in first:
             first[s.id].reasons += s.reasons
             first[s.id].score = s.score
-            first[s.id].features = getattr(s, "features", {})  # type: ignore[attr-defined]
+            first[s.id].features = s.features
             continue
         group = "people" if s.kind in PEOPLE else s.kind
         if taken[group] < quotas.get(group, 0):

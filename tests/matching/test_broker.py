@@ -20,6 +20,8 @@ from schakel.graph.local import LocalGraphStore
 from schakel.graph.model import INTRO_STATES, Introduction, Member, Relationship
 from schakel.matching.broker import PEOPLE, Broker
 from schakel.matching.introductions import STEPS, allowed_actions
+from schakel.matching.learn import MIN_OUTCOMES
+from schakel.matching.ranker import SIGNALS
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TEXT = ("Onze leerling zit al maanden thuis. Wie heeft ervaring met thuiszitters en "
@@ -537,12 +539,35 @@ def test_outcomes_become_training_rows(broker: Broker, seeded_store: LocalGraphS
     _walk(broker, open_, "approve")
     stored = seeded_store.get(good)
     assert isinstance(stored, Introduction)
+    assert stored.feature_names == list(SIGNALS) and len(stored.features) == len(SIGNALS)
     rows = broker.training_rows()
-    if not stored.features:  # the matcher does not give features (yet): no rows
-        assert rows == []
-        return
     assert sorted(useful for _, useful in rows) == [False, True]
-    assert set(rows[0][0]) == set(stored.feature_names)
+    assert set(rows[0][0]) == set(SIGNALS)
+
+
+def test_enough_outcomes_rank_the_slate_with_learned_weights(
+        broker: Broker, seeded_store: LocalGraphStore) -> None:
+    q = broker.ask(TEXT, _asker(seeded_store), "anna")
+    assert not broker.build_slate(q.id, "anna").learned  # an empty log: hand-set weights
+    # a constructed log: introductions that helped had high theme values, the others not;
+    # the meaning signal varies without telling anything
+    member = seeded_store.ids("Member")[3]
+    nodes, rels = [], []
+    for n in range(MIN_OUTCOMES + 10):
+        useful = n % 2 == 0
+        values = dict.fromkeys(SIGNALS, 0.5) | {"theme": 0.9 if useful else 0.1,
+                                                "dense": 0.2 + (n % 5) / 10}
+        iid = f"intro-log-{n}"
+        nodes.append(Introduction(id=iid, state="closed", outcome="nuttig" if useful
+                                  else "niet nuttig", features=[values[s] for s in SIGNALS],
+                                  feature_names=list(SIGNALS)))
+        rels += [Relationship.of("FOR", iid, q.id), Relationship.of("SUGGESTS", iid, member)]
+    seeded_store.write(nodes, rels)
+    learned = broker.learned_weights()
+    assert learned is not None and learned != broker.weights
+    assert learned.theme > broker.weights.theme
+    again = broker.ask(TEXT, _asker(seeded_store), "anna")
+    assert broker.build_slate(again.id, "anna").learned
 
 
 # -- demo questions ---------------------------------------------------------------------------
