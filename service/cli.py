@@ -75,10 +75,6 @@ def _seed(store: GraphStore, settings: Settings) -> None:
             bar.update(task, completed=done, total=total)
 
         counts = seed_store(store, settings.members, settings.seed, progress=step)
-    asked = seed_questions(store)
-    if asked:
-        console.print(f"{asked} voorbeeldvragen in de wachtrij (/makelen).")
-        counts = store.counts()
     _print_counts(counts)
 
 
@@ -117,6 +113,9 @@ def demo(members: MembersOpt = None, seed: SeedOpt = None, host: HostOpt = None,
         else:
             console.print(f"De graaf in {_where(settings)} heeft al "
                           f"{store.count('Member')} leden; zaaien overgeslagen.")
+        asked = seed_questions(store)  # the brokering queue should not start empty
+        if asked:
+            console.print(f"{asked} voorbeeldvragen in de wachtrij op /makelen.")
         _print_demo_keys(settings, store)
         console.print(f"Klaar om te starten na {time.perf_counter() - started:.1f} s.")
         _serve(settings, store)

@@ -134,6 +134,9 @@ def test_demo_serves_pages_and_json(tmp_path: Path) -> None:
                             headers=as_staff)
         assert answer.status_code == 200, answer.text
         assert len(answer.json()["results"]) == 5
+        # the brokering queue starts with the example questions
+        queue = httpx.get(f"{base}/api/v1/questions", headers=as_staff).json()
+        assert queue["count"] == 8 and queue["data"][0]["id"] == "q-demo-01"
     finally:
         proc.terminate()
         proc.wait(timeout=20)
