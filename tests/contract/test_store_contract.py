@@ -53,8 +53,15 @@ NODES: list[Node] = [
            consent_matching=False),
     Practice(id="pr-x", title="VoorSam@Zo", summary="Coaches in de school.", source="mao"),
     Community(id="com-y", name="CoP thuiszitters", kind="cop"),
-    Question(id="q-1", text="Wie weet iets van thuiszitters?", created="2026-01-02"),
-    Introduction(id="i-1", state="proposed", created="2026-01-03"),
+    Question(id="q-1", text="Wie weet iets van thuiszitters?", created="2026-01-02",
+             status="voorgesteld", own_organisation=True,
+             history=['{"at": "2026-01-02T09:00:00+00:00", "who": "anna", "action": "x"}']),
+    Introduction(id="i-1", state="approved", created="2026-01-03", kind="expert", rank=1,
+                 score=0.71, reasons=["Werkt aan Thuiszitters"], themes=["verzuim"],
+                 cross_domain=True, features=[0.5, 0.0, 1.0], feature_names=["dense", "geo",
+                                                                            "theme"],
+                 approved_at="2026-01-04T10:00:00+00:00",
+                 history=['{"at": "2026-01-04T10:00:00+00:00", "who": "anna"}']),
     Signal(id="s-1", text="Wachtlijsten jeugdhulp", step=3),
     Table(id="t-1", name="Landelijke tafel"),
 ]
@@ -84,6 +91,8 @@ RELS = [
     rel("SUGGESTS", "i-1", "pr-x"),
     rel("RECOGNISES", "m-1", "s-1"),
     rel("AGENDERED_AT", "s-1", "t-1", date="2026-02-01", result="besproken"),
+    rel("IN_REGION", "q-1", "gm-emmen"),
+    rel("CONFLICT", "m-3", "org-a", note="familie", by="regiebureau", at="2026-01-05"),
 ]
 
 
