@@ -34,6 +34,7 @@ from .routes import api_router
 from .state import open_store
 from .web import maps, pages
 from .web import matching as matching_page
+from .web import nearby as nearby_page
 
 logger = logging.getLogger(__name__)
 WEB = Path(pages.__file__).parent
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(pages.router)
     app.include_router(matching_page.router)
     app.include_router(maps.router)
+    app.include_router(nearby_page.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     _add_error_handlers(app)
     return app

@@ -7,6 +7,7 @@ from . import (
     health,
     match,
     members,
+    nearby,
     network,
     organisations,
     practices,
@@ -16,5 +17,5 @@ from . import (
 
 api_router = APIRouter()
 for module in (health, members, organisations, regions, themes, practices, communities, match,
-               network):
+               nearby, network):
     api_router.include_router(module.router)
