@@ -33,6 +33,7 @@ from .model import (
     Relationship,
     problems_from,
 )
+from .privacy import PRIVATE_FIELDS
 from .store import GraphStore
 
 __all__ = [
@@ -370,9 +371,16 @@ def _member(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _
             if value not in _TRUE | _FALSE:
                 raise _RowProblem(flag, "verwacht ja of nee")
             row = {**row, flag: value in _TRUE}
+    if "private_fields" in row:
+        private = _as_list(row, "private_fields")
+        bad = [f for f in private if f not in PRIVATE_FIELDS]
+        if bad:
+            raise _RowProblem("private_fields", f"onbekend veld {bad[0]!r}; kies uit "
+                              + ", ".join(PRIVATE_FIELDS))
+        row = {**row, "private_fields": list(dict.fromkeys(private))}
     links = _Links(_node(store, "Member", row,
                          ("name", "function", "roles", "profile", "availability", "visibility",
-                          "consent_matching", "consent_contact")))
+                          "consent_matching", "consent_contact", "contact", "private_fields")))
     links.field(row, "organisation", "WORKS_AT", lookup.organisation, "organisatie",
                 single=True)
     # Location is only ever a gemeente: approximate by design.

@@ -14,7 +14,7 @@ from schakel.errors import GraphValidationError
 
 __all__ = [
     "NodeId", "Role", "RegionKind", "Node", "Domain", "Region", "Theme", "Organisation",
-    "Member", "Practice", "Community", "Question", "Introduction", "Signal", "Table",
+    "Member", "Practice", "Community", "Question", "Introduction", "Signal", "Table", "Tally",
     "Relationship",
     "NODE_MODELS", "REL_SCHEMA", "ROLES", "VISIBILITY", "ORG_KINDS",
     "node_from_dict", "problems_from",
@@ -111,6 +111,10 @@ class Member(Node):
     visibility: Visibility = "members"
     consent_matching: bool = True
     consent_contact: bool = False
+    # E-mail or telephone; shared through brokering only after both sides said yes.
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    # Fields shown to regiebureau staff only (see graph/privacy.py).
+    private_fields: list[Literal["organisation", "function", "themes", "contact"]] = []
 
     def extra_labels(self) -> list[str]:
         return sorted({r.capitalize() for r in self.roles if r != "member"})
@@ -163,10 +167,22 @@ class Table(Node):
     name: Name
 
 
+class Tally(Node):
+    """Anonymised counts left after members were erased (AVG): linked to nobody."""
+
+    label: ClassVar[str] = "Tally"
+    erased_members: int = Field(default=0, ge=0)
+    questions: int = Field(default=0, ge=0)
+    introductions: int = Field(default=0, ge=0)
+    outcome_nuttig: int = Field(default=0, ge=0)
+    outcome_niet_nuttig: int = Field(default=0, ge=0)
+    outcome_geen_contact: int = Field(default=0, ge=0)
+
+
 NODE_MODELS: dict[str, type[Node]] = {
     m.label: m
     for m in (Domain, Region, Theme, Organisation, Member, Practice, Community,
-              Question, Introduction, Signal, Table)
+              Question, Introduction, Signal, Table, Tally)
 }
 
 

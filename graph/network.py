@@ -13,6 +13,8 @@ import networkx as nx
 
 from schakel.errors import ScopeError
 
+from .privacy import shows
+
 __all__ = ["MAX_DEPTH", "member_network", "ego_network", "primary_domain"]
 
 MAX_DEPTH = 3
@@ -74,7 +76,7 @@ def member_network(snap: nx.MultiDiGraph, members: Iterable[str], *,
         for other, keys in succ[m].items():
             if "BASED_IN" in keys:
                 gemeente = other
-            if "WORKS_AT" in keys:
+            if "WORKS_AT" in keys and shows(attrs, "organisation"):
                 org = other
         g.add_node(m, kind="lid", name=attrs.get("name", m),
                    domain=primary_domain(snap, m, org_domains), gemeente=gemeente,

@@ -190,6 +190,9 @@ class GraphStore(ABC):
             for raw in self._get_many(ids[i : i + batch_size]):
                 yield _to_node(raw)
 
+    def scrub(self) -> None:  # noqa: B027 - adapters that keep no old copies need nothing
+        """Make deleted data unreadable from the store's own files (after an erasure)."""
+
     def close(self) -> None:  # noqa: B027 - adapters without resources need nothing here
         """Release connections."""
 

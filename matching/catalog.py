@@ -17,7 +17,7 @@ from scipy import sparse
 
 from schakel.graph.geo import Gazetteer
 from schakel.graph.model import ROLES
-from schakel.graph.privacy import Viewer, visible
+from schakel.graph.privacy import shows, visible
 from schakel.graph.store import GraphStore
 
 __all__ = ["Catalog", "Items", "Taxonomy", "KINDS", "availability_score"]
@@ -84,7 +84,8 @@ class Items:
     domains: np.ndarray  # rows x domains, 0/1
     extra_anchors: dict[int, list[int]] = field(default_factory=dict)
     roles: np.ndarray | None = None  # rows x ROLES, 0/1 (members)
-    allowed: np.ndarray | None = None  # consent and visibility (members)
+    allowed: np.ndarray | None = None  # consent and visibility for members (members)
+    allowed_staff: np.ndarray | None = None  # the same for regiebureau staff
     availability: np.ndarray | None = None
     load: np.ndarray | None = None  # open introductions
     group: np.ndarray | None = None  # organisation index, for diversity (members)
@@ -103,8 +104,7 @@ class Catalog:
     """All candidate kinds of one graph version, read in bulk from the store (no copy of the
     whole graph: KNOWS and the rest are never read)."""
 
-    def __init__(self, store: GraphStore, gazetteer: Gazetteer,
-                 viewer: Viewer = "member") -> None:
+    def __init__(self, store: GraphStore, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
         self.places = gazetteer.places()
         self.place_index = {p.id: n for n, p in enumerate(self.places)}
@@ -131,7 +131,7 @@ class Catalog:
         self._dindex = {d: n for n, d in enumerate(self.taxonomy.domain_ids)}
         self.organisations = self.by_label["Organisation"]
         self._oindex = {o: n for n, o in enumerate(self.organisations)}
-        self.members = self._members(viewer)
+        self.members = self._members()
         self.practices = self._practices()
         self.communities = self._communities()
         self.regions = self._regions()
@@ -196,12 +196,13 @@ class Catalog:
 
     # -- kinds ---------------------------------------------------------------------------
 
-    def _members(self, viewer: Viewer) -> Items:
+    def _members(self) -> Items:
         ids = self.by_label["Member"]
         names, texts, theme_rows, domain_rows = [], [], [], []
         anchor = np.full(len(ids), -1, dtype=np.int32)
         roles = np.zeros((len(ids), len(ROLES)), dtype=np.float32)
         allowed = np.zeros(len(ids), dtype=bool)
+        allowed_staff = np.zeros(len(ids), dtype=bool)
         avail = np.zeros(len(ids), dtype=np.float32)
         load = np.zeros(len(ids), dtype=np.float32)
         group = np.full(len(ids), -1, dtype=np.int32)
@@ -225,10 +226,15 @@ class Catalog:
             for role in a.get("roles", ["member"]):
                 if role in role_index:
                     roles[r, role_index[role]] = 1.0
-            allowed[r] = bool(a.get("consent_matching", True)) and visible(a, viewer)
+            consent = bool(a.get("consent_matching", True))
+            # Texts name the themes, so a member who keeps themes private is not found on
+            # subject by other members at all.
+            allowed[r] = consent and shows(a, "themes", "member")
+            allowed_staff[r] = consent and visible(a, "staff")
             avail[r] = availability_score(a.get("availability", ""))
         return Items("member", ids, names, texts, self._theme_matrix(theme_rows), anchor,
                      self._domain_matrix(domain_rows), roles=roles, allowed=allowed,
+                     allowed_staff=allowed_staff,
                      availability=avail, load=load, group=group)
 
     def _practices(self) -> Items:

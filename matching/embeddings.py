@@ -138,6 +138,7 @@ class EmbeddingCache:
     def __init__(self, path: Path | str | None) -> None:
         self._db = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA secure_delete=ON")  # forgotten vectors leave no trace
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key BLOB NOT NULL,"
             " vector BLOB NOT NULL, PRIMARY KEY (model, key)) WITHOUT ROWID")
@@ -161,6 +162,16 @@ class EmbeddingCache:
             self._db.executemany(
                 "INSERT OR REPLACE INTO vectors (model, key, vector) VALUES (?, ?, ?)",
                 [(model, k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items])
+
+    def forget(self, model: str, keys: Sequence[bytes]) -> int:
+        """Delete these vectors for good (an erased member's profile)."""
+        with self._lock:
+            with self._db:
+                gone = sum(self._db.execute(
+                    "DELETE FROM vectors WHERE model = ? AND key = ?", (model, k)).rowcount
+                    for k in keys)
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return gone
 
     def count(self, model: str) -> int:
         with self._lock:

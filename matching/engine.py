@@ -4,7 +4,7 @@ suggestions of several kinds."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -58,6 +58,8 @@ class MatchQuery:
     kinds: list[str] | None = None
     limit: int = 10
     asker_domain: str | None = None
+    viewer: Viewer = "member"  # whose visibility choices apply (graph/privacy.py)
+    exclude: frozenset[str] = frozenset()  # ids never suggested (exclusions, capacity)
 
 
 @dataclass
@@ -131,11 +133,10 @@ class Matcher:
     that changed are analysed and encoded again."""
 
     def __init__(self, gazetteer: Gazetteer, encoder: CachedEncoder,
-                 weights: Weights | None = None, viewer: Viewer = "member") -> None:
+                 weights: Weights | None = None) -> None:
         self.gazetteer = gazetteer
         self.encoder = encoder
         self.weights = weights or Weights()
-        self.viewer = viewer
         self._indexes: dict[str, _Index] = {}
         self._vocabulary: list[str] | None = None
         self.catalog: Catalog | None = None
@@ -146,7 +147,7 @@ class Matcher:
     def sync(self, store: GraphStore,
              progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
         """Rebuild the read model from the store; returns texts (re-)encoded per kind."""
-        catalog = Catalog(store, self.gazetteer, self.viewer)
+        catalog = Catalog(store, self.gazetteer)
         vocabulary = sorted(catalog.taxonomy.vocabulary())
         if vocabulary != self._vocabulary:
             self._indexes = {}  # compound splitting changed: analyse everything again
@@ -203,6 +204,14 @@ class Matcher:
         self._indexes[kind] = _Index(items, keys, np.ascontiguousarray(vectors), lexical,
                                      lexical.positions(items.ids))
         return self.encoder.encoded - before
+
+    def forget(self, ids: Iterable[str]) -> int:
+        """Delete the cached vectors of these candidates' texts (erasure); call before the
+        store forgets them, then :meth:`sync`."""
+        wanted = set(ids)
+        keys = [k for index in self._indexes.values()
+                for i, k in zip(index.items.ids, index.keys, strict=True) if i in wanted]
+        return self.encoder.cache.forget(self.encoder.model_id, keys)
 
     def vectors(self, kind: str) -> np.ndarray:
         """The unit-vector matrix of one kind (rows as in the catalog), e.g. to benchmark."""
@@ -280,7 +289,10 @@ class Matcher:
         n = len(items)
         if n == 0:
             return []
-        mask = items.allowed.copy() if items.allowed is not None else np.ones(n, dtype=bool)
+        allowed = items.allowed_staff if query.viewer == "staff" else items.allowed
+        mask = allowed.copy() if allowed is not None else np.ones(n, dtype=bool)
+        if query.exclude:
+            mask[[r for i in query.exclude if (r := index.rows.get(i)) is not None]] = False
         if roles and items.roles is not None:
             mask &= items.roles[:, [ROLES.index(r) for r in sorted(roles)]].any(axis=1)
         near = dist = None

@@ -5,11 +5,14 @@ place (a gemeente, a region, a provincie or "mijn gemeente") and a radius, and c
 by domain and role. Results are members, best fitting first and nearest next, each with short
 Dutch reasons: ``["werkt aan thuiszitters", "12 km", "Regio Twente"]``.
 
-Who is shown: members see each other by their own choice of ``visibility`` only, through
-:func:`schakel.graph.privacy.visible`, the one visibility rule of every surface. Consent to
-*matching* (``consent_matching``) is not asked here: it is the member's yes to being put
-forward by the regiebureau for a brokered introduction, while this search is members looking
-each other up in the member directory, which ``visibility`` already governs.
+Who is shown: members see each other by their own choice of ``visibility``, through
+:func:`schakel.graph.privacy.visible`, the one visibility rule of every surface, and see only
+the fields :func:`~schakel.graph.privacy.shows` allows: a member who keeps their themes
+private is never found by theme or text (the reasons would give the themes away), only by
+place, domain or role; a private function is left out. Consent to *matching*
+(``consent_matching``) is not asked here: it is the member's yes to being put forward by the
+regiebureau for a brokered introduction, while this search is members looking each other up
+in the member directory, which ``visibility`` already governs.
 
 Where: a member's location is only ever the gemeente they are based in (approximate by
 design). Distances run between gemeente centres; nothing finer is read or shown.
@@ -28,7 +31,7 @@ from schakel.graph.geo import Gazetteer, Place, haversine_km
 from schakel.graph.lookup import Lookup
 from schakel.graph.model import ROLES
 from schakel.graph.names import fold
-from schakel.graph.privacy import Viewer, visible
+from schakel.graph.privacy import Viewer, shows, visible
 from schakel.graph.query import Filters, region_scope, theme_scope
 from schakel.graph.store import GraphStore
 
@@ -206,11 +209,13 @@ class Nearby:
             raise UnknownReferenceError("role", query.role, "rol")
         scope = theme_scope(self.store, theme) if theme else None
 
+        on_subject = text is not None or scope is not None
         candidates = [i for i, row in self._rows.items()
                       if i != asker and visible(row.props, viewer)
                       and (domain is None or domain in row.domains)
                       and (query.role is None or query.role in row.roles)
-                      and (scope is None or not scope.isdisjoint(row.themes))]
+                      and (scope is None or not scope.isdisjoint(row.themes))
+                      and not (on_subject and not shows(row.props, "themes", viewer))]
         where = self._where(candidates, place, query.radius_km)
 
         scores: dict[str, float]
@@ -233,8 +238,8 @@ class Nearby:
                                   fold(self._rows[f.id].name), f.id))
         page = found[query.offset : query.offset + query.limit]
         named = set(scope or ()) | set(text_themes)
-        hits = [self._hit(f, place, named, rel, mine=query.near is not None
-                          and fold(query.near) == fold(MY_GEMEENTE)) for f in page]
+        mine = query.near is not None and fold(query.near) == fold(MY_GEMEENTE)
+        hits = [self._hit(f, place, named, rel, mine, viewer) for f in page]
         took = round((time.perf_counter() - start) * 1000, 2)
         return NearbyResult(hits, len(found), query.offset, query.limit, place,
                             query.radius_km, (theme, self.theme_names.get(theme, theme))
@@ -321,12 +326,13 @@ class Nearby:
                    for t, lvl in levels.items() if t in scope)
 
     def _hit(self, found: _Found, place: Place | None, named: set[str],
-             rel: Relevance | None, mine: bool) -> NearbyHit:
+             rel: Relevance | None, mine: bool, viewer: Viewer) -> NearbyHit:
         row = self._rows[found.id]
         gemeente = self.gazetteer.find(row.place) if row.place else None
         reasons: list[str] = []
-        themes = sorted((t for t in row.themes if t in named),
-                        key=lambda t: (-row.themes[t], self.theme_names.get(t, t)))
+        own = row.themes if shows(row.props, "themes", viewer) else {}
+        themes = sorted((t for t in own if t in named),
+                        key=lambda t: (-own[t], self.theme_names.get(t, t)))
         if themes:
             reasons.append("werkt aan " + ", ".join(
                 _lower_first(self.theme_names.get(t, t)) for t in themes[:REASON_THEMES]))
@@ -346,7 +352,8 @@ class Nearby:
         if area and f"in {area}" not in reasons:
             reasons.append(area)
         distance = round(found.distance) if found.distance is not None else None
-        return NearbyHit(found.id, row.name, row.function, row.roles,
+        function = row.function if shows(row.props, "function", viewer) else None
+        return NearbyHit(found.id, row.name, function, row.roles,
                          gemeente.name if gemeente else None, distance, found.score, reasons)
 
     def _area(self, gemeente: Place | None, place: Place | None) -> str | None:

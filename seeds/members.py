@@ -7,8 +7,10 @@ someone in another domain (the bridges the network wants more of).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import random
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -197,6 +199,8 @@ def generate_members(
             visibility=rng.choices(["members", "staff", "none"], [0.86, 0.10, 0.04])[0],
             consent_matching=rng.random() < 0.92,
             consent_contact=rng.random() < 0.65,
+            contact=_email(name),
+            private_fields=_private_fields(member_id),
         )
         out.nodes.append(member)
         rels = out.relationships
@@ -213,6 +217,19 @@ def generate_members(
     known = _knows(rng, people, org_members, out)
     _communities(rng, people, communities, known, out)
     return out
+
+
+def _email(name: str) -> str:
+    """A fictional address on the reserved example domain (never a real mailbox)."""
+    local = ".".join(unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
+                     for part in name.lower().split())
+    return f"{local}@voorbeeld.example"
+
+
+def _private_fields(member_id: str) -> list[str]:
+    # From a hash of the id, not the seeded generator, so the members drawn stay the same.
+    n = hashlib.blake2b(member_id.encode(), digest_size=2).digest()[0]
+    return [["function"], ["organisation"], ["themes"], ["contact"]][n % 4] if n < 40 else []
 
 
 def _unique_name(rng: random.Random, vocab: dict[str, Any], used: set[str]) -> str:

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -28,13 +28,16 @@ from schakel.errors import (
 from schakel.graph.geo import Gazetteer
 from schakel.graph.store import GraphStore
 
+from .access import AccessStore, AccountError
+from .auth import Forbidden, LoginRequired, require
 from .config import Settings, get_settings
 from .deps import AppState
 from .routes import api_router
 from .state import open_store
-from .web import maps, pages
+from .web import login, maps, pages
 from .web import matching as matching_page
 from .web import nearby as nearby_page
+from .web.login import login_page
 
 logger = logging.getLogger(__name__)
 WEB = Path(pages.__file__).parent
@@ -54,13 +57,15 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         own = store is None
         graph = store if store is not None else open_store(settings)
         gazetteer = Gazetteer.load()
-        app.state.schakel = state = AppState(settings, graph, gazetteer)
+        access = AccessStore(settings.access_path)
+        app.state.schakel = state = AppState(settings, graph, gazetteer, access)
         if warm_up:
             threading.Thread(target=_warm, args=(state,), name="schakel-warm-up",
                              daemon=True).start()
         try:
             yield
         finally:
+            access.close()
             if own:
                 graph.close()
 
@@ -74,10 +79,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         redoc_url=None,
     )
     app.include_router(api_router, prefix="/api/v1")
-    app.include_router(pages.router)
-    app.include_router(matching_page.router)
-    app.include_router(maps.router)
-    app.include_router(nearby_page.router)
+    app.include_router(login.router)  # public
+    app.include_router(pages.router, dependencies=[Depends(require("member"))])
+    app.include_router(nearby_page.router, dependencies=[Depends(require("member"))])
+    app.include_router(matching_page.router, dependencies=[Depends(require("staff"))])
+    app.include_router(maps.router, dependencies=[Depends(require("staff"))])
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     _add_error_handlers(app)
     return app
@@ -101,6 +107,21 @@ def _add_error_handlers(app: FastAPI) -> None:
         if _wants_html(request):
             return pages.error_page(request, status, detail)
         return JSONResponse(status_code=status, content={"detail": detail})
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Any:
+        if _wants_html(request):
+            return login_page(request, 401)
+        return JSONResponse(status_code=401, headers={"WWW-Authenticate": "Bearer"},
+                            content={"detail": "log in: stuur Authorization: Bearer <sleutel>"})
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Any:
+        return respond(request, 403, f"Dit mag uw account niet: {exc}.")
+
+    @app.exception_handler(AccountError)
+    async def bad_account(request: Request, exc: AccountError) -> Any:
+        return respond(request, 422, [{"loc": ["body"], "msg": str(exc), "type": "account"}])
 
     @app.exception_handler(UnknownReferenceError)
     async def unknown_reference(request: Request, exc: UnknownReferenceError) -> Any:

@@ -39,9 +39,9 @@ def current_principal(
 ) -> Principal | None:
     """The account behind the bearer key or the login cookie, or None."""
     key = credentials.credentials if credentials else request.cookies.get(COOKIE)
-    if not key:
-        return None
-    return request.app.state.schakel.access.authenticate(key)  # type: ignore[no-any-return]
+    who = request.app.state.schakel.access.authenticate(key) if key else None
+    request.state.who = who  # for the page header
+    return who  # type: ignore[no-any-return]
 
 
 def require(role: str) -> Callable[..., Principal]:

@@ -26,6 +26,7 @@ from schakel.matching.engine import Matcher, MatchQuery
 from schakel.matching.evaluate import load_questions
 from schakel.seeds.load import seed_store
 
+from .access import AccessStore
 from .cli import _progress, _settings, app, console
 from .config import Settings
 from .state import open_matcher
@@ -137,6 +138,9 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
 
         # Over HTTP: the real app in uvicorn, its own matcher from the warm cache.
         port = _free_port()
+        access = AccessStore(scratch.access_path)
+        key = access.add_user("bench", "staff", replace=True)
+        access.close()
         app_ = create_app(scratch, store=store)
         server = uvicorn.Server(uvicorn.Config(app_, host="127.0.0.1", port=port,
                                                log_level="warning"))
@@ -144,7 +148,8 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
         thread.start()
         http: list[float] = []
         try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600,
+                              headers={"Authorization": f"Bearer {key}"}) as client:
                 _wait(client)
                 for q in qs[:20]:
                     client.post("/api/v1/match", json=_body(q)).raise_for_status()

@@ -112,10 +112,29 @@ def demo(members: MembersOpt = None, seed: SeedOpt = None, host: HostOpt = None,
         else:
             console.print(f"De graaf in {_where(settings)} heeft al "
                           f"{store.count('Member')} leden; zaaien overgeslagen.")
+        _print_demo_keys(settings, store)
         console.print(f"Klaar om te starten na {time.perf_counter() - started:.1f} s.")
         _serve(settings, store)
     finally:
         store.close()
+
+
+def _print_demo_keys(settings: Settings, store: GraphStore) -> None:
+    from .access import AccessStore
+    from .cli_users import demo_keys
+
+    ids = store.ids("Member")[:200]
+    props = store.props_of(ids)
+    member = next((i for i in ids if props[i].get("visibility") == "members"), None)
+    access = AccessStore(settings.access_path)
+    try:
+        keys = demo_keys(access, member)
+    finally:
+        access.close()
+    console.print("Inloggen (op /inloggen, of als 'Authorization: Bearer <sleutel>'):")
+    console.print(f"  regiebureau (staff): [bold]{keys['staff']}[/bold]")
+    if "member" in keys:
+        console.print(f"  lid {member} (member): [bold]{keys['member']}[/bold]")
 
 
 @app.command()
@@ -336,7 +355,7 @@ def analytics(
                       f"{result.metrics['betweenness'][v]:.4f}, makelaarsrollen {roles['total']}")
 
 
-from . import bench, cli_match  # noqa: E402,F401 - they add their commands to `app`
+from . import bench, cli_match, cli_users  # noqa: E402,F401 - they add their commands
 
 
 def main() -> None:

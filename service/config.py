@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         return self.data_dir / "schakel.sqlite"
 
     @property
+    def access_path(self) -> Path:
+        """Accounts (hashed API keys) and the audit log."""
+        return self.data_dir / "access.sqlite"
+
+    @property
     def embeddings_path(self) -> Path:
         """Cache of text embeddings, by (model, text hash)."""
         return self.embeddings or self.data_dir / "embeddings.sqlite"

@@ -9,15 +9,17 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 
-from schakel.errors import MatcherBusyError
+from schakel.errors import MatcherBusyError, NodeNotFoundError
+from schakel.graph.erase import Erasure, erase_member
 from schakel.graph.geo import Gazetteer
 from schakel.graph.lookup import Lookup
-from schakel.graph.privacy import visible
+from schakel.graph.privacy import Viewer, shows, visible
 from schakel.graph.query import Filters
 from schakel.graph.store import GraphStore
 from schakel.matching.engine import Matcher, MatchQuery, MatchResult, Relevance
 from schakel.matching.nearby import Nearby
 
+from .access import AccessStore
 from .config import Settings
 from .state import open_matcher
 
@@ -31,6 +33,7 @@ class AppState:
     settings: Settings
     store: GraphStore
     gazetteer: Gazetteer
+    access: AccessStore
     _cache: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False)
     _matcher: tuple[int, Matcher] | None = field(default=None, repr=False)
     _match_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -73,6 +76,17 @@ class AppState:
         """The nearby-search read model of the current graph version."""
         return self.cached("nearby", lambda: Nearby(self.store, self.lookup))
 
+    def erase(self, member_id: str) -> Erasure:
+        """Erase a member from the graph, the matcher's indexes and the embedding cache."""
+        with self._match_lock:
+            matcher = self.matcher()  # its index knows the member's cached vector
+            if self.store.label_of(member_id) != "Member":
+                raise NodeNotFoundError(member_id)
+            matcher.forget([member_id])
+            erasure = erase_member(self.store, member_id)
+            self.matcher()
+        return erasure
+
     def warm_up(self) -> None:
         """Build the matcher's indexes now rather than on the first question."""
         with self._match_lock:
@@ -96,25 +110,39 @@ class AppState:
             self._cache[key] = hit
         return hit[1]  # type: ignore[no-any-return]
 
-    def visible_members(self) -> dict[str, list[str]]:
-        """Members that members may see, with their roles."""
+    def visible_members(self, viewer: Viewer = "member") -> dict[str, list[str]]:
+        """Members ``viewer`` may see, with their roles."""
 
         def compute() -> dict[str, list[str]]:
             ids = self.store.ids("Member")
             props = self.store.props_of(ids)
-            return {i: props[i].get("roles", []) for i in ids if visible(props[i])}
+            return {i: props[i].get("roles", []) for i in ids if visible(props[i], viewer)}
 
-        return self.cached("visible_members", compute)
+        return self.cached(f"visible_members:{viewer}", compute)
+
+    def hidden_fields(self, field: str, viewer: Viewer) -> frozenset[str]:
+        """Members ``viewer`` may see whose ``field`` they may not see."""
+
+        def compute() -> frozenset[str]:
+            shown = self.visible_members(viewer)
+            props = self.store.props_of(list(shown))
+            return frozenset(i for i in shown if not shows(props[i], field, viewer))
+
+        return self.cached(f"hidden_fields:{field}:{viewer}", compute)
 
     def visible_member_ids(self, theme: str | None = None, region: str | None = None,
-                           domain: str | None = None, role: str | None = None) -> list[str]:
-        """Ids of members matching the filters that members may see, sorted."""
-        shown = self.visible_members()
+                           domain: str | None = None, role: str | None = None,
+                           viewer: Viewer = "member") -> list[str]:
+        """Ids of members matching the filters that ``viewer`` may see, sorted. A filter on
+        themes never finds members who keep their themes private."""
+        shown = self.visible_members(viewer)
         if theme or region or domain:
             ids = self.filters.ids("Member", theme=theme, region=region, domain=domain)
         else:
             ids = sorted(shown)
-        return [i for i in ids if i in shown and (role is None or role in shown[i])]
+        hidden = self.hidden_fields("themes", viewer) if theme else frozenset()
+        return [i for i in ids
+                if i in shown and i not in hidden and (role is None or role in shown[i])]
 
 
 def get_state(request: Request) -> AppState:

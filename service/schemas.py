@@ -38,6 +38,7 @@ class MemberPublic(BaseModel):
     gemeente: Ref | None
     domains: list[Ref]
     themes: list[ThemeLevel]
+    contact: str | None = None
 
 
 class OrganisationPublic(BaseModel):
@@ -133,6 +134,8 @@ class MemberIn(BaseModel):
     visibility: str = "members"
     consent_matching: bool = True
     consent_contact: bool = False
+    contact: str = ""
+    private_fields: list[str] = []
 
 
 MatchKind = Literal["member", "expert", "ambassador", "region", "practice", "community"]
@@ -174,3 +177,31 @@ class MatchResponse(BaseModel):
     took_ms: float
     understood: dict[str, Any] = Field(
         default={}, description="Themes, place, domains and roles read from the question.")
+
+
+class Erased(BaseModel):
+    """What an erasure removed; the rest is kept only as anonymised counts."""
+
+    id: str
+    questions: int
+    introductions: int
+
+
+class ProfileIn(BaseModel):
+    """The fields a member may change on their own profile; leave a field out to keep it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    function: str | None = Field(default=None, max_length=300)
+    profile: str | None = Field(default=None, max_length=5000)
+    availability: str | None = Field(default=None, max_length=200)
+    gemeente: str | None = Field(default=None, max_length=200,
+                                 description="Your gemeente (never an address).")
+    domains: list[str] | None = None
+    themes: list[str | dict[str, Any]] | None = Field(
+        default=None, description='Theme names or ids, or {"theme": …, "level": 1-3}.')
+    visibility: Literal["members", "staff", "none"] | None = None
+    private_fields: list[Literal["organisation", "function", "themes", "contact"]] | None = None
+    consent_matching: bool | None = None
+    consent_contact: bool | None = None
+    contact: str | None = Field(default=None, max_length=200)

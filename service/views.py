@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from schakel.graph.model import Community, Member, Organisation, Practice, Region, Theme
+from schakel.graph.privacy import Viewer, shows
 from schakel.graph.store import GraphStore
 
 from .schemas import (
@@ -31,17 +32,22 @@ def _one(store: GraphStore, node_id: str, rel_type: str) -> Ref | None:
     return found[0] if found else None
 
 
-def member_public(store: GraphStore, m: Member) -> MemberPublic:
+def member_public(store: GraphStore, m: Member, viewer: Viewer = "member") -> MemberPublic:
+    """A member as ``viewer`` may see them: private fields left out (graph/privacy.py)."""
     themes = []
-    for rel in store.relationships(m.id, "WORKS_ON"):
-        theme = store.get(rel.end)
-        themes.append(ThemeLevel(id=rel.end, name=_name(theme), level=rel.props.get("level", 2)))
-    themes.sort(key=lambda t: (-t.level, t.name))
+    if shows(m, "themes", viewer):
+        for rel in store.relationships(m.id, "WORKS_ON"):
+            theme = store.get(rel.end)
+            themes.append(ThemeLevel(id=rel.end, name=_name(theme),
+                                     level=rel.props.get("level", 2)))
+        themes.sort(key=lambda t: (-t.level, t.name))
     return MemberPublic(
-        id=m.id, name=m.name, function=m.function, roles=m.roles, profile=m.profile,
-        availability=m.availability, organisation=_one(store, m.id, "WORKS_AT"),
+        id=m.id, name=m.name, function=m.function if shows(m, "function", viewer) else None,
+        roles=m.roles, profile=m.profile, availability=m.availability,
+        organisation=(_one(store, m.id, "WORKS_AT") if shows(m, "organisation", viewer)
+                      else None),
         gemeente=_one(store, m.id, "BASED_IN"), domains=refs(store, m.id, "ACTIVE_IN"),
-        themes=themes,
+        themes=themes, contact=(m.contact or None) if shows(m, "contact", viewer) else None,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +73,40 @@ def seeded_graph(seeded_file: Path) -> Any:
     """The seeded store as a frozen networkx graph: an independent view to check results."""
     with LocalGraphStore(seeded_file) as store:
         return store.snapshot()
+
+
+@dataclass(frozen=True)
+class Keys:
+    """API keys of one account per role, made in a data dir before the app starts."""
+
+    admin: str
+    staff: str
+    member: str
+    member_id: str
+
+    @staticmethod
+    def bearer(key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"}
+
+
+DEMO_MEMBER = "m-000002"  # visible to members in the seeded graph (seed 7)
+
+
+def make_keys(data_dir: Path, member_id: str = DEMO_MEMBER) -> Keys:
+    from schakel.service.access import AccessStore
+    from schakel.service.config import Settings
+
+    access = AccessStore(Settings(data_dir=data_dir).access_path)
+    try:
+        return Keys(admin=access.add_user("beheer", "admin"),
+                    staff=access.add_user("regiebureau", "staff"),
+                    member=access.add_user("lid", "member", member_id),
+                    member_id=member_id)
+    finally:
+        access.close()
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Keys:
+    """Accounts in ``tmp_path``: build the app with ``Settings(data_dir=tmp_path)``."""
+    return make_keys(tmp_path)

@@ -1,11 +1,18 @@
-"""The HTTP API under /api/v1: one router per resource."""
+"""The HTTP API under /api/v1: one router per resource, each with the role it needs.
 
-from fastapi import APIRouter
+Routes that need the caller (to apply their view, or to record who did something) take a
+``MemberDep``/``StaffDep``/``AdminDep`` parameter as well; ``tests/service/test_access.py``
+walks every route and checks that it refuses a missing or too weak credential.
+"""
 
+from fastapi import APIRouter, Depends
+
+from ..auth import require
 from . import (
     communities,
     health,
     match,
+    me,
     members,
     nearby,
     network,
@@ -16,6 +23,9 @@ from . import (
 )
 
 api_router = APIRouter()
-for module in (health, members, organisations, regions, themes, practices, communities, match,
-               nearby, network):
-    api_router.include_router(module.router)
+api_router.include_router(health.router)  # public: load balancers ask it
+for module, role in ((me, "member"), (members, "member"), (organisations, "member"),
+                     (regions, "member"), (themes, "member"), (practices, "member"),
+                     (communities, "member"), (nearby, "member"), (match, "staff"),
+                     (network, "staff")):
+    api_router.include_router(module.router, dependencies=[Depends(require(role))])

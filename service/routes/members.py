@@ -3,49 +3,72 @@ from fastapi import APIRouter, status
 from schakel.errors import GraphValidationError, NodeNotFoundError
 from schakel.graph.exchange import import_document
 from schakel.graph.model import Member, Role
-from schakel.graph.privacy import visible
+from schakel.graph.privacy import Viewer, visible
 
-from ..deps import FilterParam, PagingDep, StateDep, StoreDep
-from ..schemas import MemberIn, MemberPublic, Page
+from ..auth import AdminDep, Forbidden, MemberDep
+from ..deps import FilterParam, PagingDep, StateDep
+from ..schemas import Erased, MemberIn, MemberPublic, Page
 from ..views import member_public
 
 router = APIRouter(prefix="/members", tags=["members"])
 
 
 @router.get("", response_model=Page[MemberPublic])
-def list_members(state: StateDep, paging: PagingDep, theme: FilterParam = None,
-                 region: FilterParam = None, domain: FilterParam = None,
-                 role: Role | None = None) -> Page[MemberPublic]:
+def list_members(state: StateDep, who: MemberDep, paging: PagingDep,
+                 theme: FilterParam = None, region: FilterParam = None,
+                 domain: FilterParam = None, role: Role | None = None) -> Page[MemberPublic]:
     """Members, filtered by theme (including narrower themes), region (a gemeente, named
-    region or provincie, covering the gemeenten inside it), domain and role."""
-    ids = state.visible_member_ids(theme, region, domain, role)
+    region or provincie, covering the gemeenten inside it), domain and role. Members see
+    members who are visible to members, staff also those visible to staff; fields a member
+    keeps private are left out for other members. Role: member."""
+    ids = state.visible_member_ids(theme, region, domain, role, viewer=who.viewer)
     store = state.store
-    return Page[MemberPublic](**paging.page(ids, lambda i: member_public(store, store.require(i))))
+    page = paging.page(ids, lambda i: member_public(store, store.require(i), who.viewer))
+    state.access.audit(who.user, "lijst gelezen", "*", f"{len(page['data'])} leden")
+    return Page[MemberPublic](**page)
 
 
-def _visible_member(store: StoreDep, member_id: str) -> Member:
-    member = store.get(member_id)
-    if not isinstance(member, Member) or not visible(member):
+def visible_member(state: StateDep, member_id: str, viewer: Viewer) -> Member:
+    """The member, if ``viewer`` may see them; otherwise not found (hidden looks absent)."""
+    member = state.store.get(member_id)
+    if not isinstance(member, Member) or not visible(member, viewer):
         raise NodeNotFoundError(member_id)
     return member
 
 
 @router.get("/{member_id}", response_model=MemberPublic)
-def get_member(member_id: str, store: StoreDep) -> MemberPublic:
-    return member_public(store, _visible_member(store, member_id))
+def get_member(member_id: str, state: StateDep, who: MemberDep) -> MemberPublic:
+    """One member as you may see them. Role: member."""
+    member = visible_member(state, member_id, who.viewer)
+    state.access.audit(who.user, "profiel gelezen", member_id)
+    return member_public(state.store, member, who.viewer)
 
 
 @router.post("", response_model=MemberPublic, status_code=status.HTTP_201_CREATED)
-def upsert_member(body: MemberIn, state: StateDep) -> MemberPublic:
-    """Add a member, or update one you can see (same fields as a member row in the exchange
-    format). Any problem gives 422 and writes nothing; a member hidden from members gives 404,
-    as it does for reading."""
-    if state.store.label_of(body.id) == "Member":
-        _visible_member(state.store, body.id)
+def upsert_member(body: MemberIn, state: StateDep, who: AdminDep) -> MemberPublic:
+    """Add or update a member (same fields as a member row in the exchange format). Any
+    problem gives 422 and writes nothing. Role: admin."""
     report = import_document(state.store, {"members": [body.model_dump(exclude_unset=True)]},
                              gazetteer=state.gazetteer, lookup=state.lookup)
     if report.errors:
         raise GraphValidationError([{"item": e.id, "field": e.field, "message": e.message}
                                     for e in report.errors])
+    state.access.audit(who.user, "profiel gewijzigd", body.id)
     member = state.store.require(body.id)
-    return member_public(state.store, member)  # type: ignore[arg-type]
+    return member_public(state.store, member, who.viewer)  # type: ignore[arg-type]
+
+
+@router.delete("/{member_id}", response_model=Erased)
+def erase(member_id: str, state: StateDep, who: MemberDep) -> Erased:
+    """Erase a member for good (AVG): the member, their questions and introductions leave
+    the graph, their vector the matcher and its cache; introductions stay only as
+    anonymised counts. Members may erase themselves; an admin anyone. Role: member (self)
+    or admin."""
+    if not who.can("admin") and who.member_id != member_id:
+        raise Forbidden("admin")
+    erasure = state.erase(member_id)
+    state.access.remove_member_accounts(member_id)
+    state.access.audit(who.user, "gewist", member_id,
+                       f"{erasure.questions} vragen, {erasure.introductions} introducties")
+    return Erased(id=member_id, questions=erasure.questions,
+                  introductions=erasure.introductions)

@@ -13,6 +13,7 @@ from schakel.graph.model import Role
 from schakel.graph.netexport import MEDIA_TYPES, annotated, render
 from schakel.graph.network import MAX_DEPTH
 
+from ..auth import AdminDep
 from ..deps import AppState, FilterParam, StateDep
 from ..network_schemas import BrokerRow, Brokers, GapCell, GapMatrixOut, MapEdge, MapNode, Named
 from ..network_schemas import NetworkMap as NetworkMapOut
@@ -158,14 +159,15 @@ def gap_nearest(state: StateDep, theme: Annotated[str, Query(description="Theme 
 
 @router.get("/export", response_class=Response,
             responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}})
-def export(state: StateDep, scope: ScopeDep,
+def export(state: StateDep, scope: ScopeDep, who: AdminDep,
            format: Literal["gexf", "graphml", "json"] = "gexf",
            pseudonymise: Annotated[bool, Query(description="Stable pseudonyms instead of "
                                                "names and ids; organisations left out.")] = False,
            metrics: Annotated[bool, Query(description="Add the metrics as attributes.")] = True,
            ) -> Response:
     """One view of the network for Gephi (GEXF, GraphML) or scripts (JSON nodes/links).
-    Only members visible to members are in it."""
+    Only members visible to members are in it. Role: admin."""
+    state.access.audit(who.user, "netwerk geexporteerd", "*", f"{format}, {scope.key()}")
     g = view_graph(state, scope)
     a = view_analysis(state, scope) if metrics else None
     key = pseudonym_key(state.settings) if pseudonymise else None

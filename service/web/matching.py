@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from ..auth import StaffDep
 from ..deps import StateDep
 from ..routes.match import run_match
 from ..schemas import MatchKind, MatchRequest
@@ -27,6 +28,7 @@ SIGNAL_NAMES = {"dense": "betekenis", "lexical": "woorden", "theme": "thema",
 def match_page(
     request: Request,
     state: StateDep,
+    who: StaffDep,
     vraag: Annotated[str | None, Query(max_length=2000)] = None,
     plaats: Annotated[str | None, Query(max_length=100)] = None,
     straal: Annotated[float | None, Query(gt=0, le=400)] = None,
@@ -38,7 +40,7 @@ def match_page(
     if vraag:
         body = MatchRequest.model_construct(text=vraag, near=plaats, radius_km=straal,
                                             kinds=soort or None, limit=aantal, asker_domain=None)
-        result = run_match(state, body)
+        result = run_match(state, body, who.viewer)
     return templates.TemplateResponse(request, "matchen.html", {
         "form": {"vraag": vraag, "plaats": plaats or "", "straal": straal, "soort": soort or [],
                  "aantal": aantal},

@@ -14,6 +14,7 @@ from schakel.errors import NodeNotFoundError
 from schakel.graph.model import Community, Domain, Member, Practice, Theme
 from schakel.graph.privacy import visible
 
+from ..auth import MemberDep
 from ..deps import StateDep
 from ..views import member_public, practice_public
 
@@ -85,13 +86,14 @@ def home(request: Request, state: StateDep) -> HTMLResponse:
 
 
 @router.get("/leden", response_class=HTMLResponse)
-def members_page(request: Request, state: StateDep, thema: Text = None, plaats: Text = None,
-                 domein: Text = None, rol: Text = None,
+def members_page(request: Request, state: StateDep, who: MemberDep, thema: Text = None,
+                 plaats: Text = None, domein: Text = None, rol: Text = None,
                  offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
     thema, plaats, domein, rol = map(_clean, (thema, plaats, domein, rol))
     role = rol if rol in ROLE_NAMES else None
-    ids = state.visible_member_ids(theme=thema, region=plaats, domain=domein, role=role)
-    page = [member_public(state.store, m)
+    ids = state.visible_member_ids(theme=thema, region=plaats, domain=domein, role=role,
+                                   viewer=who.viewer)
+    page = [member_public(state.store, m, who.viewer)
             for m in state.store.get_many(ids[offset : offset + PAGE])
             if isinstance(m, Member)]
     return templates.TemplateResponse(request, "members.html", {
@@ -104,12 +106,14 @@ def members_page(request: Request, state: StateDep, thema: Text = None, plaats: 
 
 
 @router.get("/leden/{member_id}", response_class=HTMLResponse)
-def member_page(request: Request, member_id: str, state: StateDep) -> HTMLResponse:
+def member_page(request: Request, member_id: str, state: StateDep,
+                who: MemberDep) -> HTMLResponse:
     member = state.store.get(member_id)
-    if not isinstance(member, Member) or not visible(member):
+    if not isinstance(member, Member) or not visible(member, who.viewer):
         raise NodeNotFoundError(member_id)
+    state.access.audit(who.user, "profiel gelezen", member_id)
     return templates.TemplateResponse(request, "member.html",
-                                      {"member": member_public(state.store, member)})
+                                      {"member": member_public(state.store, member, who.viewer)})
 
 
 @router.get("/praktijkvoorbeelden", response_class=HTMLResponse)
@@ -133,6 +137,7 @@ def error_page(request: Request, status: int, detail: Any) -> HTMLResponse:
         messages = [str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail]
     else:
         messages = [str(detail)]
-    title = {404: "Niet gevonden", 422: "Dat klopt niet helemaal"}.get(status, "Er ging iets mis")
+    title = {403: "Geen toegang", 404: "Niet gevonden",
+             422: "Dat klopt niet helemaal"}.get(status, "Er ging iets mis")
     return templates.TemplateResponse(request, "error.html",
                                       {"title": title, "messages": messages}, status_code=status)

@@ -19,6 +19,7 @@ import pytest
 
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.store import GraphStore
+from schakel.service.access import AccessStore
 
 PASSWORD = "schakel-test-123"
 DATABASES = ("contract", "seeded", "scratch")
@@ -134,6 +135,7 @@ class Demo:
 
     base: str
     env: dict[str, str]
+    headers: dict[str, str]
 
 
 def _start_demo(env: dict[str, str], log: Path, members: int, seed: int
@@ -182,12 +184,18 @@ def demos(bolt_server: BoltServer, tmp_path_factory: pytest.TempPathFactory
                              str(DEMO_MEMBERS), "--seed", str(DEMO_SEED)],
                             env={**os.environ, **envs["local"]}, capture_output=True, text=True)
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    headers = {}
+    for kind, env in envs.items():  # an admin sees every route; same name on both sides
+        access = AccessStore(Path(env["SCHAKEL_DATA_DIR"]) / "access.sqlite")
+        headers[kind] = {"Authorization": f"Bearer {access.add_user('test-beheer', 'admin')}"}
+        access.close()
     started = {kind: _start_demo(env, root / f"{kind}.log", DEMO_MEMBERS, DEMO_SEED)
                for kind, env in envs.items()}
     try:
         for kind, (proc, base) in started.items():
             _wait_for_health(base, proc, root / f"{kind}.log")
-        yield {kind: Demo(base, envs[kind]) for kind, (_, base) in started.items()}
+        yield {kind: Demo(base, envs[kind], headers[kind])
+               for kind, (_, base) in started.items()}
     finally:
         for proc, _ in started.values():
             proc.terminate()

@@ -75,13 +75,16 @@ TIMINGS = re.compile(r"\(\d+ ms\)")  # how long a question took differs from run
 def _fill(path: str, demo: Demo) -> str:
     if "{" not in path:
         return path
-    member = httpx.get(f"{demo.base}/api/v1/members?limit=1").json()["data"][0]["id"]
-    practice = httpx.get(f"{demo.base}/api/v1/practices?limit=1").json()["data"][0]["id"]
+    member = httpx.get(f"{demo.base}/api/v1/members?limit=1",
+                       headers=demo.headers).json()["data"][0]["id"]
+    practice = httpx.get(f"{demo.base}/api/v1/practices?limit=1",
+                         headers=demo.headers).json()["data"][0]["id"]
     return path.format(member=member, practice=practice)
 
 
 def _answer(demo: Demo, method: str, path: str, body: Any) -> tuple[int, Any]:
-    response = httpx.request(method, f"{demo.base}{path}", json=body, timeout=120)
+    response = httpx.request(method, f"{demo.base}{path}", json=body, timeout=120,
+                             headers=demo.headers)
     if response.headers.get("content-type", "").startswith("application/json"):
         data = response.json()
         if isinstance(data, dict):  # how long it took differs from run to run

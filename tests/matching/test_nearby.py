@@ -71,14 +71,18 @@ def themes_under(g: nx.MultiDiGraph, theme: str) -> set[str]:
     return found
 
 
-def members_of(g: nx.MultiDiGraph, viewer: str = "member") -> dict[str, dict[str, Any]]:
-    """Members ``viewer`` may see: id -> {gemeente, themes, domains}."""
+def members_of(g: nx.MultiDiGraph, viewer: str = "member",
+               on_subject: bool = False) -> dict[str, dict[str, Any]]:
+    """Members ``viewer`` may see: id -> {gemeente, themes, domains}. ``on_subject``: a
+    search by theme or text, which members who keep their themes private never turn up in."""
     out = {}
     for node, data in g.nodes(data=True):
         if data.get("label") != "Member":
             continue
         vis = data.get("visibility", "members")
         if vis == "none" or (vis == "staff" and viewer != "staff"):
+            continue
+        if on_subject and viewer != "staff" and "themes" in data.get("private_fields", []):
             continue
         row: dict[str, Any] = {"gemeente": None, "themes": set(), "domains": set()}
         for _, end, kind in g.out_edges(node, keys=True):  # the key is the type
@@ -138,7 +142,7 @@ def test_radius_is_exact(seeded_store: LocalGraphStore, seeded_graph: nx.MultiDi
     def km(gemeente: str) -> float:
         return min(gazetteer.distance_km(gemeente, c) for c in centres)
 
-    expected = {m for m, row in members_of(seeded_graph).items()
+    expected = {m for m, row in members_of(seeded_graph, on_subject=bool(theme)).items()
                 if row["gemeente"] and km(row["gemeente"]) <= radius
                 and (scope is None or row["themes"] & scope)}
     hits = everything(nearby(seeded_store, gazetteer),
@@ -209,7 +213,8 @@ def test_narrower_themes_count(planted: LocalGraphStore, seeded_graph: nx.MultiD
     assert {"x-enschede", "x-hengelo", "x-almelo", "x-zwolle"} <= set(broad)
     assert broad["x-zwolle"].reasons[0] == "werkt aan thuiszitters"
     scope = themes_under(seeded_graph, "verzuim")
-    expected = {m for m, row in members_of(seeded_graph).items() if row["themes"] & scope}
+    expected = {m for m, row in members_of(seeded_graph, on_subject=True).items()
+                if row["themes"] & scope}
     assert expected | {"x-enschede", "x-hengelo", "x-almelo", "x-zwolle"} == set(broad)
 
 
@@ -241,6 +246,25 @@ def test_hidden_members_never_shown_to_members(planted: LocalGraphStore,
     assert not seen & (hidden | {"x-staff", "x-none"})
     staff = {h.id for h in everything(nb, NearbyQuery(near="Twente"), viewer="staff")}
     assert "x-staff" in staff and "x-none" not in staff
+
+
+def test_private_themes_and_function(planted: LocalGraphStore, gazetteer: Gazetteer) -> None:
+    planted.upsert_nodes([
+        Member(id="x-enschede", name="Test x-enschede", function="leerplichtambtenaar",
+               private_fields=["themes"]),
+        Member(id="x-hengelo", name="Test x-hengelo", function="leerplichtambtenaar",
+               private_fields=["function"])])
+    nb = nearby(planted, gazetteer)
+    by_theme = {h.id: h for h in everything(nb, NearbyQuery(near="Twente",
+                                                            theme="thuiszitters"))}
+    assert "x-enschede" not in by_theme  # its themes are its own business
+    assert by_theme["x-hengelo"].function is None
+    by_place = {h.id: h for h in everything(nb, NearbyQuery(near="Twente"))}
+    assert "x-enschede" in by_place
+    assert not any("thuiszitters" in r for r in by_place["x-enschede"].reasons)
+    staff = {h.id: h for h in everything(nb, NearbyQuery(near="Twente", theme="thuiszitters"),
+                                         viewer="staff")}
+    assert "x-enschede" in staff and staff["x-hengelo"].function == "leerplichtambtenaar"
 
 
 # -- "mijn gemeente" ------------------------------------------------------------------------
@@ -308,7 +332,7 @@ def test_text_search_ranks_by_the_matcher_and_keeps_filters(
     filtered = nb.search(NearbyQuery(text="autisme in de klas", theme="verzuim", limit=50),
                          relevance=matcher.relevance)
     scope = themes_under(seeded_graph, "verzuim")
-    rows = members_of(seeded_graph)
+    rows = members_of(seeded_graph, on_subject=True)
     assert all(rows[h.id]["themes"] & scope for h in filtered.hits)
 
 
@@ -316,7 +340,7 @@ def test_text_search_ranks_by_the_matcher_and_keeps_filters(
 def test_text_search_uses_visibility_not_consent(seeded_store: LocalGraphStore,
                                                  seeded_graph: nx.MultiDiGraph,
                                                  gazetteer: Gazetteer, matcher: Any) -> None:
-    rows = members_of(seeded_graph)
+    rows = members_of(seeded_graph, on_subject=True)
     refused = [m for m in sorted(rows) if seeded_graph.nodes[m].get("consent_matching") is False
                and rows[m]["gemeente"] and rows[m]["themes"]]
     assert refused, "the seed should hold a visible member without consent to matching"
@@ -327,7 +351,8 @@ def test_text_search_uses_visibility_not_consent(seeded_store: LocalGraphStore,
                       relevance=matcher.relevance)
     assert target in {h.id for h in hits}
     hidden = {n for n, d in seeded_graph.nodes(data=True)
-              if d.get("label") == "Member" and d.get("visibility") != "members"}
+              if d.get("label") == "Member" and (d.get("visibility") != "members"
+                                                 or "themes" in d.get("private_fields", []))}
     everyone = everything(nearby(seeded_store, gazetteer), NearbyQuery(text="thuiszitters"),
                           relevance=matcher.relevance)
     assert everyone and not {h.id for h in everyone} & hidden

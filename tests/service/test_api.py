@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,11 +14,13 @@ from schakel.graph.model import Member, Relationship, Theme
 from schakel.service.app import create_app
 from schakel.service.config import Settings
 
+if TYPE_CHECKING:
+    from conftest import Keys
 
 @pytest.fixture
-def client(seeded_store: LocalGraphStore, tmp_path: Path) -> Iterator[TestClient]:
+def client(seeded_store: LocalGraphStore, tmp_path: Path, keys: Keys) -> Iterator[TestClient]:
     app = create_app(Settings(data_dir=tmp_path), store=seeded_store)
-    with TestClient(app) as c:
+    with TestClient(app, headers=keys.bearer(keys.member)) as c:
         yield c
 
 
@@ -149,7 +152,8 @@ def test_practices_and_organisations(client: TestClient) -> None:
 
 
 def test_post_member_validates_and_writes_nothing_on_error(
-        client: TestClient, seeded_store: LocalGraphStore) -> None:
+        client: TestClient, seeded_store: LocalGraphStore, keys: Keys) -> None:
+    client.headers.update(keys.bearer(keys.admin))
     before = seeded_store.counts()
     bad = {"id": "api-1", "name": "Iris", "gemeente": "Atlantis", "themes": ["lvb"]}
     response = client.post("/api/v1/members", json=bad)
@@ -167,21 +171,31 @@ def test_post_member_validates_and_writes_nothing_on_error(
     assert client.get("/api/v1/members/api-1").json()["themes"][0]["id"] == "lvb"
 
 
-def test_post_cannot_read_or_change_a_hidden_member(client: TestClient,
-                                                   seeded_store: LocalGraphStore) -> None:
+def test_only_admins_write_members_and_hidden_stays_hidden(
+        client: TestClient, seeded_store: LocalGraphStore, keys: Keys) -> None:
     hidden = next(m for m in seeded_store.find("Member")
                   if isinstance(m, Member) and m.visibility != "members")
-    response = client.post("/api/v1/members", json={"id": hidden.id, "name": "Overschreven"})
-    assert response.status_code == 404
-    assert hidden.profile not in response.text
+    for key in (keys.member, keys.staff):
+        response = client.post("/api/v1/members", headers=keys.bearer(key),
+                               json={"id": hidden.id, "name": "Overschreven"})
+        assert response.status_code == 403
+        assert hidden.profile not in response.text
     assert seeded_store.get(hidden.id) == hidden
+    client.headers.update(keys.bearer(keys.admin))
+    renamed = client.post("/api/v1/members", json={"id": hidden.id, "name": "Hernoemd"})
+    assert renamed.status_code == 201
+    after = seeded_store.get(hidden.id)
+    assert isinstance(after, Member) and after.visibility == hidden.visibility
+    assert client.get(f"/api/v1/members/{hidden.id}",
+                      headers=keys.bearer(keys.member)).status_code == 404
     organisation = seeded_store.ids("Organisation")[0]
     clash = client.post("/api/v1/members", json={"id": organisation, "name": "Botsing"})
     assert clash.status_code == 422 and "hoort al bij een Organisation" in clash.text
 
 
-def test_post_member_strips_the_id_and_rejects_bad_ids(client: TestClient,
-                                                       seeded_store: LocalGraphStore) -> None:
+def test_post_member_strips_the_id_and_rejects_bad_ids(
+        client: TestClient, seeded_store: LocalGraphStore, keys: Keys) -> None:
+    client.headers.update(keys.bearer(keys.admin))
     created = client.post("/api/v1/members", json={"id": "  spatie-1 ", "name": "Rik"})
     assert created.status_code == 201 and created.json()["id"] == "spatie-1"
     before = seeded_store.counts()

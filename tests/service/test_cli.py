@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -91,17 +92,19 @@ def free_port() -> int:
 
 @pytest.mark.slow
 def test_demo_serves_pages_and_json(tmp_path: Path) -> None:
-    """`schakel demo` as a user runs it: a real process, a real port."""
+    """`schakel demo` as a user runs it: a real process, a real port, the keys it prints."""
     port = free_port()
     env = {**os.environ, "SCHAKEL_DATA_DIR": str(tmp_path / "demo"), "SCHAKEL_PORT": str(port)}
     exe = Path(sys.executable).with_name("schakel")
-    proc = subprocess.Popen([str(exe), "demo", "-n", "60"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log_path = tmp_path / "demo.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([str(exe), "demo", "-n", "60"], env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            assert proc.poll() is None, log_path.read_text()
             try:
                 health = httpx.get(f"{base}/api/v1/health", timeout=2)
                 if health.status_code == 200:
@@ -111,14 +114,24 @@ def test_demo_serves_pages_and_json(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "demo did not come up within 60 s"
             time.sleep(0.3)
         assert health.json()["nodes"] > 500
-        members = httpx.get(f"{base}/api/v1/members?limit=5").json()
+        printed = log_path.read_text()
+        staff = re.search(r"regiebureau \(staff\): (sk-[\w-]+)", printed)
+        member = re.search(r"lid m-\d+ \(member\): (sk-[\w-]+)", printed)
+        assert staff and member, printed
+        as_member = {"Authorization": f"Bearer {member.group(1)}"}
+        as_staff = {"Authorization": f"Bearer {staff.group(1)}"}
+        assert httpx.get(f"{base}/api/v1/members?limit=5").status_code == 401
+        members = httpx.get(f"{base}/api/v1/members?limit=5", headers=as_member).json()
         assert members["count"] > 40
-        page = httpx.get(f"{base}/leden")
+        page = httpx.get(f"{base}/leden", cookies={"schakel_sleutel": member.group(1)})
         assert page.status_code == 200 and "leden gevonden" in page.text
         assert members["data"][0]["name"] in page.text
+        question = {"text": "Wie weet veel van thuiszitters?", "limit": 5}
+        refused = httpx.post(f"{base}/api/v1/match", json=question, headers=as_member)
+        assert refused.status_code == 403
         # the matcher, warmed in the background by the server, answers a question
-        answer = httpx.post(f"{base}/api/v1/match", timeout=120,
-                            json={"text": "Wie weet veel van thuiszitters?", "limit": 5})
+        answer = httpx.post(f"{base}/api/v1/match", timeout=120, json=question,
+                            headers=as_staff)
         assert answer.status_code == 200, answer.text
         assert len(answer.json()["results"]) == 5
     finally:

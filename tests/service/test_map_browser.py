@@ -11,6 +11,7 @@ Set SCHAKEL_SCREENSHOT_DIR to keep the screenshot (the README's docs/img/kaart.p
 from __future__ import annotations
 
 import os
+import re
 import socket
 import struct
 import subprocess
@@ -18,10 +19,13 @@ import sys
 import time
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+
+from schakel.service.auth import COOKIE
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -97,8 +101,14 @@ def count(px: list[tuple[int, int, int]], rgb: tuple[int, int, int], tol: int = 
     return sum(1 for p in px if all(abs(p[i] - rgb[i]) <= tol for i in range(3)))
 
 
+
+@dataclass(frozen=True)
+class Demo:
+    base: str
+    staff_key: str
+
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     _need_browser()
     data = tmp_path_factory.mktemp("demo")
     port = _free_port()
@@ -119,7 +129,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 pass
             assert time.monotonic() < deadline, "demo did not come up within 90 s"
             time.sleep(0.3)
-        yield base
+        # `schakel demo` prints a staff key; the browser logs in with it
+        found = re.search(r"regiebureau \(staff\): (sk-[\w-]+)",
+                          (data / "server.log").read_text())
+        assert found, (data / "server.log").read_text()
+        yield Demo(base, found.group(1))
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -127,16 +141,22 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.mark.slow
-def test_map_renders_and_follows_a_filter(demo: str) -> None:
+def test_map_renders_and_follows_a_filter(demo: Demo) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1100})
+            context = browser.new_context(viewport={"width": 1280, "height": 1100})
+            page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{demo}/kaart")
+            # Not logged in: the map asks for a key, then opens where the user wanted to go.
+            page.goto(f"{demo.base}/kaart")
+            assert page.locator("h1").inner_text() == "Inloggen"
+            page.fill("#sleutel", demo.staff_key)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{demo.base}/kaart")
             box = page.locator("#kaart")
             page.wait_for_selector("#kaart[data-state=klaar]", timeout=60_000)
             before = int(box.get_attribute("data-nodes") or 0)
@@ -178,7 +198,7 @@ def test_map_renders_and_follows_a_filter(demo: str) -> None:
             assert "zoek=" in page.url
 
             # The shared URL opens the same view.
-            other = browser.new_page()
+            other = context.new_page()
             other.goto(page.url)
             other.wait_for_selector("#kaart[data-state=klaar]", timeout=60_000)
             assert other.locator("#kaart").get_attribute("data-nodes") == str(after)
@@ -190,14 +210,16 @@ def test_map_renders_and_follows_a_filter(demo: str) -> None:
 
 
 @pytest.mark.slow
-def test_map_says_so_when_a_view_is_empty(demo: str) -> None:
+def test_map_says_so_when_a_view_is_empty(demo: Demo) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         try:
-            page = browser.new_page()
-            page.goto(f"{demo}/kaart?plaats=Atlantis")
+            context = browser.new_context()
+            context.add_cookies([{"name": COOKIE, "value": demo.staff_key, "url": demo.base}])
+            page = context.new_page()
+            page.goto(f"{demo.base}/kaart?plaats=Atlantis")
             page.wait_for_selector("#kaart[data-state=fout]", timeout=60_000)
             assert "onbekend plaats" in page.locator("#kaart-status").inner_text()
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,14 +18,16 @@ from schakel.service.app import create_app
 from schakel.service.cli import app as cli
 from schakel.service.config import Settings
 
+if TYPE_CHECKING:
+    from conftest import Keys
 
 @pytest.fixture
-def client(seeded_store: LocalGraphStore, tmp_path: Path, embedding_file: Path,
+def client(seeded_store: LocalGraphStore, tmp_path: Path, keys: Keys, embedding_file: Path,
            matcher: Any) -> Iterator[TestClient]:
     # `matcher` has filled the session's embedding cache; sharing it keeps tests fast.
     assert matcher.catalog is not None
     app = create_app(Settings(data_dir=tmp_path, embeddings=embedding_file), store=seeded_store)
-    with TestClient(app) as c:
+    with TestClient(app, headers=keys.bearer(keys.staff)) as c:
         yield c
 
 

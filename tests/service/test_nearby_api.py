@@ -14,14 +14,15 @@ from fastapi.testclient import TestClient
 from schakel.graph.geo import Gazetteer
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.model import Member, Relationship
-from schakel.service.access import AccessStore
 from schakel.service.app import create_app
 from schakel.service.config import Settings
 
 
 @dataclass
-class Keys:
-    member: dict[str, str]  # a member of Hengelo
+class Accounts:
+    """Authorization headers of three accounts."""
+
+    member: dict[str, str]  # the member x-hengelo
     staff: dict[str, str]
     orphan: dict[str, str]  # a staff account that is no member
 
@@ -42,20 +43,17 @@ def client(seeded_store: LocalGraphStore, tmp_path: Path, embedding_file: Path,
     seeded_store.write(nodes, rels)
     app = create_app(Settings(data_dir=tmp_path, embeddings=embedding_file), store=seeded_store)
     with TestClient(app) as c:
-        state = app.state.schakel
-        if not hasattr(state, "access"):  # until the app opens the accounts store itself
-            state.access = AccessStore(tmp_path / "access.sqlite")
         yield c
 
 
 @pytest.fixture
-def keys(client: TestClient) -> Keys:
+def keys(client: TestClient) -> Accounts:
     access = client.app.state.schakel.access  # type: ignore[attr-defined]
 
     def bearer(key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key}"}
 
-    return Keys(member=bearer(access.add_user("hengelo", "member", "x-hengelo")),
+    return Accounts(member=bearer(access.add_user("hengelo", "member", "x-hengelo")),
                 staff=bearer(access.add_user("bureau", "staff")),
                 orphan=bearer(access.add_user("zonder-lid", "staff")))
 
@@ -64,7 +62,7 @@ def get(client: TestClient, headers: dict[str, str], **params: Any) -> Any:
     return client.get("/api/v1/nearby", params=params, headers=headers)
 
 
-def test_theme_around_a_region(client: TestClient, keys: Keys, gazetteer: Gazetteer) -> None:
+def test_theme_around_a_region(client: TestClient, keys: Accounts, gazetteer: Gazetteer) -> None:
     r = get(client, keys.member, theme="thuiszitters", near="Twente", limit=50)
     assert r.status_code == 200, r.text
     body = r.json()
@@ -83,7 +81,7 @@ def test_theme_around_a_region(client: TestClient, keys: Keys, gazetteer: Gazett
     assert enschede["reasons"] == ["werkt aan thuiszitters", "in Regio Twente"]
 
 
-def test_my_gemeente_with_a_radius(client: TestClient, keys: Keys,
+def test_my_gemeente_with_a_radius(client: TestClient, keys: Accounts,
                                    gazetteer: Gazetteer) -> None:
     r = get(client, keys.member, near="mijn gemeente", radius_km=15, theme="thuiszitters")
     assert r.status_code == 200, r.text
@@ -98,13 +96,19 @@ def test_my_gemeente_with_a_radius(client: TestClient, keys: Keys,
     assert keys_sorted == sorted(keys_sorted)
 
 
-def test_staff_see_members_who_chose_staff_only(client: TestClient, keys: Keys) -> None:
+def test_needs_an_account(client: TestClient) -> None:
+    assert client.get("/api/v1/nearby", params={"near": "Utrecht"}).status_code == 401
+    page = client.get("/zoeken", params={"plaats": "Utrecht"})
+    assert page.status_code == 401 and 'data-id="' not in page.text
+
+
+def test_staff_see_members_who_chose_staff_only(client: TestClient, keys: Accounts) -> None:
     ids = {x["id"] for x in get(client, keys.staff, theme="thuiszitters", near="Enschede",
                                 limit=50).json()["data"]}
     assert "x-staff" in ids and "x-none" not in ids
 
 
-def test_hidden_members_never_reach_members(client: TestClient, keys: Keys,
+def test_hidden_members_never_reach_members(client: TestClient, keys: Accounts,
                                             seeded_store: LocalGraphStore,
                                             gazetteer: Gazetteer) -> None:
     hidden = {m.id for m in seeded_store.find("Member")
@@ -124,7 +128,7 @@ def test_hidden_members_never_reach_members(client: TestClient, keys: Keys,
 
 
 @pytest.mark.slow
-def test_free_text(client: TestClient, keys: Keys) -> None:
+def test_free_text(client: TestClient, keys: Accounts) -> None:
     r = get(client, keys.member, q="thuiszitters", near="Overijssel", limit=10)
     assert r.status_code == 200, r.text
     data = r.json()["data"]
@@ -134,7 +138,7 @@ def test_free_text(client: TestClient, keys: Keys) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
-def test_paging(client: TestClient, keys: Keys) -> None:
+def test_paging(client: TestClient, keys: Accounts) -> None:
     whole = get(client, keys.member, near="Noord-Holland", limit=50).json()
     assert whole["count"] > 12
     first = get(client, keys.member, near="Noord-Holland", limit=6).json()
@@ -153,14 +157,14 @@ def test_paging(client: TestClient, keys: Keys) -> None:
     ({"near": "Utrecht", "limit": 0}, "limit"), ({"near": "Utrecht", "limit": 51}, "limit"),
     ({"near": "Utrecht", "offset": -1}, "offset"),
 ])
-def test_bad_input_is_422_naming_the_field(client: TestClient, keys: Keys,
+def test_bad_input_is_422_naming_the_field(client: TestClient, keys: Accounts,
                                            params: dict[str, Any], field: str) -> None:
     r = get(client, keys.member, **params)
     assert r.status_code == 422, r.text
     assert any(field in d["loc"] for d in r.json()["detail"]), r.text
 
 
-def test_my_gemeente_needs_a_member(client: TestClient, keys: Keys) -> None:
+def test_my_gemeente_needs_a_member(client: TestClient, keys: Accounts) -> None:
     r = get(client, keys.orphan, near="mijn gemeente")
     assert r.status_code == 422
     assert "near" in r.json()["detail"][0]["loc"]
@@ -168,7 +172,7 @@ def test_my_gemeente_needs_a_member(client: TestClient, keys: Keys) -> None:
 
 # -- the page -------------------------------------------------------------------------------
 
-def test_page_renders_results_and_keeps_the_form(client: TestClient, keys: Keys) -> None:
+def test_page_renders_results_and_keeps_the_form(client: TestClient, keys: Accounts) -> None:
     r = client.get("/zoeken", params={"vraag": "", "plaats": "Hengelo", "straal": "15",
                                       "thema": "thuiszitters", "rol": ""},
                    headers=keys.member)
@@ -184,13 +188,13 @@ def test_page_renders_results_and_keeps_the_form(client: TestClient, keys: Keys)
     assert 'href="/zoeken" aria-current="page"' in html
 
 
-def test_page_without_a_search_shows_the_form(client: TestClient, keys: Keys) -> None:
+def test_page_without_a_search_shows_the_form(client: TestClient, keys: Accounts) -> None:
     r = client.get("/zoeken", headers=keys.member)
     assert r.status_code == 200
     assert 'name="vraag"' in r.text and "gevonden" not in r.text
 
 
-def test_page_explains_bad_input_and_keeps_the_form(client: TestClient, keys: Keys) -> None:
+def test_page_explains_bad_input_and_keeps_the_form(client: TestClient, keys: Accounts) -> None:
     r = client.get("/zoeken", params={"vraag": "autisme", "straal": "10"}, headers=keys.member)
     assert r.status_code == 422
     assert 'role="alert"' in r.text and "plaats" in r.text

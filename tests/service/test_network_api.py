@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,11 +16,13 @@ from schakel.service.app import create_app
 from schakel.service.config import Settings
 from schakel.service.routes import network
 
+if TYPE_CHECKING:
+    from conftest import Keys
 
 @pytest.fixture
-def client(seeded_store: LocalGraphStore, tmp_path: Path) -> Iterator[TestClient]:
+def client(seeded_store: LocalGraphStore, tmp_path: Path, keys: Keys) -> Iterator[TestClient]:
     app = create_app(Settings(data_dir=tmp_path), store=seeded_store)
-    with TestClient(app) as c:
+    with TestClient(app, headers=keys.bearer(keys.admin)) as c:
         yield c
 
 
@@ -46,10 +49,12 @@ def test_map_holds_exactly_the_visible_members(client: TestClient,
     assert node["gemeente"] and not node["gemeente"].startswith("gm-")  # a name, no more
 
 
-def test_filters_narrow_the_map(client: TestClient) -> None:
+def test_filters_narrow_the_map(client: TestClient, keys: Keys) -> None:
     everyone = client.get("/api/v1/map").json()
     jeugd = client.get("/api/v1/map?domain=jeugdhulp").json()
-    listed = client.get("/api/v1/members?domain=jeugdhulp&limit=500").json()
+    # the map shows members visible to members (it is drawn on shared screens)
+    listed = client.get("/api/v1/members?domain=jeugdhulp&limit=500",
+                        headers=keys.bearer(keys.member)).json()
     assert {n["id"] for n in jeugd["nodes"]} == {m["id"] for m in listed["data"]}
     assert 0 < jeugd["count"] < everyone["count"]
     twente = client.get("/api/v1/map?region=Regio Twente&role=expert").json()
