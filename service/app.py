@@ -149,7 +149,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidQueryError)
     async def invalid_query(request: Request, exc: InvalidQueryError) -> Any:
-        detail = [{"loc": ["body", exc.field], "msg": str(exc), "type": "invalid_query"}]
+        where = "query" if request.method == "GET" else "body"
+        detail = [{"loc": [where, exc.field], "msg": str(exc), "type": "invalid_query"}]
         return respond(request, 422, detail)
 
     @app.exception_handler(SchakelError)
