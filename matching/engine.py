@@ -140,6 +140,7 @@ class Matcher:
         self._indexes: dict[str, _Index] = {}
         self._vocabulary: list[str] | None = None
         self.catalog: Catalog | None = None
+        self.last_encoded: dict[str, int] = {}  # texts encoded per kind by the last sync
         self.places: Places | None = None
 
     # -- keeping up with the graph -------------------------------------------------------------
@@ -163,6 +164,7 @@ class Matcher:
         self._theme_vectors = self.encoder.encode(
             [catalog.taxonomy.theme_texts[t] for t in themes])
         self.catalog = catalog
+        self.last_encoded = encoded
         return encoded
 
     def _sync_kind(self, kind: str, items: Items,

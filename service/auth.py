@@ -7,15 +7,15 @@ HttpOnly, SameSite=Lax cookie after logging in on ``/inloggen``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, routing
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .access import Principal
 
 __all__ = ["Principal", "LoginRequired", "Forbidden", "require", "current_principal",
-           "MemberDep", "StaffDep", "AdminDep", "OptionalDep", "COOKIE"]
+           "MemberDep", "StaffDep", "AdminDep", "OptionalDep", "COOKIE", "declared_routes"]
 
 COOKIE = "schakel_sleutel"
 _bearer = HTTPBearer(auto_error=False, description="API-sleutel van `schakel users add`")
@@ -56,6 +56,29 @@ def require(role: str) -> Callable[..., Principal]:
 
     check.__name__ = f"require_{role}"
     return check
+
+
+def declared_routes(app: Any) -> list[tuple[str, str, str | None]]:
+    """(method, path, role) of every API route and page; role None means public. The role
+    is the strongest ``require_*`` among the route's and its routers' dependencies."""
+    from .access import ROLES
+
+    def roles(dependant: Any) -> list[str]:
+        name = getattr(dependant.call, "__name__", "")
+        found = [name.removeprefix("require_")] if name.startswith("require_") else []
+        return found + [r for sub in dependant.dependencies for r in roles(sub)]
+
+    # FastAPI >= 0.160 keeps included routers nested; this flattens them with their
+    # dependencies. Older versions list plain APIRoutes.
+    flatten = getattr(routing, "iter_route_contexts", None)
+    out = []
+    for ctx in (flatten(app.routes) if flatten else app.routes):
+        route = getattr(ctx, "original_route", ctx)
+        if isinstance(route, routing.APIRoute):
+            found = roles(ctx.dependant)
+            role = max(found, key=ROLES.index) if found else None
+            out += [(m, ctx.path, role) for m in sorted(route.methods - {"HEAD"})]
+    return out
 
 
 MemberDep = Annotated[Principal, Depends(require("member"))]

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +18,7 @@ from schakel.errors import StoreError
 from schakel.graph import neo4j_queries
 from schakel.graph.model import NODE_MODELS, Member
 from schakel.graph.neo4j import Neo4jGraphStore
+from schakel.service.access import AccessStore
 from schakel.service.app import create_app
 from schakel.service.config import Settings
 
@@ -167,14 +169,19 @@ class Proxy:
 
 
 def test_neo4j_down_during_requests_gives_503_not_500(store: Neo4jGraphStore,
-                                                      bolt_server: BoltServer) -> None:
+                                                      bolt_server: BoltServer,
+                                                      tmp_path: Path) -> None:
     store.write(NODES, RELS)
     proxy = Proxy(int(bolt_server.uri.rsplit(":", 1)[1]))
     via = Neo4jGraphStore(f"bolt://127.0.0.1:{proxy.port}", bolt_server.user,
                           bolt_server.password, "contract", retry_time=0.5)
     try:
-        app = create_app(Settings(store="neo4j"), store=via)
-        with TestClient(app, raise_server_exceptions=False) as client:
+        access = AccessStore(tmp_path / "access.sqlite")
+        key = access.add_user("beheer", "admin")
+        access.close()
+        app = create_app(Settings(store="neo4j", data_dir=tmp_path), store=via)
+        with TestClient(app, raise_server_exceptions=False,
+                        headers={"Authorization": f"Bearer {key}"}) as client:
             assert client.get("/api/v1/members").json()["count"] == 1
             proxy.cut()
             time.sleep(via.sync_interval * 2)  # past the interval: the next read asks Neo4j

@@ -144,7 +144,7 @@ def test_filters_find_the_same_nodes(seeded: dict[str, GraphStore], gazetteer: A
                                      label: str, filters: dict[str, str]) -> None:
     found = {}
     for kind, store in seeded.items():
-        state = AppState(Settings(), store, gazetteer)
+        state = AppState(Settings(), store, gazetteer, None)  # type: ignore[arg-type]
         found[kind] = Filters(store, state.lookup).ids(label, **filters)
     assert found["neo4j"] == found["local"]
     assert found["local"], "pick filters that find something"
