@@ -237,7 +237,9 @@ class Nearby:
         found.sort(key=lambda f: (-f.score, f.distance if f.distance is not None else 0.0,
                                   fold(self._rows[f.id].name), f.id))
         page = found[query.offset : query.offset + query.limit]
-        named = set(scope or ()) | set(text_themes)
+        named = dict(text_themes)  # theme -> how much it counts, for ordering reasons
+        for t in scope or ():
+            named[t] = max(named.get(t, 0.0), 1.0 if t == theme else NARROWER)
         mine = query.near is not None and fold(query.near) == fold(MY_GEMEENTE)
         hits = [self._hit(f, place, named, rel, mine, viewer) for f in page]
         took = round((time.perf_counter() - start) * 1000, 2)
@@ -325,14 +327,14 @@ class Nearby:
         return max((lvl / 3.0) * (1.0 if t == theme else NARROWER)
                    for t, lvl in levels.items() if t in scope)
 
-    def _hit(self, found: _Found, place: Place | None, named: set[str],
+    def _hit(self, found: _Found, place: Place | None, named: dict[str, float],
              rel: Relevance | None, mine: bool, viewer: Viewer) -> NearbyHit:
         row = self._rows[found.id]
         gemeente = self.gazetteer.find(row.place) if row.place else None
         reasons: list[str] = []
         own = row.themes if shows(row.props, "themes", viewer) else {}
         themes = sorted((t for t in own if t in named),
-                        key=lambda t: (-own[t], self.theme_names.get(t, t)))
+                        key=lambda t: (-named[t], -own[t], self.theme_names.get(t, t)))
         if themes:
             reasons.append("werkt aan " + ", ".join(
                 _lower_first(self.theme_names.get(t, t)) for t in themes[:REASON_THEMES]))

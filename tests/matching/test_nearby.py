@@ -207,11 +207,15 @@ def test_reasons_name_theme_distance_and_region(planted: LocalGraphStore,
 
 def test_narrower_themes_count(planted: LocalGraphStore, seeded_graph: nx.MultiDiGraph,
                                gazetteer: Gazetteer) -> None:
+    planted.write([], [Relationship.of("WORKS_ON", "x-almelo", "verzuim", level=1)])
     nb = nearby(planted, gazetteer)
     broad = {h.id: h for h in everything(nb, NearbyQuery(theme="verzuim"))}
-    # The planted members work only on "thuiszitters", which is narrower than "verzuim".
+    # The planted members work on "thuiszitters", which is narrower than "verzuim".
     assert {"x-enschede", "x-hengelo", "x-almelo", "x-zwolle"} <= set(broad)
     assert broad["x-zwolle"].reasons[0] == "werkt aan thuiszitters"
+    # the asked theme is named first, even at a lower level
+    assert broad["x-almelo"].reasons[0] == ("werkt aan schoolverzuim en schoolaanwezigheid, "
+                                            "thuiszitters")
     scope = themes_under(seeded_graph, "verzuim")
     expected = {m for m, row in members_of(seeded_graph, on_subject=True).items()
                 if row["themes"] & scope}
