@@ -29,7 +29,16 @@ from .features import (
 )
 from .lexical import LexicalIndex
 from .question import Question, QuestionReader
-from .ranker import Reason, Suggestion, Weights, combine, diversify, diversity_reason, nl
+from .ranker import (
+    SIGNALS,
+    Reason,
+    Suggestion,
+    Weights,
+    combine,
+    diversify,
+    diversity_reason,
+    nl,
+)
 from .text import Analyzer
 from .vectors import cosine, top_k
 
@@ -434,11 +443,11 @@ class Matcher:
                                        and items.group[r] >= 0 else None)}
         elif kind == "region":
             detail = {"summary": items.counts.get(r, "")}
-        s = Suggestion(shown_kind, node, items.names[r], 0.0, detail=detail)
+        features = {sig: float(signals[sig][r]) if sig in signals else 0.0 for sig in SIGNALS}
+        s = Suggestion(shown_kind, node, items.names[r], 0.0, detail=detail, features=features)
 
         def add(signal: str, text: str) -> None:
-            value = float(signals[signal][r]) if signal in signals else 0.0
-            contribution = round(getattr(w, signal) * value, 4)
+            contribution = round(getattr(w, signal) * features[signal], 4)
             if contribution > 0:
                 s.add(Reason(signal, contribution, text))
 

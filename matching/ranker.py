@@ -55,6 +55,9 @@ class Suggestion:
     score: float
     reasons: list[Reason] = field(default_factory=list)
     detail: dict[str, object] = field(default_factory=dict)
+    # The raw value (0..1, before weights) of every signal in SIGNALS: what the ranker saw,
+    # kept so an outcome of this suggestion can later teach the weights (matching/learn.py).
+    features: dict[str, float] = field(default_factory=dict)
 
     def add(self, reason: Reason) -> None:
         self.reasons.append(reason)

@@ -76,3 +76,11 @@ class ScopeError(SchakelError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class OutcomeDataError(SchakelError):
+    """An outcome row cannot teach the ranker (an unknown signal, a value that is no number)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -34,7 +34,7 @@ from .config import Settings, get_settings
 from .deps import AppState
 from .routes import api_router
 from .state import open_store
-from .web import login, maps, pages
+from .web import login, maps, pages, profile
 from .web import matching as matching_page
 from .web import nearby as nearby_page
 from .web.login import login_page
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(login.router)  # public
     app.include_router(pages.router, dependencies=[Depends(require("member"))])
     app.include_router(nearby_page.router, dependencies=[Depends(require("member"))])
+    app.include_router(profile.router, dependencies=[Depends(require("member"))])
     app.include_router(matching_page.router, dependencies=[Depends(require("staff"))])
     app.include_router(maps.router, dependencies=[Depends(require("staff"))])
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")

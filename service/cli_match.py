@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from schakel.errors import SchakelError
 from schakel.graph.geo import Gazetteer
-from schakel.matching.engine import REQUEST_KINDS, Matcher, MatchQuery
+from schakel.matching.engine import MAX_LIMIT, REQUEST_KINDS, Matcher, MatchQuery
 from schakel.matching.evaluate import VARIANTS, evaluate, load_questions
+from schakel.matching.learn import MIN_OUTCOMES
+from schakel.matching.ranker import SIGNALS, nl
+from schakel.matching.simulate import HIDDEN, person_questions, simulate
 
 from .bench import scratch_network, sync_with_progress
 from .cli import _open, _progress, _settings, app, console
@@ -83,11 +86,28 @@ def eval_(
     questions: Annotated[Path | None, typer.Option(
         "--questions", exists=True, dir_okay=False,
         help="Eigen YAML met gelabelde vragen (standaard de ontwikkelset).")] = None,
+    leren: Annotated[bool, typer.Option(
+        "--leren", help="Simuleer uitkomsten van introducties (met een verborgen voorkeur) en "
+        "toon wat leren uit die uitkomsten verandert: acceptatie per ronde met en zonder "
+        "leren, en de geleerde gewichten.")] = False,
+    rounds: Annotated[int, typer.Option("--rounds", min=1, max=50,
+                                        help="Met --leren: aantal rondes.")] = 6,
+    per_round: Annotated[int, typer.Option("--per-round", min=1, max=1000,
+                                           help="Met --leren: vragen per ronde.")] = 40,
+    top: Annotated[int, typer.Option("--top", min=1, max=MAX_LIMIT,
+                                     help="Met --leren: voorgestelde mensen per vraag.")] = 5,
+    sim_seed: Annotated[int, typer.Option(
+        "--sim-seed", help="Met --leren: seed van de simulatie (vragen en uitkomsten).")] = 7,
 ) -> None:
-    """Meet de matcher op de gelabelde vragen: nDCG@10, MRR en recall@10 per variant."""
+    """Meet de matcher op de gelabelde vragen: nDCG@10, MRR en recall@10 per variant.
+    Met --leren: wat gewichten die uit (gesimuleerde) uitkomsten geleerd zijn veranderen."""
     settings = _settings()
     qs = load_questions(str(questions) if questions else None)
     with scratch_network(members, seed, settings) as matcher:
+        if leren:
+            _learning_report(matcher, qs, rounds=rounds, per_round=per_round, top=top,
+                             seed=sim_seed)
+            return
         with _progress() as bar:
             task = bar.add_task("Vragen beoordelen", total=len(qs))
             scores = evaluate(matcher, qs, VARIANTS(matcher.weights),
@@ -101,3 +121,54 @@ def eval_(
     base = scores["alleen BM25"].ndcg
     if base:
         console.print(f"nDCG@10 hybride / alleen BM25 = {scores['hybride'].ndcg / base:.2f}")
+
+
+def _learning_report(matcher: Matcher, qs: list[dict[str, Any]], *, rounds: int,
+                     per_round: int, top: int, seed: int) -> None:
+    """The simulation's tables: acceptance per round with and without learning, the weights,
+    and what the learned weights do to the labelled relevance of the development set."""
+    if not person_questions(qs):
+        console.print("[red]Geen vraag zoekt mensen: niets om voor te stellen.[/red]")
+        raise typer.Exit(2)
+    with _progress() as bar:
+        task = bar.add_task("Introducties simuleren", total=rounds * per_round)
+        sim = simulate(matcher, qs, rounds=rounds, per_round=per_round, top=top, seed=seed,
+                       progress=lambda n: bar.advance(task, n))
+    table = Table(title=f"Gesimuleerde acceptatie: {per_round} vragen per ronde, top {top} "
+                        f"(seed {seed})")
+    for col in ("ronde", "voorgesteld", "zonder leren", "met leren", "verschil (punt)"):
+        table.add_column(col, justify="right")
+    for r in sim.rounds:
+        points = f"{(r.rate_learning - r.rate_fixed) * 100:+.1f}".replace(".", ",")
+        table.add_row(str(r.number), str(r.proposed), _pct(r.rate_fixed),
+                      _pct(r.rate_learning), points)
+    console.print(table)
+    learned = sim.learned
+    if learned is None:
+        console.print(f"Te weinig bruikbare uitkomsten om te leren (minstens {MIN_OUTCOMES}, "
+                      "met aanvaard én afgewezen): de handmatige gewichten blijven.")
+        return
+    table = Table(title=f"Gewichten na {learned.outcomes} uitkomsten "
+                        f"({_pct(learned.acceptance)} aanvaard, geleerd aandeel "
+                        f"{_pct(learned.share)})")
+    for col in ("signaal", "handmatig", "geleerd", "coëfficiënt", "verborgen voorkeur"):
+        table.add_column(col, justify="left" if col == "signaal" else "right")
+    for s in SIGNALS:
+        table.add_row(s, nl(getattr(sim.base, s), 3), nl(getattr(learned.weights, s), 3),
+                      nl(learned.coefficients[s]) if s in learned.fitted else "-",
+                      nl(HIDDEN.weights.get(s, 0.0)))
+    console.print(table)
+    with _progress() as bar:
+        task = bar.add_task("Ontwikkelset met geleerde gewichten", total=len(qs))
+        scores = evaluate(matcher, qs, {"handmatig": sim.base, "geleerd": learned.weights},
+                          progress=lambda n: bar.advance(task, n))
+    table = Table(title="Ontwikkelset (relevantie volgens de labels, niet de voorkeur)")
+    for col in ("gewichten", "nDCG@10", "MRR", "recall@10"):
+        table.add_column(col, justify="left" if col == "gewichten" else "right")
+    for name, sc in scores.items():
+        table.add_row(name, f"{sc.ndcg:.3f}", f"{sc.mrr:.3f}", f"{sc.recall:.3f}")
+    console.print(table)
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f} %".replace(".", ",")

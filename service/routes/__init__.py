@@ -20,6 +20,7 @@ from . import (
     practices,
     regions,
     themes,
+    users,
 )
 
 api_router = APIRouter()
@@ -27,5 +28,5 @@ api_router.include_router(health.router)  # public: load balancers ask it
 for module, role in ((me, "member"), (members, "member"), (organisations, "member"),
                      (regions, "member"), (themes, "member"), (practices, "member"),
                      (communities, "member"), (nearby, "member"), (match, "staff"),
-                     (network, "staff")):
+                     (network, "staff"), (users, "admin")):
     api_router.include_router(module.router, dependencies=[Depends(require(role))])

@@ -121,3 +121,23 @@ def test_keys_are_stored_hashed(tmp_path: Path) -> None:
     new = access.add_user("anna", "admin", replace=True)
     assert access.authenticate(key) is None and access.authenticate(new).role == "admin"
     access.close()
+
+
+def test_admin_makes_accounts_and_reads_the_audit_log(client: TestClient, keys: Keys) -> None:
+    client.headers.update(keys.bearer(keys.admin))
+    made = client.post("/api/v1/users", json={"name": "joke", "role": "member",
+                                              "member_id": "m-000004"})
+    assert made.status_code == 201
+    key = made.json()["key"]
+    me = client.get("/api/v1/me", headers=keys.bearer(key))
+    assert me.status_code == 200 and me.json()["id"] == "m-000004"
+    assert client.post("/api/v1/users", json={"name": "joke", "role": "staff"}).status_code \
+        == 422  # exists
+    assert client.post("/api/v1/users", json={"name": "x", "role": "member",
+                                              "member_id": "bestaat-niet"}).status_code == 404
+    names = {u["name"] for u in client.get("/api/v1/users").json()}
+    assert {"beheer", "regiebureau", "lid", "joke"} <= names
+    assert "key" not in client.get("/api/v1/users").text
+    client.get("/api/v1/members/m-000001", headers=keys.bearer(keys.staff))
+    rows = client.get("/api/v1/audit?subject=m-000001").json()
+    assert rows[0]["who"] == "regiebureau" and rows[0]["action"] == "profiel gelezen"

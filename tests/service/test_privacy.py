@@ -234,3 +234,35 @@ def test_erasure_by_admin_and_of_unknown_members(client: TestClient, keys: Keys)
     exported = json.loads(client.get("/api/v1/export?format=json").text)
     assert "p-staff" not in {n["id"] for n in exported["nodes"]}
     assert STAFF_ONLY not in client.get("/api/v1/members?limit=500").text
+
+
+def test_profile_page_edits_exports_and_erases(client: TestClient, store: LocalGraphStore,
+                                               keys: Keys) -> None:
+    client.cookies.set("schakel_sleutel", keys.member)
+    page = client.get("/mijn-profiel")
+    assert page.status_code == 200 and "Mijn profiel" in page.text
+    form = {"functie": "intern begeleider", "profiel": "Ik werk aan verzuim in het vo.",
+            "beschikbaarheid": "twee uur per maand", "gemeente": "Emmen",
+            "thema": ["verzuim", "thuiszitters"], "zichtbaarheid": "staff",
+            "prive": ["contact"], "matchen": "true", "contact": "06-12345678"}
+    saved = client.post("/mijn-profiel", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    member = store.get(keys.member_id)
+    assert isinstance(member, Member)
+    assert (member.function, member.visibility, member.private_fields, member.consent_matching,
+            member.consent_contact, member.contact) == (
+        "intern begeleider", "staff", ["contact"], True, False, "06-12345678")
+    assert store.neighbour_ids(keys.member_id, "WORKS_ON") == ["thuiszitters", "verzuim"]
+    assert store.neighbour_ids(keys.member_id, "BASED_IN") == ["gm-emmen"]
+    assert "Opgeslagen" in client.get("/mijn-profiel?opgeslagen=true").text
+    bad = client.post("/mijn-profiel", data={**form, "gemeente": "Atlantis",
+                                             "functie": "iets anders"})
+    assert bad.status_code == 422 and "Atlantis" in bad.text
+    assert store.get(keys.member_id).function == "intern begeleider"  # nothing written
+    assert client.get("/api/v1/me/export").json()["member"]["contact"] == "06-12345678"
+    unsure = client.post("/mijn-profiel/wissen", data={})
+    assert unsure.status_code == 422 and store.get(keys.member_id) is not None
+    erased = client.post("/mijn-profiel/wissen", data={"zeker": "true"})
+    assert erased.status_code == 200 and "gewist" in erased.text
+    assert store.get(keys.member_id) is None
+    assert client.get("/mijn-profiel").status_code == 401

@@ -1,0 +1,94 @@
+"""The member's own page: change the profile, take out or erase their data."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from schakel.errors import GraphValidationError
+from schakel.graph.model import Theme
+from schakel.graph.privacy import PRIVATE_FIELDS
+
+from ..auth import COOKIE, MemberDep
+from ..deps import StateDep
+from ..routes.me import own_member, update_profile
+from ..schemas import ProfileIn
+from ..views import member_public
+from .pages import templates
+
+router = APIRouter(include_in_schema=False)
+FIELD_NAMES = {"organisation": "organisatie", "function": "functie", "themes": "thema's",
+               "contact": "contactgegevens"}
+Line = Annotated[str, Form(max_length=300)]
+
+
+def _page(request: Request, state: StateDep, who: MemberDep, status: int = 200,
+          problems: list[str] | None = None, saved: bool = False) -> HTMLResponse:
+    member = own_member(state, who)
+    themes = sorted((t for t in state.store.find("Theme") if isinstance(t, Theme)
+                     and t.assignable), key=lambda t: t.name.lower())
+    return templates.TemplateResponse(request, "profile.html", {
+        "member": member, "public": member_public(state.store, member, "staff"),
+        "themes": themes, "field_names": FIELD_NAMES, "problems": problems or [],
+        "saved": saved,
+        "places": [p.name for p in state.gazetteer.places("gemeente")],
+    }, status_code=status)
+
+
+@router.get("/mijn-profiel", response_class=HTMLResponse)
+def profile_page(request: Request, state: StateDep, who: MemberDep,
+                 opgeslagen: bool = False) -> HTMLResponse:
+    return _page(request, state, who, saved=opgeslagen)
+
+
+@router.post("/mijn-profiel", response_class=HTMLResponse)
+def save_profile(
+    request: Request, state: StateDep, who: MemberDep,
+    functie: Line = "", profiel: Annotated[str, Form(max_length=5000)] = "",
+    beschikbaarheid: Annotated[str, Form(max_length=200)] = "", gemeente: Line = "",
+    thema: Annotated[list[str] | None, Form()] = None,
+    zichtbaarheid: Annotated[str, Form(max_length=20)] = "members",
+    prive: Annotated[list[str] | None, Form()] = None,
+    matchen: Annotated[bool, Form()] = False, contact_delen: Annotated[bool, Form()] = False,
+    contact: Line = "",
+) -> Response:
+    member = own_member(state, who)
+    levels = {r.end: r.props.get("level", 2)
+              for r in state.store.relationships(member.id, "WORKS_ON")}
+    wanted = list(dict.fromkeys(thema or []))
+    bad = [f for f in (prive or []) if f not in PRIVATE_FIELDS]
+    if zichtbaarheid not in ("members", "staff", "none") or bad:
+        return _page(request, state, who, 422, ["Kies een zichtbaarheid en velden uit de lijst."])
+    fields = {
+        "function": functie.strip() or None, "profile": profiel.strip(),
+        "availability": beschikbaarheid.strip(),
+        "themes": [{"theme": t, "level": levels.get(t, 2)} for t in wanted],
+        "visibility": zichtbaarheid, "private_fields": prive or [],
+        "consent_matching": matchen, "consent_contact": contact_delen,
+        "contact": contact.strip()}
+    if gemeente.strip():  # left empty: keep the gemeente as it is
+        fields["gemeente"] = gemeente.strip()
+    body = ProfileIn.model_validate(fields)
+    try:
+        update_profile(state, who, body)
+    except GraphValidationError as e:
+        return _page(request, state, who, 422, [str(p.get("message")) for p in e.problems])
+    return RedirectResponse("/mijn-profiel?opgeslagen=true", status_code=303)
+
+
+@router.post("/mijn-profiel/wissen", response_class=HTMLResponse)
+def erase_me(request: Request, state: StateDep, who: MemberDep,
+             zeker: Annotated[bool, Form()] = False) -> Response:
+    member = own_member(state, who)
+    if not zeker:
+        return _page(request, state, who, 422,
+                     ["Vink aan dat u zeker weet dat alles gewist mag worden."])
+    erasure = state.erase(member.id)
+    state.access.remove_member_accounts(member.id)
+    state.access.audit(who.user, "gewist", member.id, "zelf, via de website")
+    request.state.who = None  # the account is gone
+    response = templates.TemplateResponse(request, "erased.html", {"erasure": erasure})
+    response.delete_cookie(COOKIE)
+    return response
