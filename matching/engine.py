@@ -4,7 +4,7 @@ suggestions of several kinds."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -42,12 +42,15 @@ from .ranker import (
 from .text import Analyzer
 from .vectors import cosine, top_k
 
-__all__ = ["Matcher", "MatchQuery", "MatchResult", "REQUEST_KINDS", "MAX_LIMIT"]
+__all__ = ["Matcher", "MatchQuery", "MatchResult", "Relevance", "REQUEST_KINDS",
+           "MAX_LIMIT"]
 
 REQUEST_KINDS = ("member", "expert", "ambassador", "region", "practice", "community")
 MAX_LIMIT = 50
 # A theme the encoder finds close to the question counts, weaker than a named one.
 THEME_SIMILARITY, THEME_FROM_MEANING, THEMES_FROM_MEANING = 0.35, 0.8, 1
+# A profile this close in meaning fits a text even without shared words or themes.
+TEXT_HIT_COSINE = 0.4
 _ROLE_NL = {"member": "Lid", "expert": "Expert", "ambassador": "Ambassadeur",
             "verbinder": "Verbinder", "ervaringsdeskundige": "Ervaringsdeskundige"}
 _GEO_NL = {"same": "In {place}", "inside": "In {row}, binnen {place}",
@@ -116,6 +119,24 @@ class _Index:
     @cached_property
     def rows(self) -> dict[str, int]:
         return {i: r for r, i in enumerate(self.items.ids)}
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """Scores of chosen members for one text.
+
+    ``hits`` are the members that really fit the text: they share words with it, work on a
+    theme it is about, or their profile is close in meaning (cosine >= ``TEXT_HIT_COSINE``);
+    a score alone says little, every profile is a bit like every question. ``themes`` are
+    the themes the text touches through the taxonomy (id -> weight: the themes it names or
+    means, their narrower and broader themes and siblings). ``explain(id)`` gives a member's
+    suggestion with its Dutch reasons (None for an id that was not scored).
+    """
+
+    scores: dict[str, float]
+    hits: frozenset[str]
+    themes: dict[str, float]
+    explain: Callable[[str], Suggestion | None]
 
 
 class Matcher:
@@ -224,19 +245,9 @@ class Matcher:
             raise InvalidQueryError("matcher", "de matcher is nog niet gevuld")
         w = weights or self.weights
         kinds, place = self._check(query)
-        q = self.reader.read(query.text, near=place, asker_domain=query.asker_domain)
-        t = time.perf_counter()
-        qv = self.encoder.encode_query(query.text)
-        timings = {"encode_ms": (time.perf_counter() - t) * 1000}
-        if query.themes is not None:
-            index = self.catalog.taxonomy.theme_index
-            q.themes = {th: 1.0 for th in query.themes if th in index}
-        tagged = len(q.themes)
-        sims = self._theme_vectors @ qv
-        for i in np.argsort(-sims)[:THEMES_FROM_MEANING if query.themes is None else 0]:
-            theme = self.catalog.taxonomy.theme_ids[int(i)]
-            if sims[i] >= THEME_SIMILARITY and theme in self.catalog.taxonomy.assignable:
-                q.themes.setdefault(theme, THEME_FROM_MEANING)
+        timings: dict[str, float] = {}
+        q, qv, tagged = self._read(query.text, place, query.asker_domain, timings,
+                                   themes=query.themes)
         if query.radius_km is not None and q.place is None:
             raise InvalidQueryError("radius_km", "een straal vraagt om een plaats (near)")
         tvec = theme_vector(q, self.catalog.taxonomy)
@@ -306,9 +317,46 @@ class Matcher:
                 mask &= (dist <= query.radius_km) | (items.anchor < 0)
         if not mask.any():
             return []
+        signals, cos = self._signals(index, q, qv, tvec, n_themes, mask, near, timings)
+        total = combine(w, signals, n)
+        top = top_k(total, max(3 * query.limit, 20), mask)
+        ctx = _KindContext(kind, roles, signals, cos, near, dist)
+        groups = items.group
+        return [_Candidate(float(total[r]), int(groups[r]) if groups is not None else -1,
+                           int(r), ctx) for r in top]
+
+    def _read(self, text: str, place: Place | None, asker_domain: str | None,
+              timings: dict[str, float], themes: list[str] | None = None
+              ) -> tuple[Question, np.ndarray, int]:
+        """The question read by rules, its vector, and how many themes were named in it (a
+        theme close in meaning is added after counting). ``themes`` (ids) replace the themes
+        read from the text, and then none is added by meaning."""
+        assert self.catalog is not None
+        q = self.reader.read(text, near=place, asker_domain=asker_domain)
+        t = time.perf_counter()
+        qv = self.encoder.encode_query(text)
+        timings["encode_ms"] = (time.perf_counter() - t) * 1000
+        if themes is not None:
+            index = self.catalog.taxonomy.theme_index
+            q.themes = {th: 1.0 for th in themes if th in index}
+        tagged = len(q.themes)
+        sims = self._theme_vectors @ qv
+        for i in np.argsort(-sims)[:THEMES_FROM_MEANING if themes is None else 0]:
+            theme = self.catalog.taxonomy.theme_ids[int(i)]
+            if sims[i] >= THEME_SIMILARITY and theme in self.catalog.taxonomy.assignable:
+                q.themes.setdefault(theme, THEME_FROM_MEANING)
+        return q, qv, tagged
+
+    def _signals(self, index: _Index, q: Question, qv: np.ndarray, tvec: np.ndarray,
+                 n_themes: int, mask: np.ndarray, near: np.ndarray | None,
+                 timings: dict[str, float]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Every signal for all rows (normalised over the ``mask`` rows; geo is ``near``
+        when given), and the raw cosine similarities."""
+        assert self.catalog is not None
+        items = index.items
         t = time.perf_counter()
         cos = cosine(index.vectors, qv, mask)
-        if kind == "member":
+        if items.kind == "member":
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
         cmax = float(cos[mask].max())
         signals = {"dense": np.maximum(cos, 0) / max(cmax, 0.25)}
@@ -318,16 +366,64 @@ class Matcher:
         signals["theme"] = theme_scores(items, tvec, n_themes)
         if near is not None:
             signals["geo"] = near
-        assert self.catalog is not None
         signals["domain"] = domain_scores(items, q, self.catalog.taxonomy.domain_ids)
         signals["role"] = role_scores(items, q, ROLES)
         signals["availability"] = availability_scores(items)
-        total = combine(w, signals, n)
-        top = top_k(total, max(3 * query.limit, 20), mask)
-        ctx = _KindContext(kind, roles, signals, cos, near, dist)
-        groups = items.group
-        return [_Candidate(float(total[r]), int(groups[r]) if groups is not None else -1,
-                           int(r), ctx) for r in top]
+        return signals, cos
+
+    def relevance(self, text: str, ids: Collection[str],
+                  weights: Weights | None = None) -> Relevance:
+        """How well each of the given members fits a text, without place, availability or
+        diversity: for searches that choose their candidates themselves.
+
+        The caller decides who may be seen; the matcher's consent filter does not apply here.
+
+        Parameters
+        ----------
+        text : str
+            Free text, at least three characters.
+        ids : collection of str
+            Member ids to score; ids the matcher does not know are left out.
+        weights : Weights, optional
+            Defaults to the matcher's weights; geo, availability and diversity count 0.
+
+        Raises
+        ------
+        InvalidQueryError
+            For a text shorter than three characters, or before the first sync.
+        """
+        if self.catalog is None:
+            raise InvalidQueryError("matcher", "de matcher is nog niet gevuld")
+        if len(text.strip()) < 3:
+            raise InvalidQueryError("text", "zoek op minstens drie tekens")
+        w = (weights or self.weights).without("geo", "availability", "diversity")
+        index = self._indexes["member"]
+        rows = [r for i in ids if (r := index.rows.get(i)) is not None]
+        mask = np.zeros(len(index.items), dtype=bool)
+        mask[rows] = True
+        timings: dict[str, float] = {}
+        q, qv, tagged = self._read(text, None, None, timings)
+        tvec = theme_vector(q, self.catalog.taxonomy)
+        ids_of = self.catalog.taxonomy.theme_ids
+        themes = {ids_of[int(c)]: round(float(tvec[c]), 3) for c in np.flatnonzero(tvec)}
+        if not rows:
+            return Relevance({}, frozenset(), themes, lambda _: None)
+        signals, cos = self._signals(index, q, qv, tvec, max(1, tagged), mask, None,
+                                     timings)
+        total = combine(w, signals, len(index.items))
+        ctx = _KindContext("member", set(), signals, cos, None, None)
+        explain = _Explain(q, tvec, {word: self.analyzer.terms(word)[:1] for word in q.words})
+        scores = {index.items.ids[r]: float(total[r]) for r in rows}
+        fits = (signals["lexical"] > 0) | (signals["theme"] > 0) | (cos >= TEXT_HIT_COSINE)
+        hits = frozenset(index.items.ids[r] for r in rows if fits[r])
+
+        def explained(member_id: str) -> Suggestion | None:
+            r = index.rows.get(member_id)
+            if r is None or not mask[r]:
+                return None
+            return self._suggestion(_Candidate(scores[member_id], -1, r, ctx), explain, w)
+
+        return Relevance(scores, hits, themes, explained)
 
     # -- explaining ----------------------------------------------------------------------------
 

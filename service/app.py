@@ -39,6 +39,7 @@ from .state import open_store
 from .web import brokering as brokering_pages
 from .web import login, maps, pages, profile
 from .web import matching as matching_page
+from .web import nearby as nearby_page
 from .web.login import login_page
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(login.router)  # public
     app.include_router(pages.router, dependencies=[Depends(require("member"))])
+    app.include_router(nearby_page.router, dependencies=[Depends(require("member"))])
     app.include_router(profile.router, dependencies=[Depends(require("member"))])
     app.include_router(matching_page.router, dependencies=[Depends(require("staff"))])
     app.include_router(maps.router, dependencies=[Depends(require("staff"))])
@@ -163,7 +165,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidQueryError)
     async def invalid_query(request: Request, exc: InvalidQueryError) -> Any:
-        detail = [{"loc": ["body", exc.field], "msg": str(exc), "type": "invalid_query"}]
+        where = "query" if request.method == "GET" else "body"
+        detail = [{"loc": [where, exc.field], "msg": str(exc), "type": "invalid_query"}]
         return respond(request, 422, detail)
 
     @app.exception_handler(SchakelError)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
@@ -16,7 +16,8 @@ from schakel.graph.lookup import Lookup
 from schakel.graph.privacy import Viewer, shows, visible
 from schakel.graph.query import Filters
 from schakel.graph.store import GraphStore
-from schakel.matching.engine import Matcher, MatchQuery, MatchResult
+from schakel.matching.engine import Matcher, MatchQuery, MatchResult, Relevance
+from schakel.matching.nearby import Nearby
 from schakel.matching.ranker import Weights
 
 from .access import AccessStore
@@ -60,6 +61,21 @@ class AppState:
             return self.matcher().match(query, weights)
         finally:
             self._match_lock.release()
+
+    def relevance(self, text: str, ids: Collection[str]) -> Relevance:
+        """Scores of the given members against a text (for nearby search); waits for the
+        matcher like :meth:`match`."""
+        if not self._match_lock.acquire(timeout=MATCH_WAIT_S):
+            raise MatcherBusyError(
+                "De matcher wordt nog voorbereid; probeer het over een minuut opnieuw.")
+        try:
+            return self.matcher().relevance(text, ids)
+        finally:
+            self._match_lock.release()
+
+    def nearby(self) -> Nearby:
+        """The nearby-search read model of the current graph version."""
+        return self.cached("nearby", lambda: Nearby(self.store, self.lookup))
 
     def erase(self, member_id: str) -> Erasure:
         """Erase a member from the graph, the matcher's indexes and the embedding cache."""

@@ -16,6 +16,7 @@ from . import (
     match,
     me,
     members,
+    nearby,
     network,
     organisations,
     practices,
@@ -29,7 +30,7 @@ api_router = APIRouter()
 api_router.include_router(health.router)  # public: load balancers ask it
 for module, role in ((me, "member"), (members, "member"), (organisations, "member"),
                      (regions, "member"), (themes, "member"), (practices, "member"),
-                     (communities, "member"), (match, "staff"), (network, "staff"),
-                     (questions, "staff"), (introductions, "member"), (brokering, "staff"),
-                     (users, "admin")):
+                     (communities, "member"), (nearby, "member"), (match, "staff"),
+                     (network, "staff"), (questions, "staff"), (introductions, "member"),
+                     (brokering, "staff"), (users, "admin")):
     api_router.include_router(module.router, dependencies=[Depends(require(role))])

@@ -13,7 +13,7 @@ from schakel.graph.model import Role
 from schakel.graph.netexport import MEDIA_TYPES, annotated, render
 from schakel.graph.network import MAX_DEPTH
 
-from ..auth import AdminDep
+from ..auth import Forbidden, StaffDep
 from ..deps import AppState, FilterParam, StateDep
 from ..network_schemas import BrokerRow, Brokers, GapCell, GapMatrixOut, MapEdge, MapNode, Named
 from ..network_schemas import NetworkMap as NetworkMapOut
@@ -159,15 +159,22 @@ def gap_nearest(state: StateDep, theme: Annotated[str, Query(description="Theme 
 
 @router.get("/export", response_class=Response,
             responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}})
-def export(state: StateDep, scope: ScopeDep, who: AdminDep,
+def export(state: StateDep, scope: ScopeDep, who: StaffDep,
            format: Literal["gexf", "graphml", "json"] = "gexf",
-           pseudonymise: Annotated[bool, Query(description="Stable pseudonyms instead of "
-                                               "names and ids; organisations left out.")] = False,
+           pseudonymise: Annotated[bool | None, Query(
+               description="Stable pseudonyms instead of names and ids; organisations left "
+                           "out. Default: names for admins, pseudonyms for staff.")] = None,
            metrics: Annotated[bool, Query(description="Add the metrics as attributes.")] = True,
            ) -> Response:
     """One view of the network for Gephi (GEXF, GraphML) or scripts (JSON nodes/links).
-    Only members visible to members are in it. Role: admin."""
-    state.access.audit(who.user, "netwerk geexporteerd", "*", f"{format}, {scope.key()}")
+    Only members visible to members are in it. Role: staff, with pseudonyms; names only for
+    admins (an export leaves Schakel)."""
+    if pseudonymise is None:
+        pseudonymise = not who.can("admin")
+    if not pseudonymise and not who.can("admin"):
+        raise Forbidden("admin")
+    state.access.audit(who.user, "netwerk geexporteerd", "*",
+                       f"{format}, {'pseudoniemen' if pseudonymise else 'namen'}")
     g = view_graph(state, scope)
     a = view_analysis(state, scope) if metrics else None
     key = pseudonym_key(state.settings) if pseudonymise else None

@@ -24,6 +24,7 @@ from schakel.graph.model import (
     Relationship,
     Signal,
     Table,
+    Tally,
     Theme,
 )
 from schakel.graph.store import GraphStore
@@ -64,6 +65,7 @@ NODES: list[Node] = [
                  history=['{"at": "2026-01-04T10:00:00+00:00", "who": "anna"}']),
     Signal(id="s-1", text="Wachtlijsten jeugdhulp", step=3),
     Table(id="t-1", name="Landelijke tafel"),
+    Tally(id="tally-erased", erased_members=1, introductions=2, outcome_nuttig=1),
 ]
 RELS = [
     rel("PART_OF", "gm-emmen", "pv-drenthe"),
