@@ -38,6 +38,7 @@ from schakel.graph.model import (
     Question,
     Relationship,
 )
+from schakel.graph.privacy import visible
 from schakel.graph.store import GraphStore
 
 from .engine import MatchQuery, MatchResult
@@ -78,6 +79,7 @@ RULE_NL = {
     "paused": "neemt nu geen verzoeken aan (capaciteit 0)",
     "on_slate": "staat al op de lijst voor deze vraag",
     "own_region": "is de eigen plaats van de vraag",
+    "no_consent": "heeft geen toestemming gegeven om voorgesteld te worden",
 }
 # A module-wide lock: every read-check-write of brokering records in this process is
 # serialised, so two staff clicking at once cannot both move one introduction.
@@ -425,9 +427,16 @@ class Broker:
             names the rule) or already on its slate.
         """
         label = self.store.label_of(candidate)
-        if label not in ("Member", "Region", "Practice", "Community"):
+        node = self.store.get(candidate) if label == "Member" else None
+        # A member who is visible to nobody is absent here too (graph/privacy.py).
+        if label not in ("Member", "Region", "Practice", "Community") or (
+                isinstance(node, Member) and not visible(node, "staff")):
             raise UnknownReferenceError("candidate", candidate,
                                         "kandidaat (lid, regio, praktijkvoorbeeld of community)")
+        if isinstance(node, Member) and not node.consent_matching:
+            raise CandidateRefusedError(candidate, "no_consent",
+                                        f"{node.name} kan niet worden voorgesteld: "
+                                        f"{RULE_NL['no_consent']}")
         with _LOCK:
             q = self._question(question_id)
             iid = _intro_id(question_id, candidate)
@@ -909,7 +918,9 @@ class Broker:
             org = next(iter(self.store.neighbours(node_id, "WORKS_AT")), None)
             return {"id": node_id, "name": node.name, "function": node.function or "",
                     "organisation": getattr(org, "name", "") if org else "",
-                    "contact": node.contact or "via het regiebureau"}
+                    # without consent to share them, contact goes through the regiebureau
+                    "contact": (node.contact if node.consent_contact and node.contact
+                                else "via het regiebureau")}
         return {"id": node_id, "name": self._name(node_id) if node else node_id,
                 "contact": "via het regiebureau"}
 

@@ -20,7 +20,8 @@ def seed_questions(store: GraphStore, gazetteer: Gazetteer | None = None,
     batch; returns how many were written. A question whose asker is missing (fewer demo
     members) is left out."""
     gaz = gazetteer or Gazetteer.load()
-    now = now or datetime.now(UTC)
+    # 09:00 UTC today: two demos started the same day write the same questions
+    now = now or datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
     nodes: list[Node] = []
     rels: list[Relationship] = []
     for row in load_yaml("questions.yaml"):

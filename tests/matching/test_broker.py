@@ -473,20 +473,27 @@ def test_contact_details_only_after_both_accepted(broker: Broker,
     asker = _asker(seeded_store)
     node = seeded_store.get(asker)
     assert isinstance(node, Member)
-    seeded_store.upsert_nodes([node.model_copy(update={"contact": "vrager@voorbeeld.example"})])
+    seeded_store.upsert_nodes([node.model_copy(update={"contact": "vrager@voorbeeld.example",
+                                                       "consent_contact": True})])
     q = broker.ask(TEXT, asker, "anna")
     intro = next(c for c in broker.build_slate(q.id, "anna").candidates if c.kind in PEOPLE)
     cand = seeded_store.get(intro.candidate.id)
     assert isinstance(cand, Member)
-    seeded_store.upsert_nodes([cand.model_copy(update={"contact": "kandidaat@voorbeeld.example"})])
+    seeded_store.upsert_nodes([cand.model_copy(update={"contact": "kandidaat@voorbeeld.example",
+                                                       "consent_contact": False})])
     for action in ("approve", "candidate_accept"):
         view = broker.act(intro.id, action, "anna")
         assert view.contact is None
     view = broker.act(intro.id, "asker_accept", "anna")
     assert view.contact is not None
-    assert view.contact["candidate"]["contact"] == "kandidaat@voorbeeld.example"
+    # the candidate did not consent to sharing contact details: via the regiebureau
+    assert view.contact["candidate"]["contact"] == "via het regiebureau"
+    assert view.contact["candidate"]["name"] == cand.name
     assert view.contact["asker"]["contact"] == "vrager@voorbeeld.example"
-    assert broker.act(intro.id, "introduce", "anna").contact is not None
+    seeded_store.upsert_nodes([cand.model_copy(update={"contact": "kandidaat@voorbeeld.example",
+                                                       "consent_contact": True})])
+    shared = broker.act(intro.id, "introduce", "anna").contact
+    assert shared is not None and shared["candidate"]["contact"] == "kandidaat@voorbeeld.example"
 
 
 def test_no_contact_details_after_a_decline(broker: Broker,

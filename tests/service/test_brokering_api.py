@@ -63,7 +63,8 @@ def test_from_the_queue_to_an_introduction_with_outcome(client: TestClient,
 
     member = seeded_store.get(person["candidate"]["id"])
     assert isinstance(member, Member)
-    seeded_store.upsert_nodes([member.model_copy(update={"contact": "06-12345678"})])
+    seeded_store.upsert_nodes([member.model_copy(update={"contact": "06-12345678",
+                                                         "consent_contact": True})])
     intro = person["id"]
     steps = ["approve", "candidate_accept", "asker_accept", "introduce"]
     for action in steps:

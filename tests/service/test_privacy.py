@@ -64,11 +64,12 @@ def every_get(client: TestClient, store: LocalGraphStore) -> list[str]:
     for method, path, _ in declared_routes(client.app):
         if method == "GET":
             url = re.sub(r"\{member_id\}", "p-hidden", path)
-            url = re.sub(r"\{\w+_id\}", lambda m: {
+            url = re.sub(r"\{\w+\}", lambda m: {
                 "{practice_id}": store.ids("Practice")[0],
                 "{community_id}": store.ids("Community")[0],
                 "{organisation_id}": store.ids("Organisation")[0],
-                "{region_id}": "gm-emmen", "{theme_id}": "thuiszitters"}[m.group(0)], url)
+                "{region_id}": "gm-emmen", "{theme_id}": "thuiszitters"}.get(m.group(0), "x-1"),
+                url)
             urls.append(url)
             if "{" not in path:
                 urls.append(f"{url}?theme=thuiszitters&region=Emmen&thema=thuiszitters"
@@ -84,6 +85,25 @@ def every_get(client: TestClient, store: LocalGraphStore) -> list[str]:
 
 def test_hidden_members_appear_on_no_surface(client: TestClient, store: LocalGraphStore,
                                              keys: Keys) -> None:
+    # a leervraag their profile answers exactly, with a slate built by staff
+    staff = keys.bearer(keys.staff)
+    asked = client.post("/api/v1/questions", headers=staff, json={
+        "text": PROFILE, "asker": "gm-emmen", "place": "Emmen"})
+    assert asked.status_code == 201, asked.text
+    question = asked.json()["id"]
+    slate = client.post(f"/api/v1/questions/{question}/slate", headers=staff)
+    assert slate.status_code == 201, slate.text
+    people = {c["candidate"]["id"] for c in slate.json()["candidates"]
+              if c["kind"] in ("member", "expert", "ambassador")}
+    assert people and "p-hidden" not in people
+    added = client.post(f"/api/v1/questions/{question}/candidates", headers=staff,
+                        json={"candidate": "p-hidden"})
+    assert added.status_code == 422 and HIDDEN not in added.text  # as if absent
+    store.upsert_nodes([store.get("p-staff").model_copy(update={"consent_matching": False})])
+    refused = client.post(f"/api/v1/questions/{question}/candidates", headers=staff,
+                          json={"candidate": "p-staff"})
+    assert refused.status_code == 409 and "geen toestemming" in refused.text
+    store.upsert_nodes([store.get("p-staff").model_copy(update={"consent_matching": True})])
     for key, never in ((keys.admin, [HIDDEN]), (keys.staff, [HIDDEN]),
                        (keys.member, [HIDDEN, STAFF_ONLY])):
         client.headers.update(keys.bearer(key))
