@@ -67,6 +67,13 @@ def _asker(store: LocalGraphStore) -> str:
     raise AssertionError("no member with colleagues and contacts in the seed")
 
 
+def _open(store: LocalGraphStore) -> list[str]:
+    """Members who may be proposed: consent to matching, visible (seeded: ~90 %)."""
+    props = store.props_of(store.ids("Member"))
+    return [m for m, p in props.items()
+            if p.get("consent_matching", True) and p.get("visibility") == "members"]
+
+
 def _people(slate: Any) -> list[str]:
     return [c.candidate.id for c in slate.candidates if c.kind in PEOPLE]
 
@@ -213,7 +220,7 @@ def test_a_colleague_cannot_be_added_unless_asked(broker: Broker,
     org = seeded_store.neighbour_ids(asker, "WORKS_AT")[0]
     known = set(seeded_store.neighbour_ids(asker, "KNOWS", "both"))
     colleague = next(c for c in seeded_store.neighbour_ids(org, "WORKS_AT", "in")
-                     if c != asker and c not in known)
+                     if c != asker and c not in known and c in _open(seeded_store))
     q = broker.ask(TEXT, asker, "anna")
     before = seeded_store.count("Introduction")
     with pytest.raises(CandidateRefusedError) as info:
@@ -339,7 +346,7 @@ def test_approving_beyond_capacity_is_refused(broker: Broker,
 
 def test_cool_down_after_being_asked(broker: Broker, clock: Clock,
                                      seeded_store: LocalGraphStore) -> None:
-    member = seeded_store.ids("Member")[20]
+    member = _open(seeded_store)[20]
     broker.set_capacity(member, "bert", capacity=5, cooldown_days=7)
     _asked(broker, seeded_store, member, 1, clock)
     q = broker.ask("Wie kan meedenken over samenwerking?", seeded_store.ids("Member")[0],
@@ -381,7 +388,7 @@ REFUSED = [(state, action) for state, action in itertools.product(INTRO_STATES, 
 
 
 def _fresh_intro(broker: Broker, seeded_store: LocalGraphStore, n: int) -> str:
-    member = seeded_store.ids("Member")[40 + n]
+    member = _open(seeded_store)[40 + n]
     broker.set_capacity(member, "bert", capacity=5, cooldown_days=0)
     q = broker.ask("Wie kan meedenken over samenwerking?", seeded_store.ids("Member")[-1],
                    "anna", themes=[])

@@ -118,7 +118,10 @@ def test_capacity_and_exclusions_refuse_candidates_with_409(client: TestClient,
     r = client.post(f"/api/v1/questions/{q['id']}/candidates", json={"candidate": colleague})
     assert r.status_code == 409 and r.json()["detail"][0]["type"] in ("own_organisation",
                                                                       "knows")
-    other = "m-000100"
+    props = seeded_store.props_of(seeded_store.ids("Member"))
+    proposable = [m for m, p in props.items() if m != ASKER and p["consent_matching"]
+                  and p["visibility"] == "members"]
+    other, third = proposable[100], proposable[101]
     r = client.put(f"/api/v1/brokering/capacity/{other}", json={"capacity": 0})
     assert r.status_code == 200 and r.json()["capacity"] == 0
     r = client.post(f"/api/v1/questions/{q['id']}/candidates", json={"candidate": other})
@@ -131,12 +134,12 @@ def test_capacity_and_exclusions_refuse_candidates_with_409(client: TestClient,
                       json={"capacity": 99}).status_code == 422
     # a conflict
     r = client.post("/api/v1/brokering/conflicts",
-                    json={"member": "m-000101", "other": ASKER, "note": "familie"})
+                    json={"member": third, "other": ASKER, "note": "familie"})
     assert r.status_code == 201 and r.json()["by"] == "regiebureau"
-    r = client.post(f"/api/v1/questions/{q['id']}/candidates", json={"candidate": "m-000101"})
+    r = client.post(f"/api/v1/questions/{q['id']}/candidates", json={"candidate": third})
     assert r.status_code == 409 and r.json()["detail"][0]["type"] == "conflict"
     assert len(client.get("/api/v1/brokering/conflicts").json()) == 1
-    assert client.delete(f"/api/v1/brokering/conflicts/m-000101/{ASKER}").status_code == 204
+    assert client.delete(f"/api/v1/brokering/conflicts/{third}/{ASKER}").status_code == 204
 
 
 def test_bad_questions_get_422(client: TestClient) -> None:
