@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from schakel.graph.erase import TALLY_ID
 from schakel.graph.store import GraphStore
 
 from .introductions import ASKED, BOTH_ACCEPTED
@@ -54,6 +55,8 @@ class Metrics:
     region_exposure_gini: float | None = None
     most_asked: list[tuple[str, int]] = field(default_factory=list)
     per_region: dict[str, Metrics] = field(default_factory=dict)
+    # introductions of erased members, kept only as counts (graph/erase.py)
+    erased: dict[str, int] = field(default_factory=dict)
 
 
 def gini(values: Iterable[float]) -> float | None:
@@ -181,4 +184,7 @@ def store_metrics(store: GraphStore) -> Metrics:
     experts = [m for m in members if "expert" in props[m].get("roles", [])]
     regions = [p.get("name", r) for r, p in store.props_of(store.ids("Region")).items()
                if p.get("kind") == "provincie"]
-    return metrics(records(store), experts, store.ids("Organisation"), regions)
+    out = metrics(records(store), experts, store.ids("Organisation"), regions)
+    tally = store.props_of([TALLY_ID]).get(TALLY_ID, {})
+    out.erased = {k: int(v) for k, v in tally.items() if k != "label" and isinstance(v, int)}
+    return out

@@ -231,3 +231,5 @@ class MetricsOut(RegionMetricsOut):
     region_exposure_gini: float | None
     most_asked: list[tuple[str, int]]
     per_region: dict[str, RegionMetricsOut]
+    erased: dict[str, int] = Field(default_factory=dict, description=(
+        "Counts left by erased members (AVG): questions, introductions, outcomes."))

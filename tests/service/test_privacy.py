@@ -201,7 +201,8 @@ def test_erasure_leaves_no_trace(client: TestClient, store: LocalGraphStore, tmp
     own_key = access.add_user("verdwijnt", "member", "p-private")
     access.close()
     store.write([Question(id="q-1", text="Wie helpt " + PRIVATE + " met een vraag?"),
-                 Introduction(id="i-1"), Introduction(id="i-2")],
+                 Introduction(id="i-1", state="closed", outcome="nuttig"),
+                 Introduction(id="i-2")],
                 [Relationship.of("ASKED_BY", "q-1", "p-private"),
                  Relationship.of("FOR", "i-1", "q-1"),
                  Relationship.of("SUGGESTS", "i-1", "m-000001"),
@@ -228,6 +229,9 @@ def test_erasure_leaves_no_trace(client: TestClient, store: LocalGraphStore, tmp
         assert store.get(node) is None
     tally = store.get("tally-erased")
     assert isinstance(tally, Tally) and (tally.introductions, tally.questions) == (2, 1)
+    assert tally.outcome_nuttig == 1
+    numbers = client.get("/api/v1/brokering/metrics", headers=keys.bearer(keys.staff)).json()
+    assert numbers["erased"]["introductions"] == 2 and numbers["erased"]["erased_members"] == 1
     assert client.get("/api/v1/me", headers=mine).status_code == 401  # account gone
     # vector index and embedding cache
     assert "p-private" not in matcher._indexes["member"].rows
