@@ -86,8 +86,9 @@ class QuestionDesk:
                         else next(iter(self.store.neighbour_ids(asker, "BASED_IN")), None))
         stamp = created or now_iso(self.clock())
         qid = question_id or f"q-{self.clock().strftime('%Y%m%d')}-{secrets.token_hex(3)}"
-        history = [Entry(stamp, who, "vraag aangenomen",
-                         detail=f"thema's: {', '.join(theme_ids) or 'geen'}").dumps()]
+        names = self.store.props_of(theme_ids)
+        shown = ", ".join(str(names.get(t, {}).get("name", t)) for t in theme_ids) or "geen"
+        history = [Entry(stamp, who, "vraag aangenomen", detail=f"thema's: {shown}").dumps()]
         try:
             question = Question(id=qid, text=text, kind=kind, created=stamp, updated=stamp,
                                 own_organisation=own_organisation, history=history)

@@ -18,6 +18,7 @@ __all__ = ["Principal", "LoginRequired", "Forbidden", "require", "current_princi
            "MemberDep", "StaffDep", "AdminDep", "OptionalDep", "COOKIE", "declared_routes"]
 
 COOKIE = "schakel_sleutel"
+ROLE_NL = {"member": "een lid", "staff": "het regiebureau", "admin": "een beheerder"}
 _bearer = HTTPBearer(auto_error=False, description="API-sleutel van `schakel users add`")
 
 
@@ -29,7 +30,7 @@ class Forbidden(Exception):
     """The account's role may not do this: 403."""
 
     def __init__(self, role: str) -> None:
-        super().__init__(f"hiervoor is de rol {role!r} nodig")
+        super().__init__(f"hiervoor is een account van {ROLE_NL.get(role, role)} nodig")
         self.role = role
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -28,6 +30,25 @@ ROLE_NAMES = {
     "ervaringsdeskundige": "ervaringsdeskundige",
 }
 templates.env.globals["role_names"] = ROLE_NAMES
+DUTCH_TIME = ZoneInfo("Europe/Amsterdam")
+
+
+def _local(stamp: str) -> str:
+    """An ISO time (UTC) as Dutch wall-clock time, to the minute.
+
+    >>> _local("2026-07-01T10:00:00+00:00"), _local("2026-01-05T10:00:00+00:00")
+    ('2026-07-01 12:00', '2026-01-05 11:00')
+    """
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(DUTCH_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters["lokaal"] = _local
 Text = Annotated[str | None, Query(max_length=200)]
 
 
@@ -139,5 +160,9 @@ def error_page(request: Request, status: int, detail: Any) -> HTMLResponse:
         messages = [str(detail)]
     title = {403: "Geen toegang", 404: "Niet gevonden", 409: "Dat kan nu niet",
              422: "Dat klopt niet helemaal"}.get(status, "Er ging iets mis")
-    return templates.TemplateResponse(request, "error.html",
-                                      {"title": title, "messages": messages}, status_code=status)
+    referer = request.headers.get("referer", "")
+    base = str(request.base_url)
+    back = "/" + referer[len(base):] if referer.startswith(base) else None
+    return templates.TemplateResponse(request, "error.html", {
+        "title": title, "messages": messages, "status": status, "back": back},
+        status_code=status)

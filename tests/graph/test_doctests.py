@@ -7,10 +7,12 @@ from types import ModuleType
 
 import pytest
 
-from schakel.graph import analytics, brokerage, geo, names, netexport
+from schakel.graph import analytics, brokerage, geo, names, netexport, privacy
+from schakel.service.web import pages
 
 
-@pytest.mark.parametrize("module", [names, geo, analytics, brokerage, netexport],
+@pytest.mark.parametrize("module", [names, geo, analytics, brokerage, netexport, privacy,
+                                    pages],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module: ModuleType) -> None:
     result = doctest.testmod(module)

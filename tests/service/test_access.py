@@ -102,6 +102,7 @@ def test_member_cannot_reach_staff_pages(client: TestClient, keys: Keys) -> None
     assert client.get("/leden").status_code == 200
     denied = client.get("/kaart")
     assert denied.status_code == 403 and "Geen toegang" in denied.text
+    assert "een account van het regiebureau nodig" in denied.text
 
 
 def test_keys_are_stored_hashed(tmp_path: Path) -> None:

@@ -47,6 +47,15 @@ def test_queue_to_outcome_through_the_forms(browser: TestClient) -> None:
     page = _follow(browser, r)
     qid = r.headers["location"].rsplit("/", 1)[1]
     assert "Maak een voorstel" in page.text and "Thuiszitters" in page.text
+    assert "(lid, m-000006)" in page.text  # Dutch, not the graph label
+    assert "thema&#39;s: Thuiszitters" in page.text or "thema's: Thuiszitters" in page.text
+    # history times are Dutch wall-clock time, not UTC
+    stamp = re.search(r"<tr><td>(\d{4}-\d\d-\d\d \d\d:\d\d)</td>", page.text)
+    assert stamp, page.text
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    now = datetime.now(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None)
+    assert abs((datetime.fromisoformat(stamp.group(1)) - now).total_seconds()) < 600
     assert qid in browser.get("/makelen").text  # in the queue
 
     page = _follow(browser, browser.post(f"/makelen/vragen/{qid}/voorstel"))
