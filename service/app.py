@@ -39,6 +39,7 @@ from .state import open_store
 from .web import brokering as brokering_pages
 from .web import login, maps, pages, profile
 from .web import matching as matching_page
+from .web import mine as mine_page
 from .web import nearby as nearby_page
 from .web.login import login_page
 
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(pages.router, dependencies=[Depends(require("member"))])
     app.include_router(nearby_page.router, dependencies=[Depends(require("member"))])
     app.include_router(profile.router, dependencies=[Depends(require("member"))])
+    app.include_router(mine_page.router, dependencies=[Depends(require("member"))])
     app.include_router(matching_page.router, dependencies=[Depends(require("staff"))])
     app.include_router(maps.router, dependencies=[Depends(require("staff"))])
     app.include_router(brokering_pages.router, dependencies=[Depends(require("staff"))])

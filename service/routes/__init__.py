@@ -16,6 +16,7 @@ from . import (
     match,
     me,
     members,
+    mine,
     nearby,
     network,
     organisations,
@@ -28,8 +29,9 @@ from . import (
 
 api_router = APIRouter()
 api_router.include_router(health.router)  # public: load balancers ask it
-for module, role in ((me, "member"), (members, "member"), (organisations, "member"),
-                     (regions, "member"), (themes, "member"), (practices, "member"),
+for module, role in ((me, "member"), (mine, "member"), (members, "member"),
+                     (organisations, "member"), (regions, "member"), (themes, "member"),
+                     (practices, "member"),
                      (communities, "member"), (nearby, "member"), (match, "staff"),
                      (network, "staff"), (questions, "staff"), (introductions, "member"),
                      (brokering, "staff"), (users, "admin")):

@@ -8,11 +8,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from schakel.errors import NodeNotFoundError
-from schakel.matching.broker import IntroductionView
+from schakel.matching.broker import Broker, IntroductionView
 
-from ..auth import MemberDep, StaffDep
+from ..auth import MemberDep, Principal, StaffDep
 from ..brokering import ActionIn, AnswerIn, BrokerDep, IntroductionOut
-from ..deps import StateDep
+from ..deps import AppState, StateDep
 
 router = APIRouter(prefix="/introductions", tags=["brokering"])
 
@@ -48,13 +48,26 @@ def answer(introduction_id: str, body: AnswerIn, broker: BrokerDep, who: MemberD
            state: StateDep) -> IntroductionOut:
     """A member says yes or no to a request: as the candidate, or as the asker once the
     candidate said yes. Role: member (the candidate or the asker themself)."""
+    return _for_member(answer_as_member(broker, state, who, introduction_id, body.answer,
+                                        body.note))
+
+
+def answer_as_member(broker: Broker, state: AppState, who: Principal, introduction_id: str,
+                     answer: str, note: str = "") -> IntroductionView:
+    """The member's yes or no, on the side they are on (candidate or asker).
+
+    Raises
+    ------
+    NodeNotFoundError : not their introduction (it looks absent).
+    TransitionError : the answer cannot follow the current state.
+    """
     _, candidate, asker = broker.parties(introduction_id)
     if not who.member_id or who.member_id not in (candidate, asker):
         raise NodeNotFoundError(introduction_id)  # not theirs: as if it did not exist
     side = "candidate" if who.member_id == candidate else "asker"
-    view = broker.act(introduction_id, f"{side}_{body.answer}", who.user, note=body.note)
-    _audit_contact(state, who.user, f"{side}_{body.answer}", view.contact)
-    return _for_member(view)
+    view = broker.act(introduction_id, f"{side}_{answer}", who.user, note=note)
+    _audit_contact(state, who.user, f"{side}_{answer}", view.contact)
+    return view
 
 
 def _for_member(view: IntroductionView) -> IntroductionOut:
