@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -159,8 +160,10 @@ def _post(page: Page, target: str | Locator) -> int:
 
 
 def _recent(stamp: str, within: timedelta = timedelta(minutes=10)) -> bool:
-    """A history time ("2025-03-01 09:30", UTC) is from the last few minutes."""
-    moment = datetime.strptime(stamp, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    """A history time ("2025-03-01 09:30", Dutch wall-clock time) is from the last few
+    minutes."""
+    moment = datetime.strptime(stamp, "%Y-%m-%d %H:%M").replace(
+        tzinfo=ZoneInfo("Europe/Amsterdam"))
     return abs(datetime.now(UTC) - moment) < within
 
 
