@@ -68,6 +68,18 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/kaart", None),
     ("GET", "/kaart/witte-vlekken", None),
     ("GET", "/kaart/makelaars", None),
+    ("GET", "/api/v1/nearby?theme=thuiszitters&near=Regio Twente", None),
+    ("GET", "/api/v1/nearby?q=ouders betrekken bij de overstap&near=Groningen&radius_km=30",
+     None),
+    ("GET", "/zoeken?thema=thuiszitters&plaats=Regio+Twente", None),
+    ("GET", "/api/v1/questions", None),
+    ("GET", "/api/v1/questions/q-demo-01", None),
+    ("GET", "/api/v1/brokering/metrics", None),
+    ("GET", "/makelen", None),
+    ("GET", "/makelen/vragen/q-demo-02", None),
+    ("GET", "/makelen/cijfers", None),
+    ("GET", "/api/v1/users", None),
+    ("GET", "/api/v1/me", None),
 ]
 TIMINGS = re.compile(r"\(\d+ ms\)")  # how long a question took differs from run to run
 
