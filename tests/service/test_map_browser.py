@@ -11,49 +11,22 @@ Set SCHAKEL_SCREENSHOT_DIR to keep the screenshot (the README's docs/img/kaart.p
 from __future__ import annotations
 
 import os
-import re
-import socket
 import struct
-import subprocess
-import sys
-import time
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
 from schakel.service.auth import COOKIE
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+if TYPE_CHECKING:
+    from conftest import Demo
+    from playwright.sync_api import Browser
+
 # kaart.js colours per domain.
 ONDERWIJS = (0x1F, 0x5F, 0xA8)
 JEUGDHULP = (0x2E, 0x8B, 0x3A)
-
-
-def _need_browser() -> None:
-    problem = None
-    if not CHROMIUM.exists():
-        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
-    else:
-        try:
-            import playwright  # noqa: F401
-        except ImportError:
-            problem = "playwright is missing (pip install -e '.[test]')"
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser test cannot run under CI: {problem}")
-        pytest.skip(problem)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pixels(png: bytes) -> list[tuple[int, int, int]]:
@@ -102,128 +75,82 @@ def count(px: list[tuple[int, int, int]], rgb: tuple[int, int, int], tol: int = 
 
 
 
-@dataclass(frozen=True)
-class Demo:
-    base: str
-    staff_key: str
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    _need_browser()
-    data = tmp_path_factory.mktemp("demo")
-    port = _free_port()
-    env = {**os.environ, "SCHAKEL_DATA_DIR": str(data / "data"), "SCHAKEL_PORT": str(port)}
-    exe = Path(sys.executable).with_name("schakel")
-    log = (data / "server.log").open("wb")
-    proc = subprocess.Popen([str(exe), "demo", "-n", "600"], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+@pytest.mark.slow
+def test_map_renders_and_follows_a_filter(demo: Demo, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1100})
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, (data / "server.log").read_text()
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "demo did not come up within 90 s"
-            time.sleep(0.3)
-        # `schakel demo` prints a staff key; the browser logs in with it
-        found = re.search(r"regiebureau \(staff\): (sk-[\w-]+)",
-                          (data / "server.log").read_text())
-        assert found, (data / "server.log").read_text()
-        yield Demo(base, found.group(1))
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        # Not logged in: the map asks for a key, then opens where the user wanted to go.
+        page.goto(f"{demo.base}/kaart")
+        assert page.locator("h1").inner_text() == "Inloggen"
+        page.fill("#sleutel", demo.staff_key)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{demo.base}/kaart")
+        box = page.locator("#kaart")
+        page.wait_for_selector("#kaart[data-state=klaar]", timeout=60_000)
+        before = int(box.get_attribute("data-nodes") or 0)
+        assert before > 400  # 600 demo members, minus those who hide
+        page.wait_for_timeout(300)  # let sigma finish its frame
+        shot = box.screenshot()
+        px = pixels(shot)
+        blue, green = count(px, ONDERWIJS), count(px, JEUGDHULP)
+        assert blue > 200 and green > 50, "no graph drawn"
+        assert blue > green  # onderwijs is the largest domain of the demo
+        keep = os.environ.get("SCHAKEL_SCREENSHOT_DIR")
+        if keep:
+            page.screenshot(path=str(Path(keep) / "kaart.png"))
+
+        page.select_option("#domein", "jeugdhulp")
+        page.wait_for_function(
+            "(n) => { const b = document.getElementById('kaart');"
+            " return b.dataset.state === 'klaar' && Number(b.dataset.nodes) !== n; }",
+            arg=before, timeout=60_000)
+        after = int(box.get_attribute("data-nodes") or 0)
+        assert 0 < after < before
+        assert "domein=jeugdhulp" in page.url  # the view is in the URL, to share
+        page.wait_for_timeout(300)
+        px = pixels(box.screenshot())
+        # Colour is the domain of one's organisation; the filter also finds people of
+        # other organisations who are active in jeugdhulp, so a little blue remains.
+        blue, green = count(px, ONDERWIJS), count(px, JEUGDHULP)
+        assert green > 200, "filtered graph not drawn"
+        assert green > 3 * blue, "the drawing did not follow the filter"
+        status = page.locator("#kaart-status").inner_text()
+        assert f"{after} knopen" in status
+
+        # Search marks the people whose name matches, and goes into the URL too.
+        name = page.evaluate("window.schakelKaart.graph.getNodeAttribute("
+                             "window.schakelKaart.graph.nodes()[0], 'label')")
+        page.fill("#zoek", name)
+        page.wait_for_function("() => Number(document.getElementById('kaart')"
+                               ".dataset.matches) >= 1", timeout=10_000)
+        assert "zoek=" in page.url
+
+        # The shared URL opens the same view.
+        other = context.new_page()
+        other.goto(page.url)
+        other.wait_for_selector("#kaart[data-state=klaar]", timeout=60_000)
+        assert other.locator("#kaart").get_attribute("data-nodes") == str(after)
+        assert other.locator("#domein").input_value() == "jeugdhulp"
+        assert other.locator("#zoek").input_value() == name
+        assert not errors, errors
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
+        context.close()
 
 
 @pytest.mark.slow
-def test_map_renders_and_follows_a_filter(demo: Demo) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 1100})
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            # Not logged in: the map asks for a key, then opens where the user wanted to go.
-            page.goto(f"{demo.base}/kaart")
-            assert page.locator("h1").inner_text() == "Inloggen"
-            page.fill("#sleutel", demo.staff_key)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{demo.base}/kaart")
-            box = page.locator("#kaart")
-            page.wait_for_selector("#kaart[data-state=klaar]", timeout=60_000)
-            before = int(box.get_attribute("data-nodes") or 0)
-            assert before > 400  # 600 demo members, minus those who hide
-            page.wait_for_timeout(300)  # let sigma finish its frame
-            shot = box.screenshot()
-            px = pixels(shot)
-            blue, green = count(px, ONDERWIJS), count(px, JEUGDHULP)
-            assert blue > 200 and green > 50, "no graph drawn"
-            assert blue > green  # onderwijs is the largest domain of the demo
-            keep = os.environ.get("SCHAKEL_SCREENSHOT_DIR")
-            if keep:
-                page.screenshot(path=str(Path(keep) / "kaart.png"))
-
-            page.select_option("#domein", "jeugdhulp")
-            page.wait_for_function(
-                "(n) => { const b = document.getElementById('kaart');"
-                " return b.dataset.state === 'klaar' && Number(b.dataset.nodes) !== n; }",
-                arg=before, timeout=60_000)
-            after = int(box.get_attribute("data-nodes") or 0)
-            assert 0 < after < before
-            assert "domein=jeugdhulp" in page.url  # the view is in the URL, to share
-            page.wait_for_timeout(300)
-            px = pixels(box.screenshot())
-            # Colour is the domain of one's organisation; the filter also finds people of
-            # other organisations who are active in jeugdhulp, so a little blue remains.
-            blue, green = count(px, ONDERWIJS), count(px, JEUGDHULP)
-            assert green > 200, "filtered graph not drawn"
-            assert green > 3 * blue, "the drawing did not follow the filter"
-            status = page.locator("#kaart-status").inner_text()
-            assert f"{after} knopen" in status
-
-            # Search marks the people whose name matches, and goes into the URL too.
-            name = page.evaluate("window.schakelKaart.graph.getNodeAttribute("
-                                 "window.schakelKaart.graph.nodes()[0], 'label')")
-            page.fill("#zoek", name)
-            page.wait_for_function("() => Number(document.getElementById('kaart')"
-                                   ".dataset.matches) >= 1", timeout=10_000)
-            assert "zoek=" in page.url
-
-            # The shared URL opens the same view.
-            other = context.new_page()
-            other.goto(page.url)
-            other.wait_for_selector("#kaart[data-state=klaar]", timeout=60_000)
-            assert other.locator("#kaart").get_attribute("data-nodes") == str(after)
-            assert other.locator("#domein").input_value() == "jeugdhulp"
-            assert other.locator("#zoek").input_value() == name
-            assert not errors, errors
-        finally:
-            browser.close()
-
-
-@pytest.mark.slow
-def test_map_says_so_when_a_view_is_empty(demo: Demo) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            context = browser.new_context()
-            context.add_cookies([{"name": COOKIE, "value": demo.staff_key, "url": demo.base}])
-            page = context.new_page()
-            page.goto(f"{demo.base}/kaart?plaats=Atlantis")
-            page.wait_for_selector("#kaart[data-state=fout]", timeout=60_000)
-            assert "onbekend plaats" in page.locator("#kaart-status").inner_text()
-        finally:
-            browser.close()
+def test_map_says_so_when_a_view_is_empty(demo: Demo, browser: Browser) -> None:
+    context = browser.new_context()
+    try:
+        context.add_cookies([{"name": COOKIE, "value": demo.staff_key, "url": demo.base}])
+        page = context.new_page()
+        page.goto(f"{demo.base}/kaart?plaats=Atlantis")
+        page.wait_for_selector("#kaart[data-state=fout]", timeout=60_000)
+        assert "onbekend plaats" in page.locator("#kaart-status").inner_text()
+    finally:
+        context.close()
 
 
 def test_png_reader_reads_what_it_should() -> None:
