@@ -23,6 +23,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -174,9 +175,15 @@ class Broker:
                            limit=POOL, asker_domain=min(asker.domains) if asker.domains else None,
                            exclude=frozenset(excluded), themes=themes,
                            viewer="staff")
-        result = self.source.match(query, learned)
+        if learned is None:
+            results = self.source.match(query).results
+        else:  # learned from people's answers: it ranks people only
+            people = self.source.match(replace(query, kinds=["member"]), learned).results
+            others = self.source.match(
+                replace(query, kinds=["region", "practice", "community"])).results
+            results = people + others
         notices = self.rules.notices(question_id)
-        picks = pick(result.results, notices, excluded)
+        picks = pick(results, notices, excluded)
         stamp = now_iso(self.clock())
         intros, rels = proposals(self.store, question_id, picks, asker, themes, stamp, who)
         counts = Counter(excluded.values())
@@ -351,11 +358,13 @@ class Broker:
     # -- learning ----------------------------------------------------------------------------
 
     def training_rows(self) -> list[tuple[dict[str, float], bool]]:
-        """One row per introduction with a known result: its features at proposal time and
-        whether it helped (outcome nuttig) or not (declined, niet nuttig, geen contact)."""
+        """One row per introduction of a person with a known result: its features at proposal
+        time and whether it helped (outcome nuttig) or not (declined, niet nuttig, geen
+        contact). Regions, practices and communities are answered for by staff, so they do not
+        teach what people want."""
         rows = []
         for i in self.rules.introductions().values():
-            if not i.features:
+            if not i.features or i.candidate_label != "Member":  # people answer for themselves
                 continue
             if i.outcome == "nuttig":
                 useful = True
