@@ -97,8 +97,12 @@ class Broker:
     def __init__(self, store: GraphStore, source: MatchSource | None = None, *,
                  place_of: Callable[[str], str | None] | None = None,
                  clock: Callable[[], datetime] | None = None,
-                 weights: Weights | None = None) -> None:
+                 weights: Weights | None = None,
+                 remember: Callable[[str, Callable[[], Any]], Any] | None = None) -> None:
+        """``remember(key, compute)`` may keep a result until the store changes (the
+        service's per-version cache); without it everything is computed each time."""
         self.store = store
+        self.remember = remember or (lambda _key, compute: compute())
         self.source = source
         self.place_of = place_of
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -378,9 +382,14 @@ class Broker:
 
     def learned_weights(self) -> Weights | None:
         """Weights fitted on the outcome log, or None while it is too small to say anything
-        (then the hand-set weights rank)."""
-        rows = self.training_rows()
-        return fit_weights(rows, self.weights) if rows else None
+        (then the hand-set weights rank). Fitted once per store version when the broker
+        was given ``remember``."""
+        def fit() -> Weights | None:
+            rows = self.training_rows()
+            return fit_weights(rows, self.weights) if rows else None
+
+        result: Weights | None = self.remember(f"learned_weights:{self.weights!r}", fit)
+        return result
 
     # -- question status ---------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ def make_broker(state: AppState) -> Broker:
         place = state.gazetteer.find(name)
         return place.id if place is not None else None
 
-    return Broker(state.store, state, place_of=place_of)
+    return Broker(state.store, state, place_of=place_of, remember=state.cached)
 
 
 def get_broker(state: StateDep) -> Broker:

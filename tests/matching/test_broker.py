@@ -612,3 +612,19 @@ def test_demo_questions_fill_the_queue_once(broker: Broker, seeded_store: LocalG
     assert all(q.themes and q.asker for q in queue)
     notice = broker.notices("q-demo-03")
     assert notice and notice[0].theme.id == "thuiszitters" and len(notice[0].regions) == 3
+
+
+def test_learned_weights_are_fitted_once_per_remembered_key(
+        seeded_store: LocalGraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept: dict[str, Any] = {}
+
+    def remember(key: str, compute: Any) -> Any:
+        if key not in kept:
+            kept[key] = compute()
+        return kept[key]
+
+    broker = Broker(seeded_store, remember=remember)
+    calls = []
+    monkeypatch.setattr(broker, "training_rows", lambda: calls.append(1) or [])
+    assert broker.learned_weights() is None and broker.learned_weights() is None
+    assert len(calls) == 1
