@@ -54,22 +54,19 @@ class AppState:
     def match(self, query: MatchQuery, weights: Weights | None = None) -> MatchResult:
         """Answer a question; syncing and matching never overlap. While the indexes are
         still being built (a large network, first start) this waits at most ``MATCH_WAIT_S``."""
-        if not self._match_lock.acquire(timeout=MATCH_WAIT_S):
-            raise MatcherBusyError(
-                "De matcher wordt nog voorbereid; probeer het over een minuut opnieuw.")
-        try:
-            return self.matcher().match(query, weights)
-        finally:
-            self._match_lock.release()
+        return self._with_matcher(lambda m: m.match(query, weights))
 
     def relevance(self, text: str, ids: Collection[str]) -> Relevance:
         """Scores of the given members against a text (for nearby search); waits for the
         matcher like :meth:`match`."""
+        return self._with_matcher(lambda m: m.relevance(text, ids))
+
+    def _with_matcher(self, work: Callable[[Matcher], R]) -> R:
         if not self._match_lock.acquire(timeout=MATCH_WAIT_S):
             raise MatcherBusyError(
                 "De matcher wordt nog voorbereid; probeer het over een minuut opnieuw.")
         try:
-            return self.matcher().relevance(text, ids)
+            return work(self.matcher())
         finally:
             self._match_lock.release()
 
@@ -77,8 +74,9 @@ class AppState:
         """The nearby-search read model of the current graph version."""
         return self.cached("nearby", lambda: Nearby(self.store, self.lookup))
 
-    def erase(self, member_id: str) -> Erasure:
-        """Erase a member from the graph, the matcher's indexes and the embedding cache."""
+    def erase(self, member_id: str, who: str, how: str = "") -> Erasure:
+        """Erase a member from the graph, the matcher's indexes, the embedding cache and
+        the accounts; the audit log records ``who`` did it (by id, no name)."""
         with self._match_lock:
             matcher = self.matcher()  # its index knows the member's cached vector
             if self.store.label_of(member_id) != "Member":
@@ -86,6 +84,9 @@ class AppState:
             matcher.forget([member_id])
             erasure = erase_member(self.store, member_id)
             self.matcher()
+        self.access.remove_member_accounts(member_id)
+        self.access.audit(who, "gewist", member_id, ", ".join(x for x in (
+            f"{erasure.questions} vragen, {erasure.introductions} introducties", how) if x))
         return erasure
 
     def warm_up(self) -> None:

@@ -18,12 +18,12 @@ from .schemas import (
 )
 
 
-def _name(node: object) -> str:
+def display_name(node: object) -> str:
     return str(getattr(node, "name", None) or getattr(node, "title", None) or node.id)
 
 
 def refs(store: GraphStore, node_id: str, rel_type: str, direction: str = "out") -> list[Ref]:
-    return [Ref(id=n.id, name=_name(n))
+    return [Ref(id=n.id, name=display_name(n))
             for n in store.neighbours(node_id, rel_type, direction)]  # type: ignore[arg-type]
 
 
@@ -38,7 +38,7 @@ def member_public(store: GraphStore, m: Member, viewer: Viewer = "member") -> Me
     if shows(m, "themes", viewer):
         for rel in store.relationships(m.id, "WORKS_ON"):
             theme = store.get(rel.end)
-            themes.append(ThemeLevel(id=rel.end, name=_name(theme),
+            themes.append(ThemeLevel(id=rel.end, name=display_name(theme),
                                      level=rel.props.get("level", 2)))
         themes.sort(key=lambda t: (-t.level, t.name))
     return MemberPublic(

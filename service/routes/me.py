@@ -7,14 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from schakel.errors import GraphValidationError, InvalidQueryError, NodeNotFoundError
-from schakel.graph.exchange import import_document
+from schakel.errors import InvalidQueryError, NodeNotFoundError
 from schakel.graph.model import Member
 
 from ..auth import MemberDep, Principal
 from ..deps import AppState, StateDep
 from ..schemas import MemberPublic, ProfileIn
-from ..views import member_public
+from ..views import display_name, member_public
+from .members import write_member
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -48,14 +48,10 @@ def update_profile(state: AppState, who: Principal, body: ProfileIn) -> Member:
     # null clears the function; for the other fields it means "leave as is"
     row = {"id": member.id, **{k: v for k, v in given.items()
                                if v is not None or k == "function"}}
-    report = import_document(state.store, {"members": [row]}, gazetteer=state.gazetteer,
-                             lookup=state.lookup)
-    if report.errors:
-        raise GraphValidationError([{"item": e.id, "field": e.field, "message": e.message}
-                                    for e in report.errors])
+    written = write_member(state, row)
     state.access.audit(who.user, "eigen profiel gewijzigd", member.id,
                        ", ".join(sorted(row.keys() - {"id"})))
-    return state.store.require(member.id)  # type: ignore[return-value]
+    return written
 
 
 @router.put("", response_model=MemberPublic)
@@ -71,21 +67,15 @@ def personal_data(state: AppState, who: Principal) -> dict[str, Any]:
     """Everything Schakel holds on the member behind ``who`` (AVG art. 15 and 20)."""
     member = own_member(state, who)
     store = state.store
-    outgoing = [{"type": r.type, "to": r.end, "name": _name(store, r.end), **r.props}
+    outgoing = [{"type": r.type, "to": r.end, "name": display_name(store.get(r.end)), **r.props}
                 for r in store.relationships(member.id)]
     incoming = [{"type": r.type, "from": r.start, **r.props}
                 for r in store.relationships(member.id, direction="in")
                 if r.type == "KNOWS"]
-    questions = []
-    for qid in store.neighbour_ids(member.id, "ASKED_BY", "in"):
-        q = store.get(qid)
-        if q is not None:
-            questions.append({"id": qid, **q.props()})
-    introductions = []
-    for iid in store.neighbour_ids(member.id, "SUGGESTS", "in"):
-        i = store.get(iid)
-        if i is not None:
-            introductions.append({"id": iid, **i.props()})
+    questions = [{"id": q.id, **q.props()}
+                 for q in store.get_many(store.neighbour_ids(member.id, "ASKED_BY", "in"))]
+    introductions = [{"id": i.id, **i.props()}
+                     for i in store.get_many(store.neighbour_ids(member.id, "SUGGESTS", "in"))]
     state.access.audit(who.user, "gegevens opgevraagd", member.id)
     return {
         "member": {"id": member.id, **member.props()},
@@ -97,11 +87,6 @@ def personal_data(state: AppState, who: Principal) -> dict[str, Any]:
                      if u.member_id == member.id],
         "audit": state.access.audit_rows(subject=member.id),
     }
-
-
-def _name(store: Any, node_id: str) -> str:
-    node = store.get(node_id)
-    return str(getattr(node, "name", None) or getattr(node, "title", None) or node_id)
 
 
 @router.get("/export")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from fastapi import APIRouter, status
 
 from schakel.errors import GraphValidationError, NodeNotFoundError
@@ -6,7 +8,7 @@ from schakel.graph.model import Member, Role
 from schakel.graph.privacy import Viewer, visible
 
 from ..auth import AdminDep, Forbidden, MemberDep
-from ..deps import FilterParam, PagingDep, StateDep
+from ..deps import AppState, FilterParam, PagingDep, StateDep
 from ..schemas import Erased, MemberIn, MemberPublic, Page
 from ..views import member_public
 
@@ -48,14 +50,24 @@ def get_member(member_id: str, state: StateDep, who: MemberDep) -> MemberPublic:
 def upsert_member(body: MemberIn, state: StateDep, who: AdminDep) -> MemberPublic:
     """Add or update a member (same fields as a member row in the exchange format). Any
     problem gives 422 and writes nothing. Role: admin."""
-    report = import_document(state.store, {"members": [body.model_dump(exclude_unset=True)]},
-                             gazetteer=state.gazetteer, lookup=state.lookup)
+    member = write_member(state, body.model_dump(exclude_unset=True))
+    state.access.audit(who.user, "profiel gewijzigd", body.id)
+    return member_public(state.store, member, who.viewer)
+
+
+def write_member(state: AppState, row: dict[str, Any]) -> Member:
+    """One member row of the exchange format, written as one batch.
+
+    Raises
+    ------
+    GraphValidationError : any problem with the row; nothing was written.
+    """
+    report = import_document(state.store, {"members": [row]}, gazetteer=state.gazetteer,
+                             lookup=state.lookup)
     if report.errors:
         raise GraphValidationError([{"item": e.id, "field": e.field, "message": e.message}
                                     for e in report.errors])
-    state.access.audit(who.user, "profiel gewijzigd", body.id)
-    member = state.store.require(body.id)
-    return member_public(state.store, member, who.viewer)  # type: ignore[arg-type]
+    return state.store.require(row["id"])  # type: ignore[return-value]
 
 
 @router.delete("/{member_id}", response_model=Erased)
@@ -66,9 +78,6 @@ def erase(member_id: str, state: StateDep, who: MemberDep) -> Erased:
     or admin."""
     if not who.can("admin") and who.member_id != member_id:
         raise Forbidden("admin")
-    erasure = state.erase(member_id)
-    state.access.remove_member_accounts(member_id)
-    state.access.audit(who.user, "gewist", member_id,
-                       f"{erasure.questions} vragen, {erasure.introductions} introducties")
+    erasure = state.erase(member_id, who.user)
     return Erased(id=member_id, questions=erasure.questions,
                   introductions=erasure.introductions)

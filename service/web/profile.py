@@ -85,9 +85,7 @@ def erase_me(request: Request, state: StateDep, who: MemberDep,
     if not zeker:
         return _page(request, state, who, 422,
                      ["Vink aan dat u zeker weet dat alles gewist mag worden."])
-    erasure = state.erase(member.id)
-    state.access.remove_member_accounts(member.id)
-    state.access.audit(who.user, "gewist", member.id, "zelf, via de website")
+    erasure = state.erase(member.id, who.user, "zelf, via de website")
     request.state.who = None  # the account is gone
     response = templates.TemplateResponse(request, "erased.html", {"erasure": erasure})
     response.delete_cookie(COOKIE)
