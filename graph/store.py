@@ -18,9 +18,10 @@ from pydantic import ValidationError
 
 from schakel.errors import GraphValidationError, NodeNotFoundError
 
+from .changes import ChangeSet
 from .model import NODE_MODELS, REL_SCHEMA, Node, Relationship, problems_from
 
-__all__ = ["GraphStore", "WriteResult", "Direction", "RawNode"]
+__all__ = ["GraphStore", "WriteResult", "Batch", "Direction", "RawNode", "ChangeSet"]
 
 Direction = Literal["out", "in", "both"]
 RawNode = tuple[str, str, dict[str, Any]]  # (id, label, props)
@@ -29,9 +30,26 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class WriteResult:
+    """How much a write stored, and what it changed (for the read models that follow)."""
+
     nodes: int
     relationships: int
     removed: int = 0
+    changes: ChangeSet = ChangeSet()
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What :meth:`GraphStore.update` writes: the arguments of :meth:`GraphStore.write`."""
+
+    nodes: tuple[Node, ...] = ()
+    relationships: tuple[Relationship, ...] = ()
+    replace: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, nodes: Iterable[Node] = (), relationships: Iterable[Relationship] = (),
+           replace: Iterable[tuple[str, str]] = ()) -> Batch:
+        return cls(tuple(nodes), tuple(relationships), tuple(replace))
 
 
 class GraphStore(ABC):
