@@ -1,23 +1,25 @@
-"""BM25 over analysed texts (bm25s), with cheap incremental add and remove.
+"""BM25 (Lucene variant) over analysed texts, exact after incremental add and remove.
 
-bm25s builds a static index. Documents added later live in a small delta scored with the same
-BM25 formula and the main index's statistics; removed ones are masked. When the delta grows past
-a share of the index, everything is rebuilt.
+The main index is a sparse term-frequency matrix (one column per term) built at once; documents
+added later live in a small delta and removed ones are masked. Scores always use the statistics
+of the documents indexed *now* (count, document frequencies, mean length), so an index that was
+updated scores exactly like one built afresh from the same documents. When the delta grows past
+a share of the index, the main matrix is rebuilt (only a speed matter).
+
+An index is changed in place; :meth:`copy` gives an independent one that shares the (read-only)
+main matrix, so a published index never changes under a reader.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-import bm25s
 import numpy as np
+from scipy import sparse
 
 __all__ = ["LexicalIndex"]
-
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on its own logger
 
 
 class LexicalIndex:
@@ -33,11 +35,14 @@ class LexicalIndex:
         self.k1, self.b, self.rebuild_share = k1, b, rebuild_share
         self._docs: dict[str, list[str]] = {}
         self._main_ids: list[str] = []
-        self._model: bm25s.BM25 | None = None
+        self._tf = sparse.csc_matrix((0, 0), dtype=np.float32)
+        self._dl = np.zeros(0)
+        self._vocab: dict[str, int] = {}
         self._df: Counter[str] = Counter()
-        self._avgdl = 1.0
+        self._total = 0  # terms in all indexed documents
         self._removed: set[int] = set()
-        self._delta: list[str] = []
+        self._delta: list[str | None] = []  # None: removed again (positions never shift)
+        self._pos: dict[str, int] = {}
         self.rebuilds = 0
 
     def __len__(self) -> int:
@@ -46,20 +51,41 @@ class LexicalIndex:
     def __contains__(self, doc_id: object) -> bool:
         return doc_id in self._docs
 
+    def copy(self) -> LexicalIndex:
+        """An independent index with the same documents; the main matrix is shared."""
+        out = LexicalIndex.__new__(LexicalIndex)
+        out.__dict__.update(self.__dict__)
+        out._docs = dict(self._docs)
+        out._df = Counter(self._df)
+        out._removed = set(self._removed)
+        out._delta = list(self._delta)
+        out._pos = dict(self._pos)
+        return out
+
     def build(self, docs: Mapping[str, Sequence[str]]) -> None:
         """Index these documents, replacing everything."""
         self._docs = {i: list(t) for i, t in docs.items()}
+        self._df = Counter(t for doc in self._docs.values() for t in set(doc))
+        self._total = sum(map(len, self._docs.values()))
         self._rebuild()
 
     def _rebuild(self) -> None:
         self._main_ids = list(self._docs)
-        corpus = [self._docs[i] or [""] for i in self._main_ids]
-        self._df = Counter(t for doc in corpus for t in set(doc))
-        self._avgdl = (sum(map(len, corpus)) / len(corpus)) if corpus else 1.0
-        self._model = None
-        if corpus:
-            self._model = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
-            self._model.index(corpus, show_progress=False)
+        vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        counts: list[int] = []
+        for r, doc_id in enumerate(self._main_ids):
+            for term, n in Counter(self._docs[doc_id]).items():
+                rows.append(r)
+                cols.append(vocab.setdefault(term, len(vocab)))
+                counts.append(n)
+        self._tf = sparse.csc_matrix(
+            (np.array(counts, dtype=np.float32), (np.array(rows, dtype=np.int64),
+                                                  np.array(cols, dtype=np.int64))),
+            shape=(len(self._main_ids), len(vocab)))
+        self._dl = np.array([len(self._docs[i]) for i in self._main_ids], dtype=np.float64)
+        self._vocab = vocab
         self._removed = set()
         self._delta = []
         self._pos = {i: n for n, i in enumerate(self._main_ids)}
@@ -71,54 +97,64 @@ class LexicalIndex:
             return
         self.remove(doc_id)
         self._docs[doc_id] = list(terms)
+        self._df.update(set(terms))
+        self._total += len(terms)
         self._pos[doc_id] = len(self._main_ids) + len(self._delta)
         self._delta.append(doc_id)
         if len(self._delta) > max(50, self.rebuild_share * len(self._main_ids)):
             self._rebuild()
 
     def remove(self, doc_id: str) -> None:
-        if doc_id not in self._docs:
+        terms = self._docs.pop(doc_id, None)
+        if terms is None:
             return
-        del self._docs[doc_id]
+        self._df.subtract(set(terms))
+        self._total -= len(terms)
         pos = self._pos.pop(doc_id)
-        if pos < len(self._main_ids):
-            self._removed.add(pos)
-        else:
-            self._delta.remove(doc_id)
-            self._pos.update({d: len(self._main_ids) + n for n, d in enumerate(self._delta)})
+        self._removed.add(pos)
+        if pos >= len(self._main_ids):
+            self._delta[pos - len(self._main_ids)] = None
 
     def positions(self, ids: Sequence[str]) -> np.ndarray:
         """Where each id's score is in :meth:`scores` (-1 for unknown ids)."""
         return np.array([self._pos.get(i, -1) for i in ids], dtype=np.int64)
+
+    def position(self, doc_id: str) -> int:
+        return self._pos.get(doc_id, -1)
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every position for a query; removed documents score 0.
 
         The array has one extra trailing 0 so position -1 (unknown id) reads as 0.
         """
-        terms = list(dict.fromkeys(terms))
         main = len(self._main_ids)
-        out = np.zeros(main + len(self._delta) + 1, dtype=np.float32)
-        if self._model is not None:
-            known = [t for t in terms if t in self._model.vocab_dict]
-            if known:
-                out[:main] = self._model.get_scores(known)
-            if self._removed:
-                out[list(self._removed)] = 0.0
-        for n, doc_id in enumerate(self._delta):
-            out[main + n] = self._score(terms, self._docs[doc_id])
-        return out
+        out = np.zeros(main + len(self._delta) + 1, dtype=np.float64)
+        n = len(self._docs)
+        if n == 0:
+            return out.astype(np.float32)
+        avgdl = (self._total / n) or 1.0
+        idf = {t: self._idf(t, n) for t in dict.fromkeys(terms) if self._df.get(t, 0) > 0}
+        tf = self._tf
+        for term, weight in idf.items():
+            col = self._vocab.get(term)
+            if col is None:
+                continue
+            lo, hi = tf.indptr[col], tf.indptr[col + 1]
+            rows, f = tf.indices[lo:hi], tf.data[lo:hi].astype(np.float64)
+            norm = self.k1 * (1 - self.b + self.b * self._dl[rows] / avgdl)
+            out[rows] += weight * f / (f + norm)
+        if self._removed:
+            out[list(self._removed)] = 0.0
+        for k, doc_id in enumerate(self._delta):
+            if doc_id is not None:
+                out[main + k] = self._score(idf, self._docs[doc_id], avgdl)
+        return out.astype(np.float32)
 
-    def _score(self, query: Sequence[str], doc: Sequence[str]) -> float:
-        # bm25s' Lucene variant, with the main index's document frequencies.
-        n = max(1, len(self._main_ids))
+    def _idf(self, term: str, n: int) -> float:
+        df = self._df[term]
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def _score(self, idf: Mapping[str, float], doc: Sequence[str], avgdl: float) -> float:
         tf = Counter(doc)
-        norm = self.k1 * (1 - self.b + self.b * len(doc) / self._avgdl)
-        total = 0.0
-        for term in query:
-            f = tf.get(term, 0)
-            if f:
-                df = self._df.get(term, 0)
-                idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-                total += idf * f / (f + norm)
-        return total
+        norm = self.k1 * (1 - self.b + self.b * len(doc) / avgdl)
+        return sum(w * tf[t] / (tf[t] + norm) for t, w in idf.items() if tf.get(t))
