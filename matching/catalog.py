@@ -1,12 +1,15 @@
 """What can be suggested, as arrays: members, practices, communities and peer regions.
 
-Built once per graph version by bulk reads from the store. Every kind has the same columns (text,
-themes, anchor place, domains), so one scorer serves all; members also carry roles, consent,
-availability and load.
+Built by bulk reads from the store, then kept up to date from change sets (:meth:`Catalog.apply`):
+an update re-reads only the touched ids and splices their rows into copies of the arrays, so
+the result equals a fresh build. Every kind has the same columns (text, themes, anchor place,
+domains), so one scorer serves all; members also carry roles, consent, availability and load.
+A catalog is never changed once built.
 """
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,29 +18,31 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from schakel.graph.changes import ChangeSet
 from schakel.graph.geo import Gazetteer
-from schakel.graph.model import ROLES
-from schakel.graph.privacy import shows, visible
 from schakel.graph.store import GraphStore
 
-from .introductions import OPEN
+from .catalog_rows import (
+    BulkSource,
+    Frame,
+    LiveSource,
+    Row,
+    availability_score,
+    chosen,
+    community_row,
+    items_of,
+    member_row,
+    members_by_gemeente,
+    practice_places,
+    practice_row,
+    region_row,
+    splice_items,
+)
+from .splice import Splice, row_of
 
 __all__ = ["Catalog", "Items", "Taxonomy", "KINDS", "availability_score"]
 
 KINDS = ("member", "region", "practice", "community")
-
-# How much time a member offers, as a 0..1 score (the texts members choose from).
-_AVAILABILITY = {
-    "een uur per week": 1.0, "een dagdeel per maand": 0.9, "twee uur per maand": 0.8,
-    "een uur per maand": 0.6, "op afspraak": 0.6, "na schooltijd": 0.6, "alleen online": 0.5,
-    "een dagdeel per kwartaal": 0.4,
-}
-_OPEN_INTRODUCTIONS = OPEN  # requests waiting on the candidate or the asker
-
-
-def availability_score(text: str) -> float:
-    return _AVAILABILITY.get(text.strip().lower(), 0.5)
-
 
 @dataclass
 class Taxonomy:
@@ -97,83 +102,72 @@ class Items:
         return len(self.ids)
 
 
-_LABELS = ("Member", "Practice", "Community", "Organisation", "Theme", "Domain", "Introduction")
+_LABELS = ("Member", "Practice", "Community", "Organisation", "Theme", "Domain")
 _EDGES = ("WORKS_ON", "ACTIVE_IN", "BASED_IN", "WORKS_AT", "SUGGESTS", "ABOUT", "IN_REGION",
           "INVOLVES", "IN_DOMAIN", "BROADER")
+_MEMBER_RELS = ("WORKS_ON", "ACTIVE_IN", "BASED_IN", "WORKS_AT")
+# Reference data every row is built against: a change to it rebuilds everything.
+_TAXONOMY_LABELS = ("Theme", "Domain")
 
 
 class Catalog:
     """All candidate kinds of one graph version, read in bulk from the store (no copy of the
-    whole graph: KNOWS and the rest are never read)."""
+    whole graph: KNOWS and the rest are never read). Never changed once built: :meth:`apply`
+    gives the next version, sharing what did not change."""
 
     def __init__(self, store: GraphStore, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
         self.places = gazetteer.places()
         self.place_index = {p.id: n for n, p in enumerate(self.places)}
+        # place id -> the places whose gemeenten include it (which peer regions it feeds)
+        self.covering: dict[str, list[str]] = defaultdict(list)
+        for p in self.places:
+            for g in gazetteer.gemeenten_of(p):
+                self.covering[g.id].append(p.id)
+        by_label = {label: store.ids(label) for label in _LABELS}
         self.attrs: dict[str, dict[str, Any]] = {}
-        self.by_label: dict[str, list[str]] = {}
         for label in _LABELS:
-            ids = store.ids(label)
-            self.by_label[label] = ids
-            self.attrs.update(store.props_of(ids))
-        self._out: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {}
-        self._in: dict[str, dict[str, list[str]]] = {}
-        for rel, rows in store.edges(_EDGES).items():
-            out: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-            for start, end, props in rows:
-                out[start].append((end, props))
-            self._out[rel] = out
-            if rel == "SUGGESTS":  # the only type read backwards (open introductions)
-                back: dict[str, list[str]] = defaultdict(list)
-                for start, end, _ in rows:
-                    back[end].append(start)
-                self._in[rel] = back
-        self.taxonomy = self._taxonomy()
-        self._tindex = self.taxonomy.theme_index
-        self._dindex = {d: n for n, d in enumerate(self.taxonomy.domain_ids)}
-        self.organisations = self.by_label["Organisation"]
-        self._oindex = {o: n for n, o in enumerate(self.organisations)}
-        self.members = self._members()
-        self.practices = self._practices()
-        self.communities = self._communities()
-        self.regions = self._regions()
+            self.attrs.update(store.props_of(by_label[label]))
+        states = {i: p.get("state", "") for i, p in
+                  store.props_of(store.ids("Introduction")).items()}
+        edges = store.edges(_EDGES)
+        suggests: dict[str, list[str]] = defaultdict(list)
+        for intro, candidate, _ in edges["SUGGESTS"]:
+            suggests[intro].append(candidate)
+        self.suggests = {i: tuple(sorted(c)) for i, c in suggests.items()}  # intro -> candidates
+        src = BulkSource(edges, states)
+        self.taxonomy = self._taxonomy(by_label["Theme"], by_label["Domain"], src)
+        self.organisations = by_label["Organisation"]
+        f = self.frame = self._frame()
+        a = self.attrs
+        self.members = items_of("member", [member_row(i, a[i], src, f)
+                                           for i in by_label["Member"]], f)
+        self.practices = items_of("practice", [practice_row(i, a[i], src, f)
+                                               for i in by_label["Practice"]], f)
+        self.communities = items_of("community", [community_row(i, a[i], src, f)
+                                                  for i in by_label["Community"]], f)
+        at = practice_places(self.practices, self.places)
+        want = [p for p in self.places if chosen(p, at)]
+        self.regions = self._regions(want, at, members_by_gemeente(self.members))
+        self._kinds()
+
+    def _kinds(self) -> None:
         self.kinds = {"member": self.members, "practice": self.practices,
                       "community": self.communities, "region": self.regions}
 
-    # -- helpers -------------------------------------------------------------------------
-
-    def _outs(self, node: str, rel: str) -> list[tuple[str, dict[str, Any]]]:
-        return self._out.get(rel, {}).get(node, [])
-
-    def _theme_matrix(self, rows: list[dict[str, float]]) -> sparse.csr_matrix:
-        data, cols, ptr = [], [], [0]
-        for row in rows:
-            for theme, weight in row.items():
-                if theme in self._tindex:
-                    cols.append(self._tindex[theme])
-                    data.append(weight)
-            ptr.append(len(cols))
-        return sparse.csr_matrix(
-            (np.array(data, dtype=np.float32), np.array(cols, dtype=np.int32), np.array(ptr)),
-            shape=(len(rows), len(self._tindex)))
-
-    def _domain_matrix(self, rows: list[set[str]]) -> np.ndarray:
-        out = np.zeros((len(rows), len(self._dindex)), dtype=np.float32)
-        for r, domains in enumerate(rows):
-            for d in domains:
-                if d in self._dindex:
-                    out[r, self._dindex[d]] = 1.0
-        return out
+    def _frame(self) -> Frame:
+        tax = self.taxonomy
+        return Frame(tax.theme_ids, tax.theme_names, tax.domain_ids, self.places,
+                     self.place_index, self.organisations)
 
     def theme_label(self, theme: str) -> str:
         return self.taxonomy.theme_names.get(theme, theme)
 
-    def _taxonomy(self) -> Taxonomy:
-        themes, domains = self.by_label["Theme"], self.by_label["Domain"]
+    def _taxonomy(self, themes: list[str], domains: list[str], src: BulkSource) -> Taxonomy:
         broader: dict[str, set[str]] = defaultdict(set)
         narrower: dict[str, set[str]] = defaultdict(set)
         for t in themes:
-            for up, _ in self._outs(t, "BROADER"):
+            for up, _ in src.outs(t, "BROADER"):
                 broader[t].add(up)
                 narrower[up].add(t)
         attrs = self.attrs
@@ -196,127 +190,135 @@ class Catalog:
             domain_phrases={d: phrases(d) for d in domains},
         )
 
-    # -- kinds ---------------------------------------------------------------------------
+    def _regions(self, want: list[Any], at: dict[str, list[int]],
+                 by_gemeente: dict[int, np.ndarray]) -> Items:
+        rows = [region_row(p, self.gazetteer, self.frame, self.members, self.practices,
+                           by_gemeente, at) for p in want]
+        return items_of("region", rows, self.frame)  # type: ignore[no-any-return]
 
-    def _members(self) -> Items:
-        ids = self.by_label["Member"]
-        names, texts, theme_rows, domain_rows = [], [], [], []
-        anchor = np.full(len(ids), -1, dtype=np.int32)
-        roles = np.zeros((len(ids), len(ROLES)), dtype=np.float32)
-        allowed = np.zeros(len(ids), dtype=bool)
-        allowed_staff = np.zeros(len(ids), dtype=bool)
-        avail = np.zeros(len(ids), dtype=np.float32)
-        load = np.zeros(len(ids), dtype=np.float32)
-        group = np.full(len(ids), -1, dtype=np.int32)
-        role_index = {r: n for n, r in enumerate(ROLES)}
-        for r, mid in enumerate(ids):
-            a = self.attrs[mid]
-            themes = {t: int(d.get("level", 2)) / 3.0 for t, d in self._outs(mid, "WORKS_ON")}
-            domains = {d for d, _ in self._outs(mid, "ACTIVE_IN")}
-            for place, _ in self._outs(mid, "BASED_IN"):
-                anchor[r] = self.place_index.get(place, -1)
-            for org, _ in self._outs(mid, "WORKS_AT"):
-                group[r] = self._oindex.get(org, -1)
-            load[r] = sum(1 for i in self._in.get("SUGGESTS", {}).get(mid, ())
-                          if self.attrs.get(i, {}).get("state", "") in _OPEN_INTRODUCTIONS)
-            names.append(a.get("name", mid))
-            theme_names = ", ".join(self.theme_label(t) for t in sorted(themes))
-            texts.append(" ".join(x for x in (a.get("function") or "", a.get("profile", ""),
-                                              theme_names) if x))
-            theme_rows.append(themes)
-            domain_rows.append(domains)
-            for role in a.get("roles", ["member"]):
-                if role in role_index:
-                    roles[r, role_index[role]] = 1.0
-            consent = bool(a.get("consent_matching", True))
-            # Texts name the themes, so a member who keeps themes private is not found on
-            # subject by other members at all.
-            allowed[r] = consent and shows(a, "themes", "member")
-            allowed_staff[r] = consent and visible(a, "staff")
-            avail[r] = availability_score(a.get("availability", ""))
-        return Items("member", ids, names, texts, self._theme_matrix(theme_rows), anchor,
-                     self._domain_matrix(domain_rows), roles=roles, allowed=allowed,
-                     allowed_staff=allowed_staff,
-                     availability=avail, load=load, group=group)
+    # -- following changes ------------------------------------------------------------------
 
-    def _practices(self) -> Items:
-        ids = self.by_label["Practice"]
-        names, texts, theme_rows, domain_rows = [], [], [], []
-        anchor = np.full(len(ids), -1, dtype=np.int32)
-        extra: dict[int, list[int]] = {}
-        for r, pid in enumerate(ids):
-            a = self.attrs[pid]
-            themes = {t: 1.0 for t, _ in self._outs(pid, "ABOUT")}
-            places = [self.place_index[p] for p, _ in self._outs(pid, "IN_REGION")
-                      if p in self.place_index]
-            if places:
-                anchor[r] = places[0]
-                extra[r] = places[1:]
-            domains = {d for o, _ in self._outs(pid, "INVOLVES") for d, _ in
-                       self._outs(o, "IN_DOMAIN")}
-            names.append(a.get("title", pid))
-            texts.append(f"{a.get('title', '')}. {a.get('summary', '')} "
-                         + ", ".join(self.theme_label(t) for t in sorted(themes)))
-            theme_rows.append(themes)
-            domain_rows.append(domains)
-        return Items("practice", ids, names, texts, self._theme_matrix(theme_rows), anchor,
-                     self._domain_matrix(domain_rows), extra_anchors=extra)
+    def apply(self, store: GraphStore, changes: ChangeSet
+              ) -> tuple[Catalog, dict[str, Splice]] | None:
+        """The next version after ``changes`` (already committed to ``store``), and the
+        splice of every kind whose rows changed; None when the taxonomy changed (themes,
+        domains, BROADER: reference data every row is built against), which needs a full
+        build. Only touched ids are read again."""
+        if any(changes.ids(label) for label in _TAXONOMY_LABELS) or \
+                changes.rel_keys("BROADER"):
+            return None
+        new = copy.copy(self)
+        live = LiveSource(store)
+        members = set(changes.ids("Member")) | changes.starts(*_MEMBER_RELS) \
+            | changes.ends("SUGGESTS")
+        intros = changes.ids("Introduction") | changes.starts("SUGGESTS")
+        if intros:  # an introduction's state counts in its candidates' load
+            new.suggests = dict(self.suggests)
+            for i in intros:
+                members |= set(new.suggests.pop(i, ()))
+                now = tuple(store.neighbour_ids(i, "SUGGESTS"))
+                members |= set(now)
+                if now:
+                    new.suggests[i] = now
+        orgs = set(changes.ids("Organisation")) | changes.starts("IN_DOMAIN")
+        practices = set(changes.ids("Practice")) | changes.starts("ABOUT", "IN_REGION",
+                                                                    "INVOLVES")
+        for o in orgs:  # a practice's domains are those of the organisations it involves
+            practices |= set(store.neighbour_ids(o, "INVOLVES", "in"))
+        communities = set(changes.ids("Community")) | changes.starts("ABOUT")
+        labels = store.labels_of(members | practices | communities | orgs)
+        splices: dict[str, Splice] = {}
 
-    def _communities(self) -> Items:
-        ids = self.by_label["Community"]
-        names, texts, theme_rows = [], [], []
-        for cid in ids:
-            a = self.attrs[cid]
-            themes = {t: 1.0 for t, _ in self._outs(cid, "ABOUT")}
-            names.append(a.get("name", cid))
-            texts.append(f"{a.get('name', '')}. {a.get('description', '')} "
-                         + ", ".join(self.theme_label(t) for t in sorted(themes)))
-            theme_rows.append(themes)
-        return Items("community", ids, names, texts, self._theme_matrix(theme_rows),
-                     np.full(len(ids), -1, dtype=np.int32),
-                     self._domain_matrix([set() for _ in ids]))
+        def touched(ids: set[str], label: str, old: list[str]) -> Splice:
+            present = {i for i in ids if labels.get(i) == label}
+            return Splice(old, present | {i for i in ids if row_of(old, i) is not None},
+                          present)
 
-    def _regions(self) -> Items:
-        """Peer regions: named regions, network gemeenten and gemeenten with practices,
-        described by what their (visible) members and practices work on."""
-        gaz = self.gazetteer
-        practice_places: dict[str, list[int]] = defaultdict(list)
-        for r in range(len(self.practices)):
-            for p in [self.practices.anchor[r], *self.practices.extra_anchors.get(r, [])]:
-                if p >= 0:
-                    practice_places[self.places[p].id].append(r)
-        chosen = [p for p in self.places if p.kind in ("regio", "jeugdregio")
-                  or (p.kind == "gemeente" and (p.tags or p.id in practice_places))]
-        members = self.members
-        by_gemeente: dict[int, list[int]] = defaultdict(list)
-        for r in np.flatnonzero(members.allowed):
-            by_gemeente[int(members.anchor[r])].append(int(r))
-        ids, names, texts, theme_rows = [], [], [], []
-        counts: dict[int, str] = {}
-        for place in chosen:
-            rows = [m for g in gaz.gemeenten_of(place) for m in
-                    by_gemeente.get(self.place_index[g.id], [])]
-            prs = sorted({r for g in [place.id, *place.parts] for r in practice_places.get(g, [])})
-            weight: dict[str, float] = defaultdict(float)
-            if rows:
-                sums = np.asarray(members.themes[rows].sum(axis=0)).ravel()
-                top = sums.max() or 1.0
-                for t in np.flatnonzero(sums):
-                    weight[self.taxonomy.theme_ids[t]] = float(sums[t] / top)
-            for r in prs:
-                for t in self.practices.themes[r].indices:
-                    weight[self.taxonomy.theme_ids[t]] = 1.0
-            best = sorted(weight, key=lambda t: -weight[t])[:6]
-            n = len(ids)
-            ids.append(place.id)
-            names.append(place.name)
-            texts.append(f"{place.name}. "
-                         + " ".join(self.practices.names[r] + "." for r in prs)
-                         + " Hier wordt gewerkt aan: "
-                         + ", ".join(self.theme_label(t) for t in best))
-            theme_rows.append(weight)
-            counts[n] = f"{len(rows)} leden, {len(prs)} praktijkvoorbeelden"
-        anchor = np.array([self.place_index[i] for i in ids], dtype=np.int32)
-        return Items("region", ids, names, texts, self._theme_matrix(theme_rows), anchor,
-                     self._domain_matrix([set() for _ in ids]), counts=counts)
+        org_splice = touched(orgs, "Organisation", self.organisations)
+        old_members = self.members
+        if org_splice.ids != self.organisations:  # organisation indexes moved (diversity)
+            new.organisations = org_splice.ids
+            new.frame = new._frame()
+            old_members = copy.copy(self.members)
+            remap = np.full(len(self.organisations) + 1, -1, dtype=np.int32)
+            kept = [r for r in range(len(self.organisations)) if org_splice.kept(r)]
+            if kept:
+                remap[kept] = org_splice.moved(np.array(kept, dtype=np.int64))
+            assert self.members.group is not None
+            old_members.group = remap[self.members.group]  # -1 reads the trailing -1
+        kinds = {"member": (members, "Member", member_row, old_members),
+                 "practice": (practices, "Practice", practice_row, self.practices),
+                 "community": (communities, "Community", community_row, self.communities)}
+        changed_attrs = list(org_splice.fresh)
+        gone = {self.organisations[r] for r in org_splice.drop.tolist()}
+        fresh_rows: dict[str, list[Row]] = {}
+        for kind, (ids, label, build, old) in kinds.items():
+            splice = touched(ids, label, old.ids)
+            if not splice:
+                setattr(new, kind + "s", old)
+                continue
+            props = store.props_of(splice.fresh)
+            rows = [build(i, props[i], live, new.frame) for i in splice.fresh]
+            setattr(new, kind + "s", splice_items(old, splice, rows, new.frame))
+            splices[kind] = splice
+            fresh_rows[kind] = rows
+            changed_attrs += splice.fresh
+            gone |= {old.ids[r] for r in splice.drop.tolist()}
+        if changed_attrs or gone:
+            new.attrs = dict(self.attrs)
+            for i in gone:
+                new.attrs.pop(i, None)
+            new.attrs.update(store.props_of(changed_attrs))
+        region_splice = new._follow_regions(splices, fresh_rows)
+        if region_splice:
+            splices["region"] = region_splice
+        new._kinds()
+        return new, splices
 
+    def _follow_regions(self, splices: dict[str, Splice],
+                        fresh: dict[str, list[Row]]) -> Splice | None:
+        """Recompute the peer regions whose gemeenten hold a touched member (old or new
+        place) or a touched practice; ``self`` is the new version, regions still old."""
+        old = self.kinds  # still the previous version's items
+        places: set[str] = set()
+        if "member" in splices:
+            s, before = splices["member"], old["member"]
+            now = {r.id: r for r in fresh["member"]}
+            for r in s.drop.tolist():
+                row = now.get(before.ids[r])
+                if row is not None and row.anchor == before.anchor[r] and \
+                        row.allowed == before.allowed[r] and \
+                        _same_themes(before, r, row, self.frame):
+                    now.pop(row.id)  # nothing regions read changed
+                elif before.anchor[r] >= 0:
+                    places.add(self.places[before.anchor[r]].id)
+            places |= {self.places[row.anchor].id for row in now.values() if row.anchor >= 0}
+        if "practice" in splices:
+            before = old["practice"]
+            for r in splices["practice"].drop.tolist():
+                places |= {self.places[p].id for p in [before.anchor[r],
+                                                        *before.extra_anchors.get(r, [])]
+                           if p >= 0}
+            places |= {self.places[p].id for row in fresh["practice"]
+                       for p in [row.anchor, *row.extra] if p >= 0}
+        hit = sorted({q for p in places for q in [p, *self.covering.get(p, [])]})
+        if not hit:
+            return None
+        at = practice_places(self.practices, self.places)
+        want = [self.places[self.place_index[p]] for p in hit]
+        want = [p for p in want if chosen(p, at)]
+        anchors = {self.place_index[g.id] for p in want for g in self.gazetteer.gemeenten_of(p)}
+        by_gemeente = members_by_gemeente(self.members, anchors)
+        rows = [region_row(p, self.gazetteer, self.frame, self.members, self.practices,
+                           by_gemeente, at) for p in want]
+        splice = Splice(old["region"].ids, hit, [p.id for p in want])
+        self.regions = splice_items(old["region"], splice, rows, self.frame)
+        return splice
+
+
+def _same_themes(items: Items, r: int, row: Row, f: Frame) -> bool:
+    lo, hi = items.themes.indptr[r], items.themes.indptr[r + 1]
+    before = dict(zip(items.themes.indices[lo:hi].tolist(), items.themes.data[lo:hi].tolist(),
+                      strict=True))
+    now = {f.tindex[t]: w for t, w in row.themes.items() if t in f.tindex}  # type: ignore[attr-defined]
+    return before == {k: float(np.float32(v)) for k, v in now.items()}
