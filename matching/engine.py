@@ -3,22 +3,23 @@ suggestions of several kinds."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from schakel.errors import InvalidQueryError, UnknownReferenceError
+from schakel.graph.changes import ChangeSet
 from schakel.graph.geo import Gazetteer, Place
 from schakel.graph.model import ROLES
 from schakel.graph.privacy import Viewer
 from schakel.graph.store import GraphStore
 
 from .catalog import Catalog, Items
-from .embeddings import CachedEncoder, text_key
+from .embeddings import CachedEncoder
 from .features import (
     Places,
     availability_scores,
@@ -27,7 +28,7 @@ from .features import (
     theme_scores,
     theme_vector,
 )
-from .lexical import LexicalIndex
+from .index import KindIndex, build_index, follow_index
 from .question import Question, QuestionReader
 from .ranker import (
     SIGNALS,
@@ -108,17 +109,18 @@ class _Explain:
     word_terms: dict[str, list[str]]
 
 
-@dataclass
-class _Index:
-    items: Items
-    keys: list[bytes]
-    vectors: np.ndarray
-    lexical: LexicalIndex
-    lex_pos: np.ndarray
+@dataclass(frozen=True)
+class _State:
+    """Everything a question is answered from, published as one object: a reader takes
+    ``matcher._state`` once and sees one consistent version however long it takes."""
 
-    @cached_property
-    def rows(self) -> dict[str, int]:
-        return {i: r for r, i in enumerate(self.items.ids)}
+    catalog: Catalog
+    indexes: dict[str, KindIndex]
+    vocabulary: list[str]
+    analyzer: Analyzer
+    reader: QuestionReader
+    theme_vectors: np.ndarray
+    places: Places
 
 
 @dataclass(frozen=True)
@@ -140,95 +142,124 @@ class Relevance:
 
 
 class Matcher:
-    """Hybrid matcher over one graph. Call :meth:`sync` after the graph changed; only texts
-    that changed are analysed and encoded again."""
+    """Hybrid matcher over one graph. :meth:`sync` builds the read model from the store;
+    :meth:`apply` follows one committed change set, re-reading only what it touched.
+
+    The read model is one immutable :class:`_State`: an update builds the next one beside it
+    (sharing what did not change) and swaps one reference, so readers never wait and never
+    see half an update. Writers (sync, apply) serialise on their own lock.
+    """
 
     def __init__(self, gazetteer: Gazetteer, encoder: CachedEncoder,
                  weights: Weights | None = None) -> None:
         self.gazetteer = gazetteer
         self.encoder = encoder
         self.weights = weights or Weights()
-        self._indexes: dict[str, _Index] = {}
-        self._vocabulary: list[str] | None = None
-        self.catalog: Catalog | None = None
-        self.last_encoded: dict[str, int] = {}  # texts encoded per kind by the last sync
-        self.places: Places | None = None
+        self._state: _State | None = None
+        self._writing = threading.Lock()
+        self.last_encoded: dict[str, int] = {}  # texts encoded per kind by the last update
+
+    # -- the published version -----------------------------------------------------------------
+
+    @property
+    def catalog(self) -> Catalog | None:
+        st = self._state
+        return st.catalog if st is not None else None
+
+    @property
+    def reader(self) -> QuestionReader:
+        return self._ready().reader
+
+    @property
+    def analyzer(self) -> Analyzer:
+        return self._ready().analyzer
+
+    @property
+    def places(self) -> Places | None:
+        st = self._state
+        return st.places if st is not None else None
+
+    def _ready(self) -> _State:
+        st = self._state
+        if st is None:
+            raise InvalidQueryError("matcher", "de matcher is nog niet gevuld")
+        return st
 
     # -- keeping up with the graph -------------------------------------------------------------
 
     def sync(self, store: GraphStore,
              progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
-        """Rebuild the read model from the store; returns texts (re-)encoded per kind."""
+        """Build the read model from the whole store (first start, or after the change feed
+        was pruned); only texts that changed since the last version are encoded again.
+        Returns texts encoded per kind."""
+        with self._writing:
+            return self._sync(store, progress)
+
+    def _sync(self, store: GraphStore,
+              progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+        old = self._state
         catalog = Catalog(store, self.gazetteer)
         vocabulary = sorted(catalog.taxonomy.vocabulary())
-        if vocabulary != self._vocabulary:
-            self._indexes = {}  # compound splitting changed: analyse everything again
-            self._vocabulary = vocabulary
-            self.analyzer = Analyzer(vocabulary)
-        self.reader = QuestionReader(catalog.taxonomy, self.gazetteer, self.analyzer)
-        if self.places is None:
-            self.places = Places(self.gazetteer, catalog.places)
+        if old is not None and vocabulary == old.vocabulary:
+            analyzer, previous = old.analyzer, old.indexes
+        else:  # compound splitting changed: analyse everything again
+            analyzer, previous = Analyzer(vocabulary), {}
         encoded: dict[str, int] = {}
+        indexes: dict[str, KindIndex] = {}
         for kind, items in catalog.kinds.items():
-            encoded[kind] = self._sync_kind(kind, items, progress)
+            before = self.encoder.encoded
+            indexes[kind] = build_index(items, previous.get(kind), analyzer, self.encoder,
+                                        progress)
+            encoded[kind] = self.encoder.encoded - before
         themes = catalog.taxonomy.theme_ids
-        self._theme_vectors = self.encoder.encode(
-            [catalog.taxonomy.theme_texts[t] for t in themes])
-        self.catalog = catalog
+        theme_vectors = self.encoder.encode([catalog.taxonomy.theme_texts[t] for t in themes])
+        places = old.places if old is not None else Places(self.gazetteer, catalog.places)
+        self._state = _State(catalog, indexes, vocabulary, analyzer,
+                             QuestionReader(catalog.taxonomy, self.gazetteer, analyzer),
+                             theme_vectors, places)
         self.last_encoded = encoded
         return encoded
 
-    def _sync_kind(self, kind: str, items: Items,
-                   progress: Callable[[str, int, int], None] | None) -> int:
-        keys = [text_key(t) for t in items.texts]
-        old = self._indexes.get(kind)
-        previous: dict[str, tuple[bytes, int]] = {}
-        if old is not None:
-            previous = {i: (k, r) for r, (i, k) in enumerate(zip(old.items.ids, old.keys,
-                                                                 strict=True))}
-        lexical = old.lexical if old is not None else LexicalIndex()
-        changed = [r for r, (i, k) in enumerate(zip(items.ids, keys, strict=True))
-                   if previous.get(i, (b"",))[0] != k]
-        if old is None:
-            lexical.build({i: self.analyzer.terms(t) for i, t in
-                           zip(items.ids, items.texts, strict=True)})
-        else:
-            for gone in set(previous) - set(items.ids):
-                lexical.remove(gone)
-            for r in changed:
-                lexical.upsert(items.ids[r], self.analyzer.terms(items.texts[r]))
-        vectors = np.empty((len(items), self.encoder.dim), dtype=np.float32)
-        changed_rows = set(changed)
-        keep = [r for r in range(len(items)) if r not in changed_rows]
-        if old is not None and keep:
-            vectors[keep] = old.vectors[[previous[items.ids[r]][1] for r in keep]]
-        before = self.encoder.encoded
-        if changed:
-            done = 0
-
-            def step(n: int) -> None:
-                nonlocal done
-                done += n
-                if progress:
-                    progress(kind, done, len(changed))
-
-            vectors[changed] = self.encoder.encode([items.texts[r] for r in changed],
-                                                   progress=step)
-        self._indexes[kind] = _Index(items, keys, np.ascontiguousarray(vectors), lexical,
-                                     lexical.positions(items.ids))
-        return self.encoder.encoded - before
+    def apply(self, store: GraphStore, changes: ChangeSet) -> dict[str, int]:
+        """Follow one committed change set (or several merged): re-read the touched ids,
+        splice their rows, encode only texts that changed, publish the next version.
+        Changes to the taxonomy (themes, domains, BROADER) and a first call build everything
+        (:meth:`sync`). Returns texts encoded per kind."""
+        with self._writing:
+            old = self._state
+            if old is None:
+                return self._sync(store)
+            step = old.catalog.apply(store, changes)
+            if step is None:
+                return self._sync(store)
+            catalog, splices = step
+            encoded: dict[str, int] = {}
+            indexes = dict(old.indexes)
+            for kind, items in catalog.kinds.items():
+                if kind in splices:
+                    before = self.encoder.encoded
+                    indexes[kind] = follow_index(old.indexes[kind], items, splices[kind],
+                                                 old.analyzer, self.encoder)
+                    encoded[kind] = self.encoder.encoded - before
+                elif items is not old.indexes[kind].items:  # e.g. organisation indexes moved
+                    indexes[kind] = replace(old.indexes[kind], items=items)
+            self._state = replace(old, catalog=catalog, indexes=indexes)
+            self.last_encoded = encoded
+            return encoded
 
     def forget(self, ids: Iterable[str]) -> int:
         """Delete the cached vectors of these candidates' texts (erasure); call before the
-        store forgets them, then :meth:`sync`."""
-        wanted = set(ids)
-        keys = [k for index in self._indexes.values()
-                for i, k in zip(index.items.ids, index.keys, strict=True) if i in wanted]
+        store forgets them, then :meth:`apply` (or :meth:`sync`)."""
+        st = self._state
+        if st is None:
+            return 0
+        keys = [index.keys[r] for index in st.indexes.values() for i in set(ids)
+                if (r := index.row(i)) is not None]
         return self.encoder.cache.forget(self.encoder.model_id, keys)
 
     def vectors(self, kind: str) -> np.ndarray:
         """The unit-vector matrix of one kind (rows as in the catalog), e.g. to benchmark."""
-        return self._indexes[kind].vectors
+        return self._ready().indexes[kind].vectors
 
     # -- answering -----------------------------------------------------------------------------
 
@@ -241,31 +272,30 @@ class Matcher:
         UnknownReferenceError : ``near`` names no known place.
         """
         start = time.perf_counter()
-        if self.catalog is None:
-            raise InvalidQueryError("matcher", "de matcher is nog niet gevuld")
+        st = self._ready()  # one version for the whole answer
         w = weights or self.weights
         kinds, place = self._check(query)
         timings: dict[str, float] = {}
-        q, qv, tagged = self._read(query.text, place, query.asker_domain, timings,
+        q, qv, tagged = self._read(st, query.text, place, query.asker_domain, timings,
                                    themes=query.themes)
         if query.radius_km is not None and q.place is None:
             raise InvalidQueryError("radius_km", "een straal vraagt om een plaats (near)")
-        tvec = theme_vector(q, self.catalog.taxonomy)
+        tvec = theme_vector(q, st.catalog.taxonomy)
         pool: list[_Candidate] = []
         for kind, roles in kinds.items():
-            pool += self._score_kind(kind, roles, q, qv, tvec, max(1, tagged), query, w,
+            pool += self._score_kind(st, kind, roles, q, qv, tvec, max(1, tagged), query, w,
                                      timings)
         results = []
-        explain = _Explain(q, tvec, {word: self.analyzer.terms(word)[:1] for word in q.words})
+        explain = _Explain(q, tvec, {word: st.analyzer.terms(word)[:1] for word in q.words})
         for cand, same in diversify(pool, query.limit, w.diversity, score=lambda c: c.score,
                                     group=lambda c: c.group):
-            s = self._suggestion(cand, explain, w)
+            s = self._suggestion(st, cand, explain, w)
             if same and w.diversity:
                 s.add(diversity_reason(w.diversity, same))
             results.append(s)
         results.sort(key=lambda s: -s.score)
         took = (time.perf_counter() - start) * 1000
-        return MatchResult(results, round(took, 2), self._understood(q), timings)
+        return MatchResult(results, round(took, 2), self._understood(st, q), timings)
 
     def _check(self, query: MatchQuery) -> tuple[dict[str, set[str]], Place | None]:
         if len(query.text.strip()) < 3:
@@ -295,10 +325,10 @@ class Matcher:
                                             "gebied (gemeente, regio of provincie)")
         return kinds, place
 
-    def _score_kind(self, kind: str, roles: set[str], q: Question, qv: np.ndarray,
+    def _score_kind(self, st: _State, kind: str, roles: set[str], q: Question, qv: np.ndarray,
                     tvec: np.ndarray, n_themes: int, query: MatchQuery, w: Weights,
                     timings: dict[str, float]) -> list[_Candidate]:
-        index = self._indexes[kind]
+        index = st.indexes[kind]
         items = index.items
         n = len(items)
         if n == 0:
@@ -306,18 +336,17 @@ class Matcher:
         allowed = items.allowed_staff if query.viewer == "staff" else items.allowed
         mask = allowed.copy() if allowed is not None else np.ones(n, dtype=bool)
         if query.exclude:
-            mask[[r for i in query.exclude if (r := index.rows.get(i)) is not None]] = False
+            mask[[r for i in query.exclude if (r := index.row(i)) is not None]] = False
         if roles and items.roles is not None:
             mask &= items.roles[:, [ROLES.index(r) for r in sorted(roles)]].any(axis=1)
         near = dist = None
-        assert self.places is not None
         if q.place is not None:
-            near, dist = self.places.scores(items, q.place)
+            near, dist = st.places.scores(items, q.place)
             if query.radius_km is not None:
                 mask &= (dist <= query.radius_km) | (items.anchor < 0)
         if not mask.any():
             return []
-        signals, cos = self._signals(index, q, qv, tvec, n_themes, mask, near, timings)
+        signals, cos = self._signals(st, index, q, qv, tvec, n_themes, mask, near, timings)
         total = combine(w, signals, n)
         top = top_k(total, max(3 * query.limit, 20), mask)
         ctx = _KindContext(kind, roles, signals, cos, near, dist)
@@ -325,34 +354,32 @@ class Matcher:
         return [_Candidate(float(total[r]), int(groups[r]) if groups is not None else -1,
                            int(r), ctx) for r in top]
 
-    def _read(self, text: str, place: Place | None, asker_domain: str | None,
+    def _read(self, st: _State, text: str, place: Place | None, asker_domain: str | None,
               timings: dict[str, float], themes: list[str] | None = None
               ) -> tuple[Question, np.ndarray, int]:
         """The question read by rules, its vector, and how many themes were named in it (a
         theme close in meaning is added after counting). ``themes`` (ids) replace the themes
         read from the text, and then none is added by meaning."""
-        assert self.catalog is not None
-        q = self.reader.read(text, near=place, asker_domain=asker_domain)
+        q = st.reader.read(text, near=place, asker_domain=asker_domain)
         t = time.perf_counter()
         qv = self.encoder.encode_query(text)
         timings["encode_ms"] = (time.perf_counter() - t) * 1000
         if themes is not None:
-            index = self.catalog.taxonomy.theme_index
+            index = st.catalog.taxonomy.theme_index
             q.themes = {th: 1.0 for th in themes if th in index}
         tagged = len(q.themes)
-        sims = self._theme_vectors @ qv
+        sims = st.theme_vectors @ qv
         for i in np.argsort(-sims)[:THEMES_FROM_MEANING if themes is None else 0]:
-            theme = self.catalog.taxonomy.theme_ids[int(i)]
-            if sims[i] >= THEME_SIMILARITY and theme in self.catalog.taxonomy.assignable:
+            theme = st.catalog.taxonomy.theme_ids[int(i)]
+            if sims[i] >= THEME_SIMILARITY and theme in st.catalog.taxonomy.assignable:
                 q.themes.setdefault(theme, THEME_FROM_MEANING)
         return q, qv, tagged
 
-    def _signals(self, index: _Index, q: Question, qv: np.ndarray, tvec: np.ndarray,
+    def _signals(self, st: _State, index: KindIndex, q: Question, qv: np.ndarray, tvec: np.ndarray,
                  n_themes: int, mask: np.ndarray, near: np.ndarray | None,
                  timings: dict[str, float]) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Every signal for all rows (normalised over the ``mask`` rows; geo is ``near``
         when given), and the raw cosine similarities."""
-        assert self.catalog is not None
         items = index.items
         t = time.perf_counter()
         cos = cosine(index.vectors, qv, mask)
@@ -366,7 +393,7 @@ class Matcher:
         signals["theme"] = theme_scores(items, tvec, n_themes)
         if near is not None:
             signals["geo"] = near
-        signals["domain"] = domain_scores(items, q, self.catalog.taxonomy.domain_ids)
+        signals["domain"] = domain_scores(items, q, st.catalog.taxonomy.domain_ids)
         signals["role"] = role_scores(items, q, ROLES)
         signals["availability"] = availability_scores(items)
         return signals, cos
@@ -392,48 +419,47 @@ class Matcher:
         InvalidQueryError
             For a text shorter than three characters, or before the first sync.
         """
-        if self.catalog is None:
-            raise InvalidQueryError("matcher", "de matcher is nog niet gevuld")
+        st = self._ready()  # one version: explain() below reads the same rows
         if len(text.strip()) < 3:
             raise InvalidQueryError("text", "zoek op minstens drie tekens")
         w = (weights or self.weights).without("geo", "availability", "diversity")
-        index = self._indexes["member"]
-        rows = [r for i in ids if (r := index.rows.get(i)) is not None]
+        index = st.indexes["member"]
+        rows = [r for i in ids if (r := index.row(i)) is not None]
         mask = np.zeros(len(index.items), dtype=bool)
         mask[rows] = True
         timings: dict[str, float] = {}
-        q, qv, tagged = self._read(text, None, None, timings)
-        tvec = theme_vector(q, self.catalog.taxonomy)
-        ids_of = self.catalog.taxonomy.theme_ids
+        q, qv, tagged = self._read(st, text, None, None, timings)
+        tvec = theme_vector(q, st.catalog.taxonomy)
+        ids_of = st.catalog.taxonomy.theme_ids
         themes = {ids_of[int(c)]: round(float(tvec[c]), 3) for c in np.flatnonzero(tvec)}
         if not rows:
             return Relevance({}, frozenset(), themes, lambda _: None)
-        signals, cos = self._signals(index, q, qv, tvec, max(1, tagged), mask, None,
+        signals, cos = self._signals(st, index, q, qv, tvec, max(1, tagged), mask, None,
                                      timings)
         total = combine(w, signals, len(index.items))
         ctx = _KindContext("member", set(), signals, cos, None, None)
-        explain = _Explain(q, tvec, {word: self.analyzer.terms(word)[:1] for word in q.words})
+        explain = _Explain(q, tvec, {word: st.analyzer.terms(word)[:1] for word in q.words})
         scores = {index.items.ids[r]: float(total[r]) for r in rows}
         fits = (signals["lexical"] > 0) | (signals["theme"] > 0) | (cos >= TEXT_HIT_COSINE)
         hits = frozenset(index.items.ids[r] for r in rows if fits[r])
 
         def explained(member_id: str) -> Suggestion | None:
-            r = index.rows.get(member_id)
+            r = index.row(member_id)
             if r is None or not mask[r]:
                 return None
-            return self._suggestion(_Candidate(scores[member_id], -1, r, ctx), explain, w)
+            return self._suggestion(st, _Candidate(scores[member_id], -1, r, ctx), explain, w)
 
         return Relevance(scores, hits, themes, explained)
 
     # -- explaining ----------------------------------------------------------------------------
 
-    def _suggestion(self, cand: _Candidate, explain: _Explain, w: Weights) -> Suggestion:
-        assert self.catalog is not None and self.places is not None
+    def _suggestion(self, st: _State, cand: _Candidate, explain: _Explain,
+                    w: Weights) -> Suggestion:
         ctx, r, q = cand.ctx, cand.row, explain.question
         kind, roles, signals, cos, near, dist = (ctx.kind, ctx.roles, ctx.signals, ctx.cos,
                                                  ctx.near, ctx.dist)
-        items = self._indexes[kind].items
-        cat = self.catalog
+        items = st.indexes[kind].items
+        cat = st.catalog
         node = items.ids[r]
         attrs = cat.attrs.get(node, {})
         shown_kind = kind
@@ -460,16 +486,16 @@ class Matcher:
                 s.add(Reason(signal, contribution, text))
 
         add("dense", f"De tekst lijkt inhoudelijk op de vraag (gelijkenis {nl(float(cos[r]))})")
-        shared = self._shared_words(explain, items.texts[r])
+        shared = self._shared_words(st, explain, items.texts[r])
         if shared:
             add("lexical", "Zelfde woorden als in de vraag: " + ", ".join(shared))
-        themes = self._themes_of(items, r, explain.tvec)
+        themes = self._themes_of(st, items, r, explain.tvec)
         if themes:
             verb = {"member": "Werkt aan", "region": "Hier wordt gewerkt aan"}.get(
                 kind, "Gaat over")
             add("theme", f"{verb} {', '.join(themes)}")
         if near is not None and dist is not None and q.place is not None and items.anchor[r] >= 0:
-            _, _, relations = self.places.relation(q.place.id)
+            _, _, relations = st.places.relation(q.place.id)
             anchor = int(items.anchor[r])
             rel = relations[anchor]
             row_place = cat.places[anchor].name
@@ -501,17 +527,16 @@ class Matcher:
             add("availability", text)
         return s
 
-    def _shared_words(self, explain: _Explain, text: str) -> list[str]:
-        doc = set(self.analyzer.terms(text))
+    def _shared_words(self, st: _State, explain: _Explain, text: str) -> list[str]:
+        doc = set(st.analyzer.terms(text))
         out: list[str] = []
         for word, terms in explain.word_terms.items():
             if terms and terms[0] in doc:
                 out.append(word)
         return out[:6]
 
-    def _themes_of(self, items: Items, r: int, vec: np.ndarray) -> list[str]:
-        assert self.catalog is not None
-        tax = self.catalog.taxonomy
+    def _themes_of(self, st: _State, items: Items, r: int, vec: np.ndarray) -> list[str]:
+        tax = st.catalog.taxonomy
         lo, hi = items.themes.indptr[r], items.themes.indptr[r + 1]
         cols, weights = items.themes.indices[lo:hi], items.themes.data[lo:hi]
         found = []
@@ -523,9 +548,8 @@ class Matcher:
                 found.append(name)
         return found[:4]
 
-    def _understood(self, q: Question) -> dict[str, Any]:
-        assert self.catalog is not None
-        tax = self.catalog.taxonomy
+    def _understood(self, st: _State, q: Question) -> dict[str, Any]:
+        tax = st.catalog.taxonomy
         return {
             "themes": [{"id": t, "name": tax.theme_names.get(t, t), "weight": round(v, 2)}
                        for t, v in sorted(q.themes.items(), key=lambda x: -x[1])],
