@@ -241,27 +241,29 @@ class Catalog:
             new.frame = new._frame()
             old_members = copy.copy(self.members)
             remap = np.full(len(self.organisations) + 1, -1, dtype=np.int32)
-            kept = [r for r in range(len(self.organisations)) if org_splice.kept(r)]
-            if kept:
-                remap[kept] = org_splice.moved(np.array(kept, dtype=np.int64))
+            kept = np.setdiff1d(np.arange(len(self.organisations)), org_splice.drop)
+            remap[kept] = org_splice.moved(kept)
+            for r in org_splice.drop.tolist():  # touched, and maybe still there
+                n = row_of(org_splice.ids, self.organisations[r])
+                remap[r] = -1 if n is None else n
             assert self.members.group is not None
             old_members.group = remap[self.members.group]  # -1 reads the trailing -1
-        kinds = {"member": (members, "Member", member_row, old_members),
-                 "practice": (practices, "Practice", practice_row, self.practices),
-                 "community": (communities, "Community", community_row, self.communities)}
+        kinds = {"members": (members, "Member", member_row, old_members),
+                 "practices": (practices, "Practice", practice_row, self.practices),
+                 "communities": (communities, "Community", community_row, self.communities)}
         changed_attrs = list(org_splice.fresh)
         gone = {self.organisations[r] for r in org_splice.drop.tolist()}
         fresh_rows: dict[str, list[Row]] = {}
-        for kind, (ids, label, build, old) in kinds.items():
+        for attr, (ids, label, build, old) in kinds.items():
             splice = touched(ids, label, old.ids)
             if not splice:
-                setattr(new, kind + "s", old)
+                setattr(new, attr, old)
                 continue
             props = store.props_of(splice.fresh)
             rows = [build(i, props[i], live, new.frame) for i in splice.fresh]
-            setattr(new, kind + "s", splice_items(old, splice, rows, new.frame))
-            splices[kind] = splice
-            fresh_rows[kind] = rows
+            setattr(new, attr, splice_items(old, splice, rows, new.frame))
+            splices[old.kind] = splice
+            fresh_rows[old.kind] = rows
             changed_attrs += splice.fresh
             gone |= {old.ids[r] for r in splice.drop.tolist()}
         if changed_attrs or gone:
