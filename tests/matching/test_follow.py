@@ -101,26 +101,26 @@ def _member(store: LocalGraphStore, mid: str, **update: Any) -> Member:
     return node.model_copy(update=update)
 
 
-def _free_gemeente(a: Matcher, gazetteer: Gazetteer) -> str:
+def _free_gemeente(a: Matcher) -> str:
     """A gemeente that is no peer region yet (no tags, no practices)."""
     assert a.catalog is not None
     taken = set(a.catalog.regions.ids)
-    return next(g.id for g in gazetteer.places("gemeente") if g.id not in taken and not g.tags)
+    return next(g.id for g in a.gazetteer.places("gemeente") if g.id not in taken and not g.tags)
 
 
 # Each write changes the store in one way; the matcher follows it.
-def profile_edit(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
+def profile_edit(store: LocalGraphStore, _a: Matcher) -> None:
     store.write([_member(store, "m-000007", profile="Ik begeleid thuiszitters met autisme "
                          "terug naar school, vooral in Twente en de Achterhoek.")])
 
 
-def theme_change(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
+def theme_change(store: LocalGraphStore, _a: Matcher) -> None:
     store.write(relationships=[Relationship.of("WORKS_ON", "m-000011", "autisme", level=3),
                                Relationship.of("WORKS_ON", "m-000011", "armoede", level=1)],
                 replace=[("m-000011", "WORKS_ON")])
 
 
-def new_member(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
+def new_member(store: LocalGraphStore, a: Matcher) -> None:
     store.write([Member(id="m-000150a", name="Nieuw Lid", function="jeugdarts",
                         profile="Jeugdarts met veel ervaring met schoolverzuim en thuiszitters.",
                         roles=["member", "expert"])],
@@ -130,11 +130,11 @@ def new_member(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
                  Relationship.of("WORKS_AT", "m-000150a", a.catalog.organisations[5])])  # type: ignore[union-attr]
 
 
-def erased_member(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
+def erased_member(store: LocalGraphStore, _a: Matcher) -> None:
     store.delete(["m-000001"])  # the first row: every row after it moves
 
 
-def introduction_state(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
+def introduction_state(store: LocalGraphStore, _a: Matcher) -> None:
     store.write([Introduction(id="in-1", state="approved"),
                  Introduction(id="in-2", state="candidate_accepted")],
                 [Relationship.of("SUGGESTS", "in-1", "m-000003"),
@@ -142,8 +142,8 @@ def introduction_state(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> No
     store.write([Introduction(id="in-1", state="closed")])  # m-000003's load drops again
 
 
-def new_practice(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
-    where = _free_gemeente(a, gaz)
+def new_practice(store: LocalGraphStore, a: Matcher) -> None:
+    where = _free_gemeente(a)
     store.write([Practice(id="pr-zz-nieuw", title="Samen tegen schoolverzuim",
                           summary="Leerplicht, school en wijkteam bellen thuiszitters samen.")],
                 [Relationship.of("ABOUT", "pr-zz-nieuw", "thuiszitters"),
@@ -152,7 +152,7 @@ def new_practice(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
                  Relationship.of("INVOLVES", "pr-zz-nieuw", a.catalog.organisations[0])])  # type: ignore[union-attr]
 
 
-def member_moves(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
+def member_moves(store: LocalGraphStore, a: Matcher) -> None:
     assert a.catalog is not None
     items = a.catalog.members
     r = next(r for r in range(len(items)) if items.allowed[r] and items.anchor[r] >= 0
@@ -161,7 +161,7 @@ def member_moves(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
                 replace=[(items.ids[r], "BASED_IN")])
 
 
-def consent_change(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
+def consent_change(store: LocalGraphStore, a: Matcher) -> None:
     assert a.catalog is not None
     items = a.catalog.members
     shown = [items.ids[r] for r in range(len(items)) if items.allowed[r]]
@@ -170,7 +170,7 @@ def consent_change(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
                  _member(store, shown[2], visibility="none")])
 
 
-def organisation_change(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
+def organisation_change(store: LocalGraphStore, a: Matcher) -> None:
     assert a.catalog is not None
     orgs = a.catalog.organisations
     # a new organisation sorts first: every organisation index moves
@@ -185,19 +185,19 @@ def organisation_change(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> N
     store.delete([o for o in orgs if o not in involved][:1])
 
 
-def community_change(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
+def community_change(store: LocalGraphStore, _a: Matcher) -> None:
     store.write([Community(id="com-zz", name="Intervisie thuiszitters",
                            description="Wij bespreken casussen van thuiszitters.")],
                 [Relationship.of("ABOUT", "com-zz", "thuiszitters")])
 
 
-def taxonomy_change(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
+def taxonomy_change(store: LocalGraphStore, _a: Matcher) -> None:
     node = store.require("autisme")
     assert isinstance(node, Theme)
     store.write([node.model_copy(update={"name": "Autisme en ASS"})])
 
 
-def unrelated(store: LocalGraphStore, a: Matcher, gaz: Gazetteer) -> None:
+def unrelated(store: LocalGraphStore, _a: Matcher) -> None:
     store.write(relationships=[Relationship.of("KNOWS", "m-000001", "m-000002")])
 
 
@@ -208,13 +208,12 @@ WRITES = [profile_edit, theme_change, new_member, erased_member, introduction_st
 
 @pytest.mark.parametrize("write", WRITES, ids=[w.__name__ for w in WRITES])
 def test_apply_equals_a_fresh_build(write: Callable[..., None], seeded_store: LocalGraphStore,
-                                    gazetteer: Gazetteer,
-                                    make_matcher: Callable[[], Matcher]) -> None:
+        make_matcher: Callable[[], Matcher]) -> None:
     a = make_matcher()
     a.sync(seeded_store)
     before_state = a._state
     seq = seeded_store.version
-    write(seeded_store, a, gazetteer)
+    write(seeded_store, a)
     changes = changes_after(seeded_store, seq)
     assert changes.seq > seq
     a.apply(seeded_store, changes)
@@ -227,8 +226,8 @@ def test_apply_equals_a_fresh_build(write: Callable[..., None], seeded_store: Lo
         assert a.catalog.members is before_state.catalog.members  # nothing copied
 
 
-def test_apply_touches_only_what_changed(seeded_store: LocalGraphStore, gazetteer: Gazetteer,
-                                         make_matcher: Callable[[], Matcher]) -> None:
+def test_apply_touches_only_what_changed(seeded_store: LocalGraphStore,
+        make_matcher: Callable[[], Matcher]) -> None:
     a = make_matcher()
     a.sync(seeded_store)
     old = a._state
@@ -250,7 +249,7 @@ def test_apply_touches_only_what_changed(seeded_store: LocalGraphStore, gazettee
     assert "Achterhoek" in new.catalog.members.texts[r]
     # an introduction's state touches only loads: no text, no vector copied
     seq = seeded_store.version
-    introduction_state(seeded_store, a, gazetteer)
+    introduction_state(seeded_store, a)
     assert not any(a.apply(seeded_store, changes_after(seeded_store, seq)).values())
     after = a._state
     assert after is not None
@@ -261,14 +260,14 @@ def test_apply_touches_only_what_changed(seeded_store: LocalGraphStore, gazettee
     assert load[after.indexes["member"].row("m-000003")] == 0  # type: ignore[index]
 
 
-def test_several_writes_merged(seeded_store: LocalGraphStore, gazetteer: Gazetteer,
-                               make_matcher: Callable[[], Matcher]) -> None:
+def test_several_writes_merged(seeded_store: LocalGraphStore,
+        make_matcher: Callable[[], Matcher]) -> None:
     """Another process catches up on everything it missed with one merged change set."""
     a = make_matcher()
     a.sync(seeded_store)
     seq = seeded_store.version
     for write in (new_member, member_moves, erased_member, new_practice, theme_change):
-        write(seeded_store, a, gazetteer)
+        write(seeded_store, a)
     a.apply(seeded_store, changes_after(seeded_store, seq))
     b = make_matcher()
     b.sync(seeded_store)
@@ -276,8 +275,7 @@ def test_several_writes_merged(seeded_store: LocalGraphStore, gazetteer: Gazette
 
 
 def test_an_explanation_names_the_member_it_scored(seeded_store: LocalGraphStore,
-                                                  gazetteer: Gazetteer,
-                                                  make_matcher: Callable[[], Matcher]) -> None:
+        make_matcher: Callable[[], Matcher]) -> None:
     """A Relevance taken before an update explains its own rows after it (the race where
     explain read the new index with an old row number)."""
     a = make_matcher()
