@@ -20,6 +20,7 @@ design). Distances run between gemeente centres; nothing finer is read or shown.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections import defaultdict
 from collections.abc import Callable, Collection
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schakel.errors import InvalidQueryError, UnknownReferenceError
+from schakel.graph.changes import ChangeSet
 from schakel.graph.geo import Gazetteer, Place, haversine_km
 from schakel.graph.lookup import Lookup
 from schakel.graph.model import ROLES
@@ -118,8 +120,9 @@ class _Found:
 
 
 class Nearby:
-    """Nearby search over one version of the graph: build one per store version (it reads
-    members, their gemeente, themes and domains in bulk), then call :meth:`search`.
+    """Nearby search over one version of the graph: build one (it reads members, their
+    gemeente, themes and domains in bulk), follow writes with :meth:`apply`, and call
+    :meth:`search`. Never changed once built, so searches need no lock.
 
     Parameters
     ----------
@@ -136,26 +139,43 @@ class Nearby:
         self.filters = Filters(store, lookup)
         ids = store.ids("Member")
         props = store.props_of(ids)
-        edges = store.edges(("BASED_IN", "WORKS_ON", "ACTIVE_IN"))
-        themes: dict[str, dict[str, int]] = defaultdict(dict)
-        for start, end, rel in edges["WORKS_ON"]:
-            themes[start][end] = int(rel.get("level", 2))
-        domains: dict[str, set[str]] = defaultdict(set)
-        for start, end, _ in edges["ACTIVE_IN"]:
-            domains[start].add(end)
-        based: dict[str, str] = {}
-        for start, end, _ in edges["BASED_IN"]:
-            based[start] = end
-        self._rows = {
-            i: _Row(name=p.get("name", i), function=p.get("function") or None,
-                    roles=list(p.get("roles", ["member"])),
-                    props=p, place=based.get(i),
-                    themes=themes.get(i, {}), domains=domains.get(i, set()))
-            for i, p in props.items()
-        }
-        theme_ids = store.ids("Theme")
-        self.theme_names = {t: p.get("name", t) for t, p in store.props_of(theme_ids).items()}
+        edges = store.edges(_RELS)
+        outs: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {
+            rel: defaultdict(list) for rel in _RELS}
+        for rel, rows in edges.items():
+            for start, end, rel_props in rows:
+                outs[rel][start].append((end, rel_props))
+        self._rows = {i: _row(i, p, {rel: outs[rel].get(i, []) for rel in _RELS})
+                      for i, p in props.items()}
+        self.theme_names = _theme_names(store)
         self._distances: dict[str, dict[str, float]] = {}
+
+    def apply(self, store: GraphStore, changes: ChangeSet,
+              lookup: Lookup | None = None) -> Nearby:
+        """The search after ``changes`` (committed to ``store``): a new object that re-reads
+        only the touched members and shares the rest; ``self`` is left as it was. ``lookup``
+        is the lookup that already followed the changes (else this follows it)."""
+        lookup = lookup if lookup is not None else self.lookup.apply(store, changes)
+        members = set(changes.ids("Member")) | changes.starts(*_RELS)
+        themes = changes.ids("Theme")
+        if not members and not themes and lookup is self.lookup and store is self.store:
+            return self
+        out = copy.copy(self)
+        out.store, out.lookup, out.filters = store, lookup, Filters(store, lookup)
+        if members:
+            props = store.props_of(members)
+            out._rows = dict(self._rows)
+            for i in members:
+                p = props.get(i)
+                if p is None or p.get("label") != "Member":
+                    out._rows.pop(i, None)
+                    continue
+                out._rows[i] = _row(i, p, {rel: [(r.end, r.props) for r in
+                                                 store.relationships(i, rel)]
+                                           for rel in _RELS})
+        if themes:
+            out.theme_names = _theme_names(store)
+        return out
 
     # -- public --------------------------------------------------------------------------
 
@@ -372,6 +392,24 @@ class Nearby:
             return regions[0].name
         provincie = next((q for q in around if q.kind == "provincie"), None)
         return f"provincie {provincie.name}" if provincie else None
+
+
+_RELS = ("BASED_IN", "WORKS_ON", "ACTIVE_IN")
+
+
+def _row(member_id: str, p: dict[str, Any],
+         outs: dict[str, list[tuple[str, dict[str, Any]]]]) -> _Row:
+    """One member as nearby search sees it (the same for a full build and an update)."""
+    places = sorted(end for end, _ in outs["BASED_IN"])
+    return _Row(name=p.get("name", member_id), function=p.get("function") or None,
+                roles=list(p.get("roles", ["member"])), props=p,
+                place=places[-1] if places else None,
+                themes={t: int(rel.get("level", 2)) for t, rel in outs["WORKS_ON"]},
+                domains={d for d, _ in outs["ACTIVE_IN"]})
+
+
+def _theme_names(store: GraphStore) -> dict[str, str]:
+    return {t: p.get("name", t) for t, p in store.props_of(store.ids("Theme")).items()}
 
 
 def _lower_first(text: str) -> str:
