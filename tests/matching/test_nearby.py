@@ -368,3 +368,94 @@ def test_text_without_a_fit_finds_nobody(seeded_store: LocalGraphStore, gazettee
     result = nearby(seeded_store, gazetteer).search(
         NearbyQuery(text="qwxz vlmpt grbnk"), relevance=matcher.relevance)
     assert result.count == 0 and result.hits == []
+
+
+# -- following writes -------------------------------------------------------------------------
+
+FOLLOW_QUERIES = [NearbyQuery(near="Regio Twente"), NearbyQuery(theme="thuiszitters"),
+                  NearbyQuery(near="Zwolle", radius_km=40, theme="verzuim"),
+                  NearbyQuery(domain="zorg", role="expert"),
+                  NearbyQuery(near="Overijssel", domain="onderwijs")]
+
+
+def _writes(store: LocalGraphStore) -> list[Any]:
+    """One write of each kind nearby search reads, as functions of the store."""
+    def member(mid: str, **update: Any) -> Member:
+        node = store.require(mid)
+        assert isinstance(node, Member)
+        return node.model_copy(update=update)
+
+    return [
+        lambda: store.write([member("m-000002", name="Andere Naam", function="IB'er")]),
+        lambda: store.write(relationships=[Relationship.of("WORKS_ON", "m-000005",
+                                                           "thuiszitters", level=1)],
+                            replace=[("m-000005", "WORKS_ON")]),
+        lambda: store.write(relationships=[Relationship.of("BASED_IN", "m-000006",
+                                                           "gm-enschede")],
+                            replace=[("m-000006", "BASED_IN")]),
+        lambda: store.write([member("m-000008", visibility="none"),
+                             member("m-000009", private_fields=["themes", "function"])]),
+        lambda: store.delete(["m-000010"]),
+        lambda: store.write([Member(id="x-new", name="Nieuw", roles=["member", "expert"])],
+                            [Relationship.of("BASED_IN", "x-new", "gm-hengelo"),
+                             Relationship.of("WORKS_ON", "x-new", "verzuim", level=3),
+                             Relationship.of("ACTIVE_IN", "x-new", "zorg")]),
+    ]
+
+
+def test_apply_equals_a_fresh_build(planted: LocalGraphStore, gazetteer: Gazetteer) -> None:
+    from schakel.graph.changes import ChangeSet
+
+    first = followed = nearby(planted, gazetteer)
+    before = {q: everything(first, q, viewer="staff") for q in FOLLOW_QUERIES}
+    for write in _writes(planted):
+        seq = planted.version
+        write()
+        feed = planted.changes_since(seq)
+        assert feed
+        old = followed
+        followed = followed.apply(planted, ChangeSet.merge(feed))
+        fresh = nearby(planted, gazetteer)
+        for q in FOLLOW_QUERIES:
+            for viewer in ("member", "staff"):
+                assert everything(followed, q, viewer=viewer) == \
+                    everything(fresh, q, viewer=viewer), (q, viewer)
+        assert followed is not old
+    # the first version still answers as before: nothing was changed in place
+    assert all(before[q] == everything(first, q, viewer="staff") for q in FOLLOW_QUERIES)
+    assert any(before[q] != everything(followed, q, viewer="staff") for q in FOLLOW_QUERIES)
+
+
+def test_apply_ignores_what_it_does_not_read(planted: LocalGraphStore,
+                                             gazetteer: Gazetteer) -> None:
+    from schakel.graph.changes import ChangeSet
+
+    nb = nearby(planted, gazetteer)
+    seq = planted.version
+    planted.write(relationships=[Relationship.of("KNOWS", "m-000001", "m-000002")])
+    feed = planted.changes_since(seq)
+    assert feed and nb.apply(planted, ChangeSet.merge(feed)) is nb
+
+
+def test_lookup_follows_names(seeded_store: LocalGraphStore, gazetteer: Gazetteer) -> None:
+    from schakel.graph.changes import ChangeSet
+    from schakel.graph.model import Organisation, Theme
+
+    lookup = Lookup(seeded_store, gazetteer)
+    seq = seeded_store.version
+    theme = seeded_store.require("autisme")
+    assert isinstance(theme, Theme)
+    orgs = seeded_store.ids("Organisation")
+    seeded_store.write([theme.model_copy(update={"name": "Spectrum", "synonyms": ["ASS"]}),
+                        Organisation(id="org-zz", name="Stichting Nieuw", abbreviation="SN")])
+    seeded_store.delete([orgs[0]])
+    feed = seeded_store.changes_since(seq)
+    assert feed
+    followed = lookup.apply(seeded_store, ChangeSet.merge(feed))
+    fresh = Lookup(seeded_store, gazetteer)
+    for label in ("Theme", "Domain", "Organisation"):
+        assert followed._names[label].winner == fresh._names[label].winner, label
+    assert followed.theme("spectrum") == followed.theme("ass") == "autisme"
+    assert followed.organisation("SN") == "org-zz" and followed.organisation(orgs[0]) is None
+    assert lookup.organisation(orgs[0]) == orgs[0]  # the old one is as it was
+    assert lookup.theme("spectrum") is None
