@@ -258,8 +258,9 @@ class Matcher:
         return self.encoder.cache.forget(self.encoder.model_id, keys)
 
     def vectors(self, kind: str) -> np.ndarray:
-        """The unit-vector matrix of one kind (rows as in the catalog), e.g. to benchmark."""
-        return self._ready().indexes[kind].vectors
+        """The unit-vector matrix of one kind (rows as in the catalog), e.g. to benchmark:
+        a contiguous copy of the blocks the index keeps."""
+        return self._ready().indexes[kind].vectors.array()
 
     # -- answering -----------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .blocks import RowBlocks
 from .catalog import Items
 from .embeddings import CachedEncoder, text_key
 from .lexical import LexicalIndex
@@ -27,7 +28,7 @@ Progress = Callable[[str, int, int], None]
 class KindIndex:
     items: Items
     keys: list[bytes]  # text key per row
-    vectors: np.ndarray  # unit vectors, rows as in items
+    vectors: RowBlocks  # unit vectors, rows as in items
     lexical: LexicalIndex
     lex_pos: np.ndarray  # row -> position in lexical.scores()
 
@@ -72,12 +73,12 @@ def build_index(items: Items, old: KindIndex | None, analyzer: Analyzer,
         todo = set(changed)
         keep = [r for r in range(len(items)) if r not in todo]
         if keep:
-            vectors[keep] = old.vectors[[previous[items.ids[r]][1] for r in keep]]
+            vectors[keep] = old.vectors.take(np.array([previous[items.ids[r]][1]
+                                                       for r in keep], dtype=np.int64))
     if changed:
         vectors[changed] = _encode(encoder, items.kind, [items.texts[r] for r in changed],
                                    progress)
-    return KindIndex(items, keys, np.ascontiguousarray(vectors), lexical,
-                     lexical.positions(items.ids))
+    return KindIndex(items, keys, RowBlocks.of(vectors), lexical, lexical.positions(items.ids))
 
 
 def follow_index(index: KindIndex, items: Items, splice: Splice, analyzer: Analyzer,
@@ -94,7 +95,7 @@ def follow_index(index: KindIndex, items: Items, splice: Splice, analyzer: Analy
     fresh = np.empty((len(put), encoder.dim), dtype=np.float32)
     for k, i in enumerate(splice.fresh):
         if i in before and before[i] == fresh_keys[k]:
-            fresh[k] = index.vectors[row_of(index.items.ids, i)]  # type: ignore[index]
+            fresh[k] = index.vectors.take(np.array([row_of(index.items.ids, i)]))[0]
     if changed:
         fresh[changed] = encoder.encode([items.texts[put[k]] for k in changed])
     lexical = index.lexical.copy()
@@ -107,4 +108,4 @@ def follow_index(index: KindIndex, items: Items, splice: Splice, analyzer: Analy
     else:
         lex_pos = splice.array(index.lex_pos, lexical.positions(splice.fresh))
     return KindIndex(items, splice.list(index.keys, fresh_keys),
-                     splice.array(index.vectors, fresh), lexical, lex_pos)
+                     index.vectors.splice(splice, fresh), lexical, lex_pos)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 __all__ = ["unit_rows", "cosine", "top_k"]
@@ -18,17 +20,19 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(out / norms)
 
 
-def cosine(matrix: np.ndarray, query: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+def cosine(matrix: Any, query: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     """Cosine of every allowed row with the (unit) query; rows not allowed get 0.
 
-    The filter is applied before any ranking: a narrow filter scores only its own rows.
+    ``matrix`` is an array or :class:`~schakel.matching.blocks.RowBlocks`. The filter is
+    applied before any ranking: a narrow filter scores only its own rows.
     """
+    blocks = not isinstance(matrix, np.ndarray)
     if allowed.mean() < NARROW:
         out = np.zeros(len(matrix), dtype=np.float32)
         rows = np.flatnonzero(allowed)
-        out[rows] = matrix[rows] @ query
+        out[rows] = (matrix.take(rows) if blocks else matrix[rows]) @ query
         return out
-    out = matrix @ query
+    out = matrix.dot(query) if blocks else matrix @ query
     out[~allowed] = 0.0
     return out
 
