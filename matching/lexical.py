@@ -6,8 +6,9 @@ of the documents indexed *now* (count, document frequencies, mean length), so an
 updated scores exactly like one built afresh from the same documents. When the delta grows past
 a share of the index, the main matrix is rebuilt (only a speed matter).
 
-An index is changed in place; :meth:`copy` gives an independent one that shares the (read-only)
-main matrix, so a published index never changes under a reader.
+An index is changed in place; :meth:`copy` gives an independent one that shares what was built at
+once (the main matrix and documents) and copies only the changes since, so a published index
+never changes under a reader and a copy costs little.
 """
 
 from __future__ import annotations
@@ -33,50 +34,68 @@ class LexicalIndex:
 
     def __init__(self, k1: float = 1.5, b: float = 0.75, rebuild_share: float = 0.05) -> None:
         self.k1, self.b, self.rebuild_share = k1, b, rebuild_share
-        self._docs: dict[str, list[str]] = {}
+        # Built at once and then only read (shared by copies): the main documents.
         self._main_ids: list[str] = []
+        self._main_docs: dict[str, list[str]] = {}
+        self._main_pos: dict[str, int] = {}
+        self._main_df: Counter[str] = Counter()
         self._tf = sparse.csc_matrix((0, 0), dtype=np.float32)
         self._dl = np.zeros(0)
         self._vocab: dict[str, int] = {}
-        self._df: Counter[str] = Counter()
-        self._total = 0  # terms in all indexed documents
+        # Changed since (small, copied by copy()): None marks a main document removed.
+        self._docs: dict[str, list[str] | None] = {}
+        self._pos: dict[str, int | None] = {}
+        self._df: Counter[str] = Counter()  # difference to the main frequencies
         self._removed: set[int] = set()
         self._delta: list[str | None] = []  # None: removed again (positions never shift)
-        self._pos: dict[str, int] = {}
+        self._n = 0
+        self._total = 0  # terms in all indexed documents
         self.rebuilds = 0
 
     def __len__(self) -> int:
-        return len(self._docs)
+        return self._n
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._docs
+        return self._terms(doc_id) is not None  # type: ignore[arg-type]
+
+    def _terms(self, doc_id: str) -> list[str] | None:
+        if doc_id in self._docs:
+            return self._docs[doc_id]
+        return self._main_docs.get(doc_id)
+
+    def _freq(self, term: str) -> int:
+        return self._main_df.get(term, 0) + self._df.get(term, 0)
 
     def copy(self) -> LexicalIndex:
-        """An independent index with the same documents; the main matrix is shared."""
+        """An independent index with the same documents; what was built at once is shared,
+        only the changes since are copied."""
         out = LexicalIndex.__new__(LexicalIndex)
         out.__dict__.update(self.__dict__)
         out._docs = dict(self._docs)
+        out._pos = dict(self._pos)
         out._df = Counter(self._df)
         out._removed = set(self._removed)
         out._delta = list(self._delta)
-        out._pos = dict(self._pos)
         return out
 
     def build(self, docs: Mapping[str, Sequence[str]]) -> None:
         """Index these documents, replacing everything."""
-        self._docs = {i: list(t) for i, t in docs.items()}
-        self._df = Counter(t for doc in self._docs.values() for t in set(doc))
-        self._total = sum(map(len, self._docs.values()))
-        self._rebuild()
+        self._rebuild({i: list(t) for i, t in docs.items()})
 
-    def _rebuild(self) -> None:
-        self._main_ids = list(self._docs)
+    def _all_docs(self) -> dict[str, list[str]]:
+        out = {i: t for i, t in self._main_docs.items() if i not in self._docs}
+        out.update({i: t for i, t in self._docs.items() if t is not None})
+        return out
+
+    def _rebuild(self, docs: dict[str, list[str]]) -> None:
+        self._main_ids = list(docs)
+        self._main_docs = docs
         vocab: dict[str, int] = {}
         rows: list[int] = []
         cols: list[int] = []
         counts: list[int] = []
         for r, doc_id in enumerate(self._main_ids):
-            for term, n in Counter(self._docs[doc_id]).items():
+            for term, n in Counter(docs[doc_id]).items():
                 rows.append(r)
                 cols.append(vocab.setdefault(term, len(vocab)))
                 counts.append(n)
@@ -84,43 +103,54 @@ class LexicalIndex:
             (np.array(counts, dtype=np.float32), (np.array(rows, dtype=np.int64),
                                                   np.array(cols, dtype=np.int64))),
             shape=(len(self._main_ids), len(vocab)))
-        self._dl = np.array([len(self._docs[i]) for i in self._main_ids], dtype=np.float64)
+        self._dl = np.array([len(docs[i]) for i in self._main_ids], dtype=np.float64)
         self._vocab = vocab
+        self._main_df = Counter(t for doc in docs.values() for t in set(doc))
+        self._main_pos = {i: n for n, i in enumerate(self._main_ids)}
+        self._docs, self._pos, self._df = {}, {}, Counter()
         self._removed = set()
         self._delta = []
-        self._pos = {i: n for n, i in enumerate(self._main_ids)}
+        self._n = len(docs)
+        self._total = int(self._dl.sum())
         self.rebuilds += 1
 
     def upsert(self, doc_id: str, terms: Sequence[str]) -> None:
         """Add a document or replace its terms."""
-        if self._docs.get(doc_id) == list(terms):
+        if self._terms(doc_id) == list(terms):
             return
         self.remove(doc_id)
         self._docs[doc_id] = list(terms)
         self._df.update(set(terms))
+        self._n += 1
         self._total += len(terms)
         self._pos[doc_id] = len(self._main_ids) + len(self._delta)
         self._delta.append(doc_id)
         if len(self._delta) > max(50, self.rebuild_share * len(self._main_ids)):
-            self._rebuild()
+            self._rebuild(self._all_docs())
 
     def remove(self, doc_id: str) -> None:
-        terms = self._docs.pop(doc_id, None)
+        terms = self._terms(doc_id)
         if terms is None:
             return
         self._df.subtract(set(terms))
+        self._n -= 1
         self._total -= len(terms)
-        pos = self._pos.pop(doc_id)
+        pos = self.position(doc_id)
+        self._docs[doc_id] = None
+        self._pos[doc_id] = None
         self._removed.add(pos)
         if pos >= len(self._main_ids):
             self._delta[pos - len(self._main_ids)] = None
 
     def positions(self, ids: Sequence[str]) -> np.ndarray:
         """Where each id's score is in :meth:`scores` (-1 for unknown ids)."""
-        return np.array([self._pos.get(i, -1) for i in ids], dtype=np.int64)
+        return np.array([self.position(i) for i in ids], dtype=np.int64)
 
     def position(self, doc_id: str) -> int:
-        return self._pos.get(doc_id, -1)
+        if doc_id in self._pos:
+            pos = self._pos[doc_id]
+            return -1 if pos is None else pos
+        return self._main_pos.get(doc_id, -1)
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every position for a query; removed documents score 0.
@@ -129,11 +159,11 @@ class LexicalIndex:
         """
         main = len(self._main_ids)
         out = np.zeros(main + len(self._delta) + 1, dtype=np.float64)
-        n = len(self._docs)
+        n = self._n
         if n == 0:
             return out.astype(np.float32)
         avgdl = (self._total / n) or 1.0
-        idf = {t: self._idf(t, n) for t in dict.fromkeys(terms) if self._df.get(t, 0) > 0}
+        idf = {t: self._idf(t, n) for t in dict.fromkeys(terms) if self._freq(t) > 0}
         tf = self._tf
         for term, weight in idf.items():
             col = self._vocab.get(term)
@@ -147,11 +177,11 @@ class LexicalIndex:
             out[list(self._removed)] = 0.0
         for k, doc_id in enumerate(self._delta):
             if doc_id is not None:
-                out[main + k] = self._score(idf, self._docs[doc_id], avgdl)
+                out[main + k] = self._score(idf, self._docs[doc_id] or [], avgdl)
         return out.astype(np.float32)
 
     def _idf(self, term: str, n: int) -> float:
-        df = self._df[term]
+        df = self._freq(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def _score(self, idf: Mapping[str, float], doc: Sequence[str], avgdl: float) -> float:
