@@ -38,6 +38,7 @@ from .catalog_rows import (
     region_row,
     splice_items,
 )
+from .layered import Layered
 from .splice import Splice, row_of
 
 __all__ = ["Catalog", "Items", "Taxonomy", "KINDS", "availability_score"]
@@ -125,9 +126,10 @@ class Catalog:
             for g in gazetteer.gemeenten_of(p):
                 self.covering[g.id].append(p.id)
         by_label = {label: store.ids(label) for label in _LABELS}
-        self.attrs: dict[str, dict[str, Any]] = {}
+        attrs: dict[str, dict[str, Any]] = {}
         for label in _LABELS:
-            self.attrs.update(store.props_of(by_label[label]))
+            attrs.update(store.props_of(by_label[label]))
+        self.attrs = Layered(attrs)  # node id -> properties (members, practices, ...)
         states = {i: p.get("state", "") for i, p in
                   store.props_of(store.ids("Introduction")).items()}
         edges = store.edges(_EDGES)
@@ -139,7 +141,7 @@ class Catalog:
         self.taxonomy = self._taxonomy(by_label["Theme"], by_label["Domain"], src)
         self.organisations = by_label["Organisation"]
         f = self.frame = self._frame()
-        a = self.attrs
+        a = attrs
         self.members = items_of("member", [member_row(i, a[i], src, f)
                                            for i in by_label["Member"]], f)
         self.practices = items_of("practice", [practice_row(i, a[i], src, f)
@@ -267,10 +269,8 @@ class Catalog:
             changed_attrs += splice.fresh
             gone |= {old.ids[r] for r in splice.drop.tolist()}
         if changed_attrs or gone:
-            new.attrs = dict(self.attrs)
-            for i in gone:
-                new.attrs.pop(i, None)
-            new.attrs.update(store.props_of(changed_attrs))
+            fresh_attrs = store.props_of(changed_attrs)
+            new.attrs = self.attrs.updated(fresh_attrs, gone - set(fresh_attrs))
         region_splice = new._follow_regions(splices, fresh_rows)
         if region_splice:
             splices["region"] = region_splice
