@@ -157,6 +157,7 @@ class Matcher:
         self.weights = weights or Weights()
         self._state: _State | None = None
         self._writing = threading.Lock()
+        self.version = 0  # the store's change feed position this read model reflects
         self.last_encoded: dict[str, int] = {}  # texts encoded per kind by the last update
 
     # -- the published version -----------------------------------------------------------------
@@ -198,6 +199,7 @@ class Matcher:
     def _sync(self, store: GraphStore,
               progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
         old = self._state
+        version = store.version  # before reading: a write meanwhile is applied again later
         catalog = Catalog(store, self.gazetteer)
         vocabulary = sorted(catalog.taxonomy.vocabulary())
         if old is not None and vocabulary == old.vocabulary:
@@ -217,6 +219,7 @@ class Matcher:
         self._state = _State(catalog, indexes, vocabulary, analyzer,
                              QuestionReader(catalog.taxonomy, self.gazetteer, analyzer),
                              theme_vectors, places)
+        self.version = version
         self.last_encoded = encoded
         return encoded
 
@@ -226,26 +229,44 @@ class Matcher:
         Changes to the taxonomy (themes, domains, BROADER) and a first call build everything
         (:meth:`sync`). Returns texts encoded per kind."""
         with self._writing:
-            old = self._state
-            if old is None:
+            return self._apply(store, changes)
+
+    def catch_up(self, store: GraphStore) -> dict[str, int]:
+        """Follow every change committed since :attr:`version` (by any process, read from
+        the store's change feed); a full build on first use or when the feed was pruned.
+        Returns texts encoded per kind ({} when nothing changed)."""
+        with self._writing:
+            if self._state is None:
                 return self._sync(store)
-            step = old.catalog.apply(store, changes)
-            if step is None:
+            feed = store.changes_since(self.version)
+            if feed is None:
                 return self._sync(store)
-            catalog, splices = step
-            encoded: dict[str, int] = {}
-            indexes = dict(old.indexes)
-            for kind, items in catalog.kinds.items():
-                if kind in splices:
-                    before = self.encoder.encoded
-                    indexes[kind] = follow_index(old.indexes[kind], items, splices[kind],
-                                                 old.analyzer, self.encoder)
-                    encoded[kind] = self.encoder.encoded - before
-                elif items is not old.indexes[kind].items:  # e.g. organisation indexes moved
-                    indexes[kind] = replace(old.indexes[kind], items=items)
-            self._state = replace(old, catalog=catalog, indexes=indexes)
-            self.last_encoded = encoded
-            return encoded
+            if not feed:
+                return {}
+            return self._apply(store, ChangeSet.merge(feed))
+
+    def _apply(self, store: GraphStore, changes: ChangeSet) -> dict[str, int]:
+        old = self._state
+        if old is None:
+            return self._sync(store)
+        step = old.catalog.apply(store, changes)
+        if step is None:
+            return self._sync(store)
+        catalog, splices = step
+        encoded: dict[str, int] = {}
+        indexes = dict(old.indexes)
+        for kind, items in catalog.kinds.items():
+            if kind in splices:
+                before = self.encoder.encoded
+                indexes[kind] = follow_index(old.indexes[kind], items, splices[kind],
+                                             old.analyzer, self.encoder)
+                encoded[kind] = self.encoder.encoded - before
+            elif items is not old.indexes[kind].items:  # e.g. organisation indexes moved
+                indexes[kind] = replace(old.indexes[kind], items=items)
+        self._state = replace(old, catalog=catalog, indexes=indexes)
+        self.version = max(self.version, changes.seq)
+        self.last_encoded = encoded
+        return encoded
 
     def forget(self, ids: Iterable[str]) -> int:
         """Delete the cached vectors of these candidates' texts (erasure); call before the

@@ -366,3 +366,19 @@ def test_lexical_updates_score_like_a_fresh_index() -> None:
                 assert np.allclose(a, b, rtol=1e-6, atol=1e-6), (step, query)
     assert index.rebuilds > first.rebuilds  # the delta was folded in at least once
     assert np.array_equal(first.scores(["w1", "w2"]), first_scores)
+
+
+def test_catch_up_follows_the_feed(seeded_store: LocalGraphStore,
+                                   make_matcher: Callable[[], Matcher]) -> None:
+    """What a second worker does: apply every change it missed, read from the feed."""
+    a = make_matcher()
+    a.catch_up(seeded_store)  # first use: a full build
+    assert a.catalog is not None and a.version == seeded_store.version
+    assert a.catch_up(seeded_store) == {}
+    new_member(seeded_store, a)
+    consent_change(seeded_store, a)
+    a.catch_up(seeded_store)
+    assert a.version == seeded_store.version
+    b = make_matcher()
+    b.sync(seeded_store)
+    assert_same(a, b)
