@@ -18,8 +18,7 @@ from schakel.errors import (
 from schakel.graph.geo import Gazetteer
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.model import INTRO_STATES, Introduction, Member, Relationship
-from schakel.matching.broker import PEOPLE, Broker
-from schakel.matching.introductions import STEPS, allowed_actions
+from schakel.matching.brokering import PEOPLE, STEPS, Broker, allowed_actions
 from schakel.matching.learn import MIN_OUTCOMES
 from schakel.matching.ranker import SIGNALS
 

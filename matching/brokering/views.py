@@ -1,7 +1,7 @@
 """What brokering shows: questions, introductions, loads and notices as plain records, and how
 stored :class:`~schakel.graph.model.Question` and ``Introduction`` nodes are read into them.
 
-Nothing here decides or writes: :mod:`.brokering_rules` decides who may be proposed and
+Nothing here decides or writes: :mod:`.rules` decides who may be proposed and
 :mod:`.broker` runs the workflow. The Dutch names of the rules (:data:`RULE_NL`) sit here
 because a :class:`Load` shows the rule that blocks a person; the rules module re-exports them.
 """
@@ -18,7 +18,7 @@ from schakel.errors import NodeNotFoundError
 from schakel.graph.model import Introduction, Member, Question
 from schakel.graph.store import GraphStore
 
-from .introductions import ASKED, BOTH_ACCEPTED, STATE_NL, allowed_actions
+from .states import ASKED, BOTH_ACCEPTED, STATE_NL, allowed_actions
 
 __all__ = ["Ref", "Entry", "Load", "IntroductionView", "Notice", "QuestionView", "Slate",
            "RULE_NL", "DEFAULT_CAPACITY", "DEFAULT_COOLDOWN", "now_iso", "parse_iso",

@@ -12,15 +12,17 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from schakel.errors import InvalidQueryError, UnknownReferenceError
 from schakel.graph.model import QUESTION_STATUSES, Question, Relationship
 from schakel.graph.store import GraphStore
 
-from .brokering_views import Entry, get_question, now_iso, with_entry
-from .engine import MatchQuery, MatchResult
-from .ranker import Weights
+from ..ranker import Weights
+from .views import Entry, get_question, now_iso, with_entry
+
+if TYPE_CHECKING:  # the engine's catalog imports .states: a runtime import would be a cycle
+    from ..engine import MatchQuery, MatchResult
 
 __all__ = ["QuestionDesk", "MatchSource"]
 
@@ -72,6 +74,8 @@ class QuestionDesk:
         if asker_label not in ("Member", "Organisation", "Region"):
             raise UnknownReferenceError("asker", asker, "vrager (lid, organisatie of regio)")
         place_id = self._place(place) if place else None
+        from ..engine import MatchQuery  # see the note at the imports
+
         understood: dict[str, Any] = {}
         if (themes is None or (place is None)) and self.source is not None:
             understood = self.source.match(MatchQuery(text=text, limit=1)).understood

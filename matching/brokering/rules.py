@@ -4,7 +4,7 @@ Who is never proposed (:meth:`BrokeringRules.exclusions`): the asker, people of 
 organisation (unless asked for), people the asker already knows, people introduced to the
 asker before on one of the question's themes, staff-entered conflicts, and people at their
 capacity or in their cool-down (:meth:`BrokeringRules.loads`). A theme asked in several regions
-lately gives a :class:`~.brokering_views.Notice` (:meth:`BrokeringRules.notices`): the slate
+lately gives a :class:`~.views.Notice` (:meth:`BrokeringRules.notices`): the slate
 then proposes a community or group session instead.
 
 Staff set the limits the rules read: a person's capacity and cool-down, and conflicts of
@@ -27,7 +27,8 @@ from schakel.errors import InvalidQueryError, NodeNotFoundError, UnknownReferenc
 from schakel.graph.model import Member, Relationship
 from schakel.graph.store import GraphStore
 
-from .brokering_views import (
+from .states import ASKED, OPEN
+from .views import (
     DEFAULT_CAPACITY,
     DEFAULT_COOLDOWN,
     RULE_NL,
@@ -39,9 +40,8 @@ from .brokering_views import (
     now_iso,
     parse_iso,
 )
-from .introductions import ASKED, OPEN
 
-# RULE_NL is defined next to Load (brokering_views), whose text shows it; re-exported here.
+# RULE_NL is defined next to Load (views), whose text shows it; re-exported here.
 __all__ = ["BrokeringRules", "Asker", "RULE_NL", "RECENT_DAYS", "MIN_REGIONS", "MONTH_DAYS",
            "DEFAULT_CAPACITY", "DEFAULT_COOLDOWN"]
 

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from schakel.graph.model import Introduction, Node, Relationship
 from schakel.graph.store import GraphStore
 
-from .brokering_rules import Asker
-from .brokering_views import Entry, Notice
-from .ranker import SIGNALS, Reason, Suggestion
+from ..ranker import SIGNALS, Reason, Suggestion
+from .rules import Asker
+from .views import Entry, Notice
 
 __all__ = ["PEOPLE", "SLATE_QUOTAS", "POOL", "pick", "proposals", "intro_id", "kind_of",
            "cross_domain"]

@@ -2,7 +2,7 @@
 
 A :class:`Broker` takes questions in, builds one diversified slate per question (stored as
 proposed :class:`~schakel.graph.model.Introduction` records), lets staff approve, drop and
-add candidates, and moves introductions through their states (see :mod:`.introductions`).
+add candidates, and moves introductions through their states (see :mod:`.states`).
 Every action is one store batch that also appends to the question's history, so a refused
 action writes nothing and an accepted one is recorded with who and when.
 
@@ -11,10 +11,10 @@ organisation (unless asked for), people the asker already knows, people introduc
 asker before on one of the question's themes, staff-entered conflicts, and people at their
 capacity or in their cool-down.
 
-The broker runs the workflow and delegates the parts: :mod:`.brokering_questions` (taking
-questions in, the queue), :mod:`.brokering_rules` (who may not be proposed and why, capacity,
-conflicts, recurring themes), :mod:`.brokering_slate` (quotas and the pick) and
-:mod:`.brokering_views` (the records it returns). Their public names are importable from here.
+The broker runs the workflow and delegates the parts: :mod:`.questions` (taking
+questions in, the queue), :mod:`.rules` (who may not be proposed and why, capacity,
+conflicts, recurring themes), :mod:`.slate` (quotas and the pick) and
+:mod:`.views` (the records it returns). The package exports their public names.
 """
 
 from __future__ import annotations
@@ -37,9 +37,11 @@ from schakel.graph.model import Introduction, Member, Relationship
 from schakel.graph.privacy import visible
 from schakel.graph.store import GraphStore
 
-from .brokering_questions import MatchSource, QuestionDesk
-from .brokering_rules import RULE_NL, BrokeringRules
-from .brokering_slate import (
+from ..learn import fit_weights
+from ..ranker import Weights
+from .questions import MatchSource, QuestionDesk
+from .rules import RULE_NL, BrokeringRules
+from .slate import (
     PEOPLE,
     POOL,
     SLATE_QUOTAS,
@@ -49,7 +51,8 @@ from .brokering_slate import (
     pick,
     proposals,
 )
-from .brokering_views import (
+from .states import OPEN, OUTCOMES, TERMINAL, next_state
+from .views import (
     Entry,
     IntroductionView,
     Load,
@@ -67,10 +70,6 @@ from .brokering_views import (
     question_view,
     with_entry,
 )
-from .engine import MatchQuery
-from .introductions import OPEN, OUTCOMES, TERMINAL, next_state
-from .learn import fit_weights
-from .ranker import Weights
 
 __all__ = ["Broker", "MatchSource", "Slate", "QuestionView", "IntroductionView", "Load",
            "Notice", "Ref", "Entry", "RULE_NL", "SLATE_QUOTAS", "PEOPLE", "now_iso"]
@@ -163,6 +162,8 @@ class Broker:
         """Propose one diversified slate of people, peer regions, practices and communities,
         each with the matcher's Dutch reasons; stored as proposed introductions in one batch.
         A question that has a slate keeps it (staff add or drop candidates instead)."""
+        from ..engine import MatchQuery  # here: the engine's catalog imports .states (a cycle)
+
         started = time.perf_counter()
         if self.source is None:
             raise InvalidQueryError("matcher", "er is geen matcher om een voorstel te maken")
