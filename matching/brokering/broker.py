@@ -19,7 +19,6 @@ conflicts, recurring themes), :mod:`.slate` (quotas and the pick) and
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -35,7 +34,7 @@ from schakel.errors import (
 )
 from schakel.graph.model import Introduction, Member, Relationship
 from schakel.graph.privacy import visible
-from schakel.graph.store import GraphStore
+from schakel.graph.store import Batch, GraphStore
 
 from ..learn import fit_weights
 from ..ranker import Weights
@@ -70,14 +69,10 @@ from .views import (
     question_view,
     with_entry,
 )
+from .writes import update
 
 __all__ = ["Broker", "MatchSource", "Slate", "QuestionView", "IntroductionView", "Load",
            "Notice", "Ref", "Entry", "RULE_NL", "SLATE_QUOTAS", "PEOPLE", "now_iso"]
-
-# A module-wide lock: every read-check-write of brokering records in this process is
-# serialised, so two staff clicking at once cannot both move one introduction.
-_LOCK = threading.RLock()
-
 
 class Broker:
     """The brokering workflow over one store.
@@ -106,8 +101,8 @@ class Broker:
         self.place_of = place_of
         self.clock = clock or (lambda: datetime.now(UTC))
         self.weights = weights or Weights()
-        self.desk = QuestionDesk(store, source, place_of=place_of, clock=self.clock, lock=_LOCK)
-        self.rules = BrokeringRules(store, self.clock, lock=_LOCK)
+        self.desk = QuestionDesk(store, source, place_of=place_of, clock=self.clock)
+        self.rules = BrokeringRules(store, self.clock)
 
     # -- questions (see QuestionDesk) --------------------------------------------------------
 
@@ -196,12 +191,16 @@ class Broker:
         entry = Entry(stamp, who, "voorstel gemaakt",
                       detail=f"{len(picks)} kandidaten" + (f"; uitgesloten ({detail})"
                                                             if detail else ""))
-        with _LOCK:
-            q = get_question(self.store, question_id)
+
+        def work() -> Batch | None:
             if introduction_ids(self.store, question_id):  # someone else was quicker
-                return self.slate(question_id)
+                return None
+            q = get_question(self.store, question_id)
             status = "in behandeling" if q.status == "nieuw" else q.status
-            self.store.write([with_entry(q, entry, status=status), *intros], rels)
+            return Batch.of([with_entry(q, entry, status=status), *intros], rels)
+
+        if not update(self.store, work).nodes:
+            return self.slate(question_id)
         view = self.question(question_id)
         took = round((time.perf_counter() - started) * 1000, 1)
         return Slate(view, view.introductions, notices, dict(counts), built=True, took_ms=took,
@@ -227,9 +226,10 @@ class Broker:
             raise CandidateRefusedError(candidate, "no_consent",
                                         f"{node.name} kan niet worden voorgesteld: "
                                         f"{RULE_NL['no_consent']}")
-        with _LOCK:
+        iid = intro_id(question_id, candidate)
+
+        def work() -> Batch:
             q = get_question(self.store, question_id)
-            iid = intro_id(question_id, candidate)
             if self.store.label_of(iid) is not None:
                 raise CandidateRefusedError(candidate, "on_slate",
                                             f"{name_of(self.store, candidate)} "
@@ -252,9 +252,11 @@ class Broker:
                                  cross_domain=cross_domain(self.store, asker, candidate),
                                  history=[entry.dumps()])
             status = "in behandeling" if q.status == "nieuw" else q.status
-            self.store.write([with_entry(q, entry, status=status), intro],
-                             [Relationship.of("FOR", iid, question_id),
-                              Relationship.of("SUGGESTS", iid, candidate)])
+            return Batch.of([with_entry(q, entry, status=status), intro],
+                            [Relationship.of("FOR", iid, question_id),
+                             Relationship.of("SUGGESTS", iid, candidate)])
+
+        update(self.store, work)
         return self.introduction(iid)
 
     # -- introductions -----------------------------------------------------------------------
@@ -286,7 +288,10 @@ class Broker:
         """
         if action == "outcome" and outcome not in OUTCOMES:
             raise InvalidQueryError("outcome", "kies als uitkomst: " + ", ".join(OUTCOMES))
-        with _LOCK:
+
+        # Inside the store's write transaction: the state read here is the latest, so of two
+        # processes acting at once one moves it and the other gets TransitionError.
+        def work() -> Batch:
             node = self.store.get(introduction_id)
             if not isinstance(node, Introduction):
                 raise NodeNotFoundError(introduction_id)
@@ -299,19 +304,18 @@ class Broker:
                     raise CandidateRefusedError(
                         candidate, rule, f"{name_of(self.store, candidate)} kan nu niet gevraagd "
                                          f"worden: {RULE_NL[rule]}")
-            moment = self.clock()
-            stamp = now_iso(moment)
+            stamp = now_iso(self.clock())
             entry = Entry(stamp, who, action, note=note, introduction=introduction_id,
                           candidate=candidate or "", detail=outcome or "")
-            update: dict[str, Any] = {"state": step.target,
-                                      "history": [*node.history, entry.dumps()]}
+            changed: dict[str, Any] = {"state": step.target,
+                                       "history": [*node.history, entry.dumps()]}
             if step.stamp:
-                update[step.stamp] = stamp
+                changed[step.stamp] = stamp
             if note:
-                update["note"] = note
+                changed["note"] = note
             if outcome:
-                update["outcome"] = outcome
-            intro = Introduction.model_validate({**node.model_dump(), **update})
+                changed["outcome"] = outcome
+            intro = Introduction.model_validate({**node.model_dump(), **changed})
             q = get_question(self.store, question_id)
             status = q.status
             if action == "approve" and status in ("nieuw", "in behandeling"):
@@ -320,7 +324,9 @@ class Broker:
                     question_id, introduction_id) and self._any_outcome(question_id,
                                                                         intro):
                 status = "afgerond"
-            self.store.write([intro, with_entry(q, entry, status=status)])
+            return Batch.of([intro, with_entry(q, entry, status=status)])
+
+        update(self.store, work)
         return self.introduction(introduction_id)
 
     # -- exclusions, capacity, conflicts and recurring themes (see BrokeringRules) -----------
