@@ -33,11 +33,12 @@ from schakel.errors import (
     UnknownReferenceError,
 )
 from schakel.graph.model import Introduction, Member, Relationship
-from schakel.graph.privacy import visible
+from schakel.graph.privacy import Viewer, visible
 from schakel.graph.store import Batch, GraphStore
 
 from ..learn import fit_weights
 from ..ranker import Weights
+from . import reasons
 from .questions import MatchSource, QuestionDesk
 from .rules import RULE_NL, BrokeringRules
 from .slate import (
@@ -248,7 +249,8 @@ class Broker:
                           candidate=candidate)
             intro = Introduction(id=iid, state="proposed", created=stamp, kind=kind,
                                  source="staff", rank=rank, themes=themes, note=note,
-                                 reasons=[f"Toegevoegd door {who}" + (f": {note}" if note else "")],
+                                 reasons=[reasons.dumps("staff", f"Toegevoegd door {who}"
+                                                        + (f": {note}" if note else ""))],
                                  cross_domain=cross_domain(self.store, asker, candidate),
                                  history=[entry.dumps()])
             status = "in behandeling" if q.status == "nieuw" else q.status
@@ -261,11 +263,14 @@ class Broker:
 
     # -- introductions -----------------------------------------------------------------------
 
-    def introduction(self, introduction_id: str) -> IntroductionView:
+    def introduction(self, introduction_id: str, member: str | None = None) -> IntroductionView:
+        """The introduction as staff see it, or as ``member`` (the candidate or the asker)
+        may: reasons and contact fields the other keeps private left out."""
         node = self.store.get(introduction_id)
         if not isinstance(node, Introduction):
             raise NodeNotFoundError(introduction_id)
-        return introduction_views(self.store, [node], self.rules.loads)[0]
+        viewer: Viewer = "member" if member else "staff"
+        return introduction_views(self.store, [node], self.rules.loads, viewer, member)[0]
 
     def of_member(self, member_id: str) -> list[IntroductionView]:
         """What a member may see of brokering: requests to them once staff approved, and
@@ -277,8 +282,9 @@ class Broker:
         return parties(self.store, introduction_id)
 
     def act(self, introduction_id: str, action: str, who: str, *, note: str = "",
-            outcome: str | None = None) -> IntroductionView:
-        """Move an introduction one step; recorded with ``who`` and the time.
+            outcome: str | None = None, member: str | None = None) -> IntroductionView:
+        """Move an introduction one step; recorded with ``who`` and the time. ``member``: the
+        member answering for themself, who gets their view back (see :meth:`introduction`).
 
         Raises
         ------
@@ -327,7 +333,7 @@ class Broker:
             return Batch.of([intro, with_entry(q, entry, status=status)])
 
         update(self.store, work)
-        return self.introduction(introduction_id)
+        return self.introduction(introduction_id, member)
 
     # -- exclusions, capacity, conflicts and recurring themes (see BrokeringRules) -----------
 
