@@ -70,7 +70,6 @@ from .views import (
     question_view,
     with_entry,
 )
-from .writes import update
 
 __all__ = ["Broker", "MatchSource", "Slate", "QuestionView", "IntroductionView", "Load",
            "Notice", "Ref", "Entry", "RULE_NL", "SLATE_QUOTAS", "PEOPLE", "now_iso"]
@@ -200,7 +199,7 @@ class Broker:
             status = "in behandeling" if q.status == "nieuw" else q.status
             return Batch.of([with_entry(q, entry, status=status), *intros], rels)
 
-        if not update(self.store, work).nodes:
+        if not self.store.update(work).nodes:
             return self.slate(question_id)
         view = self.question(question_id)
         took = round((time.perf_counter() - started) * 1000, 1)
@@ -258,7 +257,7 @@ class Broker:
                             [Relationship.of("FOR", iid, question_id),
                              Relationship.of("SUGGESTS", iid, candidate)])
 
-        update(self.store, work)
+        self.store.update(work)
         return self.introduction(iid)
 
     # -- introductions -----------------------------------------------------------------------
@@ -332,7 +331,7 @@ class Broker:
                 status = "afgerond"
             return Batch.of([intro, with_entry(q, entry, status=status)])
 
-        update(self.store, work)
+        self.store.update(work)
         return self.introduction(introduction_id, member)
 
     # -- exclusions, capacity, conflicts and recurring themes (see BrokeringRules) -----------

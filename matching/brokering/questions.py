@@ -18,7 +18,6 @@ from schakel.graph.store import Batch, GraphStore
 
 from ..ranker import Weights
 from .views import Entry, get_question, now_iso, with_entry
-from .writes import update
 
 if TYPE_CHECKING:  # the engine's catalog imports .states: a runtime import would be a cycle
     from ..engine import MatchQuery, MatchResult
@@ -42,7 +41,7 @@ class QuestionDesk:
     place_of : resolves a place name or id to a Region id (None: unknown).
     clock : returns "now" (tests pass a fixed time).
 
-    Every edit reads and checks inside the store's write transaction (:func:`.writes.update`),
+    Every edit reads and checks inside the store's write transaction (``store.update``),
     so two processes editing one question at once both land, one after the other.
     """
 
@@ -107,7 +106,7 @@ class QuestionDesk:
                 raise InvalidQueryError("id", f"er is al een vraag met id {qid!r}")
             return Batch.of([question], rels)
 
-        update(self.store, work)
+        self.store.update(work)
         return qid
 
     def queue(self, status: str | None = None) -> list[Question]:
@@ -131,7 +130,7 @@ class QuestionDesk:
                             [Relationship.of("ABOUT", q.id, t) for t in theme_ids],
                             replace=[(q.id, "ABOUT")])
 
-        update(self.store, work)
+        self.store.update(work)
 
     def set_status(self, question_id: str, status: str, who: str, note: str = "") -> None:
         """Staff close a question (afgerond) or put it back in the queue."""
@@ -142,7 +141,7 @@ class QuestionDesk:
             entry = Entry(now_iso(self.clock()), who, f"status: {status}", note=note)
             return Batch.of([with_entry(q, entry, status=status)])
 
-        update(self.store, work)
+        self.store.update(work)
 
     def note(self, question_id: str, text: str, who: str) -> None:
         """A staff note on the question (kept in its history)."""
@@ -151,7 +150,7 @@ class QuestionDesk:
             entry = Entry(now_iso(self.clock()), who, "notitie", note=text)
             return Batch.of([with_entry(q, entry, note=text)])
 
-        update(self.store, work)
+        self.store.update(work)
 
     def _place(self, place: str) -> str:
         found = self.place_of(place) if self.place_of else None

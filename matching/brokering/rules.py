@@ -37,7 +37,6 @@ from .views import (
     now_iso,
     parse_iso,
 )
-from .writes import update
 
 # RULE_NL is defined next to Load (views), whose text shows it; re-exported here.
 __all__ = ["BrokeringRules", "Asker", "RULE_NL", "RECENT_DAYS", "MIN_REGIONS", "MONTH_DAYS",
@@ -84,7 +83,7 @@ class BrokeringRules:
     clock : returns "now" (tests pass a fixed time).
 
     The checks read the store; the broker runs them inside the store's write transaction
-    (:func:`.writes.update`) when they guard a write.
+    (``store.update``) when they guard a write.
     """
 
     def __init__(self, store: GraphStore, clock: Callable[[], datetime]) -> None:
@@ -204,7 +203,7 @@ class BrokeringRules:
                 raise InvalidQueryError("capacity", "capaciteit 0-50, rustperiode 0-365 "
                                                     "dagen") from e
 
-        update(self.store, work)
+        self.store.update(work)
         logger.info("capacity of %s set by %s: %s", member_id, who, changed)
         member = self.store.get(member_id)
         if not isinstance(member, Member):  # erased right after
@@ -225,7 +224,7 @@ class BrokeringRules:
                 raise UnknownReferenceError("other", other, "ander lid of organisatie")
             return Batch.of(relationships=[rel])
 
-        update(self.store, work)
+        self.store.update(work)
         return rel
 
     def remove_conflict(self, member_id: str, other: str) -> bool:
