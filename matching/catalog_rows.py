@@ -20,7 +20,7 @@ from schakel.graph.model import ROLES
 from schakel.graph.privacy import shows, visible
 from schakel.graph.store import GraphStore
 
-from .introductions import OPEN
+from .brokering.states import OPEN
 from .splice import Splice
 
 __all__ = ["Row", "Frame", "Source", "BulkSource", "LiveSource", "member_row", "practice_row",
