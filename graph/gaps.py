@@ -22,6 +22,7 @@ from typing import Any
 
 from schakel.errors import ScopeError
 
+from .bulk import no_cyclic_gc
 from .geo import Gazetteer, Place
 from .store import GraphStore
 
@@ -92,6 +93,11 @@ class GapData:
 
     @classmethod
     def read(cls, store: GraphStore) -> GapData:
+        with no_cyclic_gc():  # many small tuples, no cycles: see bulk.py
+            return cls._read(store)
+
+    @classmethod
+    def _read(cls, store: GraphStore) -> GapData:
         edges = store.edges(["WORKS_ON", "BASED_IN", "ABOUT", "IN_REGION", "MEMBER_OF",
                              "BROADER"])
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
+from .bulk import no_cyclic_gc
 from .changes import ChangeSet
 from .privacy import shows, visible
 from .store import GraphStore
@@ -32,9 +33,9 @@ REBUILD_SHARE = 0.05
 REBUILD_MIN = 2000
 
 
-@dataclass(frozen=True)
-class Person:
-    """What the network views need of one member visible to members."""
+class Person(NamedTuple):
+    """What the network views need of one member visible to members (a tuple: 100,000 of
+    them are made at start-up)."""
 
     name: str
     roles: tuple[str, ...]
@@ -55,28 +56,26 @@ class Person:
         return self.works_at[0] if self.works_at and self.shows_organisation else ""
 
 
-@dataclass(frozen=True)
-class Org:
+class Org(NamedTuple):
     name: str
     domains: tuple[str, ...]  # sorted
     gemeente: str
 
 
-def _person(props: Mapping[str, Any], out: Mapping[str, list[str]]) -> Person | None:
+_NONE: tuple[str, ...] = ()
+
+
+def _person(props: Mapping[str, Any], based_in: Iterable[str], works_at: Iterable[str],
+            active_in: Iterable[str], themes: Iterable[str]) -> Person | None:
     if not visible(props):
         return None
-    return Person(
-        name=str(props.get("name", "")), roles=tuple(props.get("roles", ())),
-        based_in=tuple(sorted(out.get("BASED_IN", ()))),
-        works_at=tuple(sorted(out.get("WORKS_AT", ()))),
-        active_in=tuple(sorted(out.get("ACTIVE_IN", ()))),
-        themes=frozenset(out.get("WORKS_ON", ())),
-        shows_organisation=shows(props, "organisation"), shows_themes=shows(props, "themes"))
+    return Person(str(props.get("name", "")), tuple(props.get("roles", ())),
+                  tuple(sorted(based_in)), tuple(sorted(works_at)), tuple(sorted(active_in)),
+                  frozenset(themes), shows(props, "organisation"), shows(props, "themes"))
 
 
-def _org(props: Mapping[str, Any], out: Mapping[str, list[str]]) -> Org:
-    return Org(name=str(props.get("name", "")), domains=tuple(sorted(out.get("IN_DOMAIN", ()))),
-               gemeente=min(out.get("BASED_IN", ()), default=""))
+def _org(props: Mapping[str, Any], domains: Iterable[str], based_in: Iterable[str]) -> Org:
+    return Org(str(props.get("name", "")), tuple(sorted(domains)), min(based_in, default=""))
 
 
 def _pair_context(out: Mapping[str, Mapping[str, str]], a: str, b: str) -> str | None:
@@ -112,32 +111,57 @@ class Projection:
         version read *before* the data, so a write during the reads is applied again later
         (applying is idempotent: it re-reads)."""
         seq = store.version if seq is None else seq
+        with no_cyclic_gc():  # a million small dicts, no cycles: see bulk.py
+            return cls._build(store, seq)
+
+    @classmethod
+    def _build(cls, store: GraphStore, seq: int) -> Projection:
         member_ids = store.ids("Member")
         org_ids = store.ids("Organisation")
-        members, orgs = set(member_ids), set(org_ids)
         edges = store.edges([*MEMBER_RELS, "IN_DOMAIN", "BROADER"])
-        m_out: dict[str, dict[str, list[str]]] = {m: {} for m in member_ids}
-        o_out: dict[str, dict[str, list[str]]] = {o: {} for o in org_ids}
-        knows: dict[str, dict[str, str]] = {}
+        by: dict[str, dict[str, list[str]]] = {}
         for rel in ("WORKS_ON", "BASED_IN", "ACTIVE_IN", "WORKS_AT", "IN_DOMAIN"):
+            found: dict[str, list[str]] = {}
             for s, e, _ in edges[rel]:
-                if s in members:
-                    m_out[s].setdefault(rel, []).append(e)
-                elif s in orgs:
-                    o_out[s].setdefault(rel, []).append(e)
+                targets = found.get(s)
+                if targets is None:
+                    found[s] = [e]
+                else:
+                    targets.append(e)
+            by[rel] = found
+        themes, based, active, works = (by["WORKS_ON"], by["BASED_IN"], by["ACTIVE_IN"],
+                                        by["WORKS_AT"])
+        people = {}
+        props = store.props_of(member_ids)
+        for m in member_ids:
+            if m in props:
+                row = _person(props[m], based.get(m, _NONE), works.get(m, _NONE),
+                              active.get(m, _NONE), themes.get(m, _NONE))
+                if row is not None:
+                    people[m] = row
+        org_props = store.props_of(org_ids)
+        org_rows = {o: _org(org_props[o], by["IN_DOMAIN"].get(o, _NONE), based.get(o, _NONE))
+                    for o in org_ids if o in org_props}
+        knows: dict[str, dict[str, str]] = {}
+        members = set(member_ids)
         for s, e, p in edges["KNOWS"]:
             if s != e and s in members and e in members:
-                knows.setdefault(s, {})[e] = str(p.get("context", "anders"))
-        props = store.props_of(member_ids)
-        people = {m: row for m in member_ids
-                  if m in props and (row := _person(props[m], m_out[m])) is not None}
-        org_props = store.props_of(org_ids)
-        org_rows = {o: _org(org_props[o], o_out[o]) for o in org_ids if o in org_props}
-        adj: dict[str, dict[str, str]] = {}
-        for s, targets in knows.items():
-            for e in targets:
-                ctx = _pair_context(knows, s, e)
-                adj.setdefault(s, {})[e] = adj.setdefault(e, {})[s] = ctx or "anders"
+                out = knows.get(s)
+                if out is None:
+                    out = knows[s] = {}
+                out[e] = str(p.get("context", "anders"))
+        # One context per pair: the later id's own word wins (see _pair_context), so the
+        # lower-to-higher ties go in first and the higher-to-lower ones overwrite them.
+        adj: dict[str, dict[str, str]] = {m: {} for m in knows}
+        for forward in (True, False):
+            for s, targets in knows.items():
+                for e, ctx in targets.items():
+                    if (s < e) == forward:
+                        adj[s][e] = ctx
+                        row = adj.get(e)
+                        if row is None:
+                            row = adj[e] = {}
+                        row[s] = ctx
         return cls(seq=seq, people=people, out=knows, adj=adj, orgs=org_rows,
                    places=_place_names(store), narrower=_narrower(edges["BROADER"]))
 
@@ -174,7 +198,9 @@ class Projection:
                 out[m] = knows
             else:
                 out.pop(m, None)
-            row = _person(props[m], rels) if m in props else None
+            row = _person(props[m], rels.get("BASED_IN", _NONE), rels.get("WORKS_AT", _NONE),
+                          rels.get("ACTIVE_IN", _NONE), rels.get("WORKS_ON", _NONE)) \
+                if m in props else None
             if row is None:
                 people.pop(m, None)
             else:
@@ -199,7 +225,9 @@ class Projection:
             org_rows.pop(o, None)
         org_props = store.props_of(orgs)
         for o in orgs:
-            org_rows[o] = _org(org_props[o], _out_of(store, o))
+            rels = _out_of(store, o)
+            org_rows[o] = _org(org_props[o], rels.get("IN_DOMAIN", _NONE),
+                               rels.get("BASED_IN", _NONE))
         places = self.places
         if c.ids("Region"):
             places = _place_names(store)
@@ -311,7 +339,7 @@ class Projection:
                 if not org or (only is not None and org not in only):
                     continue
                 if org not in g:
-                    row = self.orgs.get(org, Org(org, (), ""))
+                    row = self.orgs.get(org, Org(org, _NONE, ""))
                     g.add_node(org, kind="organisatie", name=row.name or org,
                                domain=row.domains[0] if row.domains else NO_DOMAIN,
                                gemeente=row.gemeente,

@@ -115,7 +115,8 @@ class NetworkViews:
         self._projection: Projection | None = None
         self._catching_up = threading.Lock()  # one catch-up at a time; readers do not wait
         self._lock = threading.Lock()  # guards the dicts below, held for dict operations only
-        self._graphs: OrderedDict[tuple[Any, ...], nx.Graph] = OrderedDict()
+        # graphs and filtered id lists of recent projections, by scope
+        self._graphs: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._running: dict[Hashable, Future[Computed[Any]]] = {}
         self._wake = threading.Event()
@@ -168,6 +169,17 @@ class NetworkViews:
             A filter names no theme, region or domain.
         """
         proj = proj or self.projection()
+        key = ("ids", proj.seq, id(proj), scope.key()[:4])
+        with self._lock:
+            if key in self._graphs:
+                return self._graphs[key]  # type: ignore[return-value]
+        ids = self._filtered(scope, proj)
+        with self._lock:
+            self._graphs[key] = ids  # type: ignore[assignment]
+            self._trim()
+        return ids
+
+    def _filtered(self, scope: Scope, proj: Projection) -> list[str]:
         lookup = self.lookup() if scope.theme or scope.domain else None
         themes = places = domain = None
         if scope.theme:
@@ -217,18 +229,21 @@ class NetworkViews:
             The ego is not in the filtered view, or the depth is out of range.
         """
         proj = proj or self.projection()
-        key = (proj.seq, id(proj), scope.key())
+        key = ("graph", proj.seq, id(proj), scope.key())
         with self._lock:
             if key in self._graphs:
                 self._graphs.move_to_end(key)
-                return self._graphs[key]
+                return self._graphs[key]  # type: ignore[no-any-return]
         ids, only = self._view_nodes(scope, proj)
         g = nx.freeze(proj.graph(ids, organisations=scope.organisations, only=only))
         with self._lock:
             self._graphs[key] = g
-            while len(self._graphs) > _KEEP:
-                self._graphs.popitem(last=False)
+            self._trim()
         return g
+
+    def _trim(self) -> None:
+        while len(self._graphs) > 2 * _KEEP:
+            self._graphs.popitem(last=False)
 
     def visible(self, proj: Projection | None = None) -> dict[str, list[str]]:
         """Members visible to members, with their roles."""
