@@ -48,7 +48,7 @@ MAP_CAP = 2000  # nodes a browser draws smoothly; larger views ask for a filter
 QUIET_S = 2.0  # recompute analytics after this long without writes ...
 MAX_WAIT_S = 30.0  # ... or at least this often while writes go on
 POLL_S = 0.5  # how often the worker looks at the store's version
-IDLE_S = 60.0  # the worker stops after this long with nothing to do (the next request wakes it)
+IDLE_S = 300.0  # the worker stops after this long with nothing to do (the next request wakes it)
 FORGET_S = 900.0  # results nobody asked for in this long are dropped, not recomputed
 _KEEP = 16  # analysis results (and graphs per projection) kept
 CATCH_UP_WAIT_S = 2.0  # a reader behind the store waits this long for a catch-up in progress
@@ -113,6 +113,7 @@ class NetworkViews:
         self.quiet_s = quiet_s
         self.max_wait_s = max_wait_s
         self._projection: Projection | None = None
+        self._changed_at = time.monotonic()  # when the projection last moved on
         self._catching_up = threading.Lock()  # one catch-up at a time; readers do not wait
         self._lock = threading.Lock()  # guards the dicts below, held for dict operations only
         # graphs and filtered id lists of recent projections, by scope
@@ -143,6 +144,8 @@ class NetworkViews:
                 current = Projection.build(self.store, version)
             elif current.seq != version:
                 current = self._caught_up(current, version)
+            if current is not self._projection:
+                self._changed_at = time.monotonic()
             self._projection = current
             return current
         finally:
@@ -359,8 +362,7 @@ class NetworkViews:
                 self._worker.start()
 
     def _run(self) -> None:
-        seen = -1
-        last_change = first_pending = idle_since = time.monotonic()
+        first_pending = idle_since = time.monotonic()
         pending = False
         while not self._stop.is_set():
             self._wake.wait(POLL_S)
@@ -373,8 +375,6 @@ class NetworkViews:
                 logger.exception("network projection could not catch up")
                 continue
             now = time.monotonic()
-            if proj.seq != seen:
-                seen, last_change = proj.seq, now
             with self._lock:
                 behind = any(e.result is not None and e.result.seq != proj.seq
                              for e in self._entries.values())
@@ -388,7 +388,8 @@ class NetworkViews:
                 continue
             if not pending:
                 pending, first_pending = True, now
-            if now - last_change >= self.quiet_s or now - first_pending >= self.max_wait_s:
+            quiet = now - self._changed_at >= self.quiet_s
+            if quiet or now - first_pending >= self.max_wait_s:
                 self.refresh()
                 pending = False
                 idle_since = time.monotonic()

@@ -117,3 +117,23 @@ def test_the_first_request_waits_once(views: NetworkViews) -> None:
     for t in threads:
         t.join()
     assert len({id(r.value) for r in results}) == 1  # computed once, shared
+
+
+def test_under_constant_writes_the_worker_still_recomputes(feed: Feed,
+                                                          views: NetworkViews) -> None:
+    import time
+
+    views.background, views.quiet_s, views.max_wait_s = True, 60.0, 0.5
+    scope = Scope(role="ambassador")
+    first = views.analysis(scope)
+    ids = sorted(views.projection().people)
+    try:
+        deadline = time.monotonic() + 20
+        i = 0
+        while views.analysis(scope).computed_at == first.computed_at:  # never 60 s quiet
+            assert time.monotonic() < deadline, "no recomputation under constant writes"
+            feed.know(ids[i], ids[i + 50])
+            i += 1
+            time.sleep(0.1)
+    finally:
+        views.close()
