@@ -33,7 +33,7 @@ from schakel.graph.store import GraphStore
 from .access import AccessStore, AccountError
 from .auth import Forbidden, LoginRequired, require
 from .config import Settings, get_settings
-from .deps import AppState
+from .context import AppState
 from .routes import api_router
 from .state import open_store
 from .web import brokering as brokering_pages
