@@ -371,9 +371,9 @@ class NetworkViews:
                 break
             try:
                 proj = self.projection()
-            except Exception:
-                logger.exception("network projection could not catch up")
-                continue
+            except Exception as e:  # say the store was closed: stop; a request restarts it
+                logger.warning("network worker stops: %s", e)
+                break
             now = time.monotonic()
             with self._lock:
                 behind = any(e.result is not None and e.result.seq != proj.seq
