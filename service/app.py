@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         try:
             yield
         finally:
+            state.close()
             access.close()
             if own:
                 graph.close()
