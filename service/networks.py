@@ -114,6 +114,7 @@ class NetworkViews:
         self.max_wait_s = max_wait_s
         self._projection: Projection | None = None
         self._changed_at = time.monotonic()  # when the projection last moved on
+        self._names: Lookup | None = None  # see names()
         self._catching_up = threading.Lock()  # one catch-up at a time; readers do not wait
         self._lock = threading.Lock()  # guards the dicts below, held for dict operations only
         # graphs and filtered id lists of recent projections, by scope
@@ -155,12 +156,23 @@ class NetworkViews:
         since = getattr(self.store, "changes_since", None)
         changes = since(current.seq) if since is not None and version > current.seq else None
         if changes is None:  # no feed, pruned, or the store started again: read it all
+            self._names = None
             started = time.perf_counter()
             rebuilt = Projection.build(self.store, version)
             logger.info("network projection rebuilt in %.2f s", time.perf_counter() - started)
             return rebuilt
         seq = max([version, *(c.seq for c in changes)])
+        if any(c.labels & {"Theme", "Domain"} for c in changes):
+            self._names = None  # theme or domain names may have changed
         return current.apply(self.store, changes, seq) if changes else replace(current, seq=seq)
+
+    def names(self) -> Lookup:
+        """The app's lookup, asked again only after theme or domain nodes changed: the map
+        then does not wait for the app's other read models to catch up."""
+        names = self._names
+        if names is None:
+            names = self._names = self.lookup()
+        return names
 
     # -- views -------------------------------------------------------------------------------
     def member_ids(self, scope: Scope, proj: Projection | None = None) -> list[str]:
@@ -183,7 +195,7 @@ class NetworkViews:
         return ids
 
     def _filtered(self, scope: Scope, proj: Projection) -> list[str]:
-        lookup = self.lookup() if scope.theme or scope.domain else None
+        lookup = self.names() if scope.theme or scope.domain else None
         themes = places = domain = None
         if scope.theme:
             theme = lookup.theme(scope.theme)  # type: ignore[union-attr]

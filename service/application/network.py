@@ -159,7 +159,7 @@ def gap_nearest(views: NetworkViews, theme: str, place: str, limit: int = 5) -> 
     UnknownReferenceError
         The theme or place is unknown.
     """
-    theme_id = views.lookup().theme(theme)
+    theme_id = views.names().theme(theme)
     if theme_id is None:
         raise UnknownReferenceError("theme", theme, "thema")
     where = views.gazetteer.find(place)

@@ -137,3 +137,25 @@ def test_under_constant_writes_the_worker_still_recomputes(feed: Feed,
             time.sleep(0.1)
     finally:
         views.close()
+
+
+def test_names_are_asked_again_only_after_themes_or_domains_change(
+        feed: Feed, gazetteer: Gazetteer) -> None:
+    asked = []
+    lookup = Lookup(feed._store, gazetteer)  # noqa: SLF001
+
+    def names() -> Lookup:
+        asked.append(1)
+        return lookup
+
+    views = NetworkViews(feed, gazetteer, names, background=False)  # type: ignore[arg-type]
+    views.member_ids(Scope(theme="verzuim"))
+    ids = sorted(views.projection().people)
+    feed.know(ids[0], ids[1])
+    views.member_ids(Scope(theme="verzuim"))
+    assert len(asked) == 1  # a tie changes no names: the map does not wait for them
+    theme = feed._store.get("verzuim")  # noqa: SLF001
+    feed._store.write([theme])  # noqa: SLF001
+    feed.log.append(ChangeSet.of(feed.version + 1, {"Theme": ["verzuim"]}))
+    views.member_ids(Scope(theme="verzuim"))
+    assert len(asked) == 2
