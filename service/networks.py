@@ -8,7 +8,8 @@ Analytics (betweenness, Louvain, brokers, the gap matrix) are slow at 100,000 me
 they are served stale-while-revalidate: a request gets the last result at once, with when it
 was computed and whether writes came since; one background thread recomputes the views asked
 for recently, after ``QUIET_S`` without writes or at most every ``MAX_WAIT_S`` under constant
-writes. Only the very first request for a view waits for its computation.
+writes (a result that took long waits longer, see ``BUSY_SHARE``). Only the very first
+request for a view waits for its computation; there is no 202.
 
 Everything starts from the members visible to members (the projection holds no one else),
 so hidden members never reach a graph, a metric, a page or an export.
@@ -51,6 +52,7 @@ POLL_S = 0.5  # how often the worker looks at the store's version
 IDLE_S = 300.0  # the worker stops after this long with nothing to do (the next request wakes it)
 FORGET_S = 900.0  # results nobody asked for in this long are dropped, not recomputed
 _KEEP = 16  # analysis results (and graphs per projection) kept
+BUSY_SHARE = 3.0  # under writes, wait 3x a result's computation time before the next
 CATCH_UP_WAIT_S = 2.0  # a reader behind the store waits this long for a catch-up in progress
 
 
@@ -89,6 +91,8 @@ class _Entry:
     compute: Callable[[Projection], Any]
     result: Computed[Any] | None = None
     asked: float = 0.0
+    took: float = 0.0  # seconds the last computation took
+    done: float = 0.0  # when it finished (monotonic)
 
 
 class NetworkViews:
@@ -316,10 +320,12 @@ class NetworkViews:
         if not mine:
             return running.result()
         try:
+            started = time.perf_counter()
             result = Computed(entry.compute(proj), proj.seq, datetime.now(UTC))
             with self._lock:
                 if entry.result is None or entry.result.seq < result.seq:
                     entry.result = result
+                    entry.took, entry.done = time.perf_counter() - started, time.monotonic()
             running.set_result(result)
             return result
         except BaseException as e:
@@ -329,9 +335,13 @@ class NetworkViews:
             with self._lock:
                 self._running.pop(key, None)
 
-    def refresh(self) -> int:
+    def refresh(self, busy: bool = False) -> int:
         """Recompute every result that is behind the store now; returns how many. The
-        worker calls this; tests and the CLI may call it directly."""
+        worker calls this; tests and the CLI may call it directly.
+
+        ``busy``: writes are still coming in; then a result is recomputed only when at least
+        ``BUSY_SHARE`` times its last computation time has passed since, so a view that takes
+        minutes (all of 100,000 members) does not keep a core busy for ever."""
         proj = self.projection()
         now = time.monotonic()
         with self._lock:
@@ -339,7 +349,8 @@ class NetworkViews:
                 del self._entries[key]
             # newest asked first: what people look at now is ready first
             todo = [(k, e) for k, e in reversed(self._entries.items())
-                    if e.result is not None and e.result.seq != proj.seq]
+                    if e.result is not None and e.result.seq != proj.seq
+                    and not (busy and now - e.done < BUSY_SHARE * e.took)]
         done = 0
         for key, entry in todo:
             if self._stop.is_set():
@@ -354,11 +365,12 @@ class NetworkViews:
             except Exception:
                 logger.exception("network result %s failed; keeping the old one", key)
                 continue
+            took = time.perf_counter() - started
             with self._lock:
                 entry.result = Computed(value, proj.seq, datetime.now(UTC))
+                entry.took, entry.done = took, time.monotonic()
             done += 1
-            logger.info("network result %s recomputed in %.2f s", key[0],
-                        time.perf_counter() - started)
+            logger.info("network result %s recomputed in %.2f s", key[0], took)
         return done
 
     # -- the worker --------------------------------------------------------------------------
@@ -402,7 +414,7 @@ class NetworkViews:
                 pending, first_pending = True, now
             quiet = now - self._changed_at >= self.quiet_s
             if quiet or now - first_pending >= self.max_wait_s:
-                self.refresh()
+                self.refresh(busy=not quiet)
                 pending = False
                 idle_since = time.monotonic()
         with self._lock:

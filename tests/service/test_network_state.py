@@ -159,3 +159,14 @@ def test_names_are_asked_again_only_after_themes_or_domains_change(
     feed.log.append(ChangeSet.of(feed.version + 1, {"Theme": ["verzuim"]}))
     views.member_ids(Scope(theme="verzuim"))
     assert len(asked) == 2
+
+
+def test_under_writes_a_slow_view_waits_its_turn(feed: Feed, views: NetworkViews) -> None:
+    scope = Scope(domain="onderwijs")
+    views.analysis(scope)
+    entry = views._entries[("analysis", scope.key())]  # noqa: SLF001
+    entry.took = 3600.0  # as if it took an hour
+    ids = sorted(views.projection().people)
+    feed.know(ids[0], ids[9])
+    assert views.refresh(busy=True) == 0  # writes go on: not yet
+    assert views.refresh() == 1  # quiet: now
