@@ -153,7 +153,8 @@ def practices_page(request: Request, state: StateDep, thema: Text = None, plaats
     })
 
 
-def error_page(request: Request, status: int, detail: Any) -> HTMLResponse:
+def error_page(request: Request, status: int, detail: Any,
+               headers: dict[str, str] | None = None) -> HTMLResponse:
     if isinstance(detail, list):
         messages = [str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail]
     else:
@@ -165,4 +166,4 @@ def error_page(request: Request, status: int, detail: Any) -> HTMLResponse:
     back = "/" + referer[len(base):] if referer.startswith(base) else None
     return templates.TemplateResponse(request, "error.html", {
         "title": title, "messages": messages, "status": status, "back": back},
-        status_code=status)
+        status_code=status, headers=headers)
