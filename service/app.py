@@ -18,16 +18,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from schakel import __version__
 from schakel.errors import LoginRequired, SchakelError
-from schakel.graph.geo import Gazetteer
 from schakel.graph.store import GraphStore
 
-from .access import AccessStore
+from .application.lifecycle import opened
 from .auth import require
 from .config import Settings, get_settings
 from .context import AppState
 from .errors import problem
 from .routes import api_router
-from .state import open_store
 from .web import brokering as brokering_pages
 from .web import login, maps, pages, profile
 from .web import matching as matching_page
@@ -50,20 +48,12 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        own = store is None
-        graph = store if store is not None else open_store(settings)
-        gazetteer = Gazetteer.load()
-        access = AccessStore(settings.access_path)
-        app.state.schakel = state = AppState(settings, graph, gazetteer, access)
-        if warm_up:
-            threading.Thread(target=_warm, args=(state,), name="schakel-warm-up",
-                             daemon=True).start()
-        try:
+        with opened(settings, store) as state:
+            app.state.schakel = state
+            if warm_up:
+                threading.Thread(target=_warm, args=(state,), name="schakel-warm-up",
+                                 daemon=True).start()
             yield
-        finally:
-            access.close()
-            if own:
-                graph.close()
 
     app = FastAPI(
         title="Schakel",
