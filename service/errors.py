@@ -85,8 +85,51 @@ def _invalid_graph(exc: GraphValidationError, _request: Request) -> Any:
              "type": "graph_validation"} for p in exc.problems]
 
 
+# pydantic's messages are English: the common ones in Dutch, by error type.
+_PYDANTIC_NL = {
+    "missing": "Dit veld is verplicht.",
+    "extra_forbidden": "Dit veld kennen we niet.",
+    "string_too_short": "Te kort: minstens {min_length} teken(s).",
+    "string_too_long": "Te lang: hoogstens {max_length} tekens.",
+    "too_short": "Te weinig: minstens {min_length}.",
+    "too_long": "Te veel: hoogstens {max_length}.",
+    "greater_than": "Moet groter zijn dan {gt}.",
+    "greater_than_equal": "Moet {ge} of meer zijn.",
+    "less_than": "Moet kleiner zijn dan {lt}.",
+    "less_than_equal": "Mag hoogstens {le} zijn.",
+    "int_parsing": "Moet een heel getal zijn.",
+    "int_type": "Moet een heel getal zijn.",
+    "int_from_float": "Moet een heel getal zijn.",
+    "float_parsing": "Moet een getal zijn.",
+    "float_type": "Moet een getal zijn.",
+    "finite_number": "Moet een getal zijn.",
+    "bool_parsing": "Moet waar of onwaar (true of false) zijn.",
+    "bool_type": "Moet waar of onwaar (true of false) zijn.",
+    "string_type": "Moet tekst zijn.",
+    "list_type": "Moet een lijst zijn.",
+    "dict_type": "Moet een object zijn.",
+    "model_attributes_type": "Moet een object zijn.",
+    "literal_error": "Kies uit: {expected}.",
+    "enum": "Kies uit: {expected}.",
+    "string_pattern_mismatch": "Heeft niet de goede vorm.",
+    "json_invalid": "Dit is geen geldige JSON.",
+}
+
+
+def _dutch(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "value_error":  # a validator of ours raised ValueError with a Dutch text
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    template = _PYDANTIC_NL.get(kind, "Deze waarde klopt niet.")
+    ctx = {k: str(v).replace(" or ", " of ") for k, v in (error.get("ctx") or {}).items()}
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return template.split(":")[0] + "."
+
+
 def _invalid_request(exc: RequestValidationError, _request: Request) -> Any:
-    return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    return [{"loc": list(e["loc"]), "msg": _dutch(e), "type": e["type"]} for e in exc.errors()]
 
 
 def _http(exc: HTTPException, _request: Request) -> Any:

@@ -89,9 +89,10 @@ def write_member(ctx: AppState, row: dict[str, Any]) -> MemberWrite:
     ------
     GraphValidationError : any problem with the row; nothing was written.
     """
-    batch = member_batch(ctx.store, ctx.lookup, row)
-    result = ctx.store.write(batch.nodes, batch.relationships, replace=batch.replace)
-    member = ctx.store.require(batch.nodes[0].id)
+    # Read and write in one store transaction: fields the row leaves out keep the value
+    # stored at the moment of writing, even when another process edits the member too.
+    result = ctx.store.update(lambda: member_batch(ctx.store, ctx.lookup, row))
+    member = ctx.store.require(str(row["id"]).strip())
     assert isinstance(member, Member)
     return MemberWrite(member, result.changes)
 

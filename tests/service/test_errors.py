@@ -116,3 +116,16 @@ def test_auth_errors_keep_their_answers(client: TestClient, keys: Keys) -> None:
 def test_an_unknown_address_is_answered_in_dutch(client: TestClient) -> None:
     r = client.get("/api/v1/bestaat-niet")
     assert r.status_code == 404 and r.json()["detail"] == "Dit adres bestaat niet."
+
+
+@pytest.mark.parametrize(("url", "text"), [
+    ("/api/v1/members?limit=0", "Moet 1 of meer zijn."),
+    ("/api/v1/members?limit=veel", "Moet een heel getal zijn."),
+    ("/api/v1/members?role=koning", "Kies uit: "),
+])
+def test_bad_input_is_explained_in_dutch(client: TestClient, url: str, text: str) -> None:
+    r = client.get(url)
+    assert r.status_code == 422
+    msg = r.json()["detail"][0]["msg"]
+    assert msg.startswith(text), msg
+    assert " or " not in msg and "should" not in msg.lower()
