@@ -159,7 +159,7 @@ class Neo4jGraphStore(GraphStore):
             self._local.touched, self._local.written = set(), defaultdict(set)
             self._local.recorded = False
             try:
-                version = self._local.seq = _bump(tx)
+                self._local.seq = _bump(tx)
                 result = work()
                 return result, self._local.seq
             finally:

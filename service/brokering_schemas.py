@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from schakel.graph.model import Member
-from schakel.matching.introductions import STEPS
+from schakel.matching.brokering import STEPS
 
 Action = Literal[tuple(STEPS)]  # type: ignore[valid-type]
 Kind = Literal["leervraag", "hulpvraag", "ontwikkelvraag"]

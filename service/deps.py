@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Query, Request
 
 from schakel.graph.store import GraphStore
-from schakel.matching.broker import Broker
+from schakel.matching.brokering import Broker
 
 from .application.brokering import make_broker
 from .context import AppState

@@ -1,20 +1,20 @@
 """The regiebureau's brokering: the broker over the context, staff's steps on
 introductions, and the numbers. Simple reads and steps are the broker's own methods
-(matching/broker.py); what needs more than one call lives here."""
+(matching/brokering/); what needs more than one call lives here."""
 
 from __future__ import annotations
 
 from schakel.graph.model import QUESTION_STATUSES
-from schakel.matching.broker import Broker, IntroductionView, QuestionView
-from schakel.matching.brokering_metrics import Metrics, store_metrics
+from schakel.matching.brokering import Broker, IntroductionView, QuestionView, store_metrics
+from schakel.matching.brokering.metrics import Metrics
 
 from ..access import Principal
 from ..context import AppState
 
 
 def make_broker(ctx: AppState) -> Broker:
-    """A broker on the context's store: matching through the context (its lock, its
-    indexes), places through the gazetteer, results remembered per store version."""
+    """A broker on the context's store: matching through the context's read models, places
+    through the gazetteer, results remembered by the context until a write changes them."""
 
     def place_of(name: str) -> str | None:
         place = ctx.gazetteer.find(name)

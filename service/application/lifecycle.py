@@ -27,7 +27,11 @@ def opened(settings: Settings, store: GraphStore | None = None) -> Iterator[AppS
     graph = store if store is not None else open_store(settings)
     access = AccessStore(settings.access_path)
     try:
-        yield AppState(settings, graph, Gazetteer.load(), access)
+        ctx = AppState(settings, graph, Gazetteer.load(), access)
+        try:
+            yield ctx
+        finally:
+            ctx.close()  # stops following the change feed
     finally:
         access.close()
         if store is None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from schakel.errors import NodeNotFoundError
 from schakel.graph.model import Question
-from schakel.matching.broker import IntroductionView, QuestionView
+from schakel.matching.brokering import IntroductionView, QuestionView
 
 from ..access import Principal
 from ..context import AppState

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from schakel.matching.broker import IntroductionView
+from schakel.matching.brokering import IntroductionView
 
 from ..application.brokering import act as staff_act
 from ..application.questions import answer_as_member, my_introductions

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from schakel.matching.broker import QuestionView
+from schakel.matching.brokering import QuestionView
 
 from ..application.questions import ask_as_member, my_question, my_questions
 from ..auth import MemberDep

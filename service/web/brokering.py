@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from schakel.graph.model import QUESTION_STATUSES
-from schakel.matching.introductions import ACTION_NL, OUTCOMES
+from schakel.matching.brokering import ACTION_NL, OUTCOMES
 
 from ..application import brokering
 from ..application.directory import assignable_themes, place_names
