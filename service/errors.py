@@ -42,7 +42,7 @@ __all__ = ["Problem", "TABLE", "problem", "UNEXPECTED"]
 
 logger = logging.getLogger(__name__)
 UNEXPECTED = "Er ging iets mis aan onze kant. Noem code {code} als u contact opneemt."
-HTTP_NL = {404: "Dit adres bestaat niet.", 405: "Dit adres kan dat niet.",
+HTTP_NL = {404: "Dit adres bestaat niet.", 405: "Dat kan op dit adres niet.",
            413: "Dat is te groot om te versturen."}
 
 
