@@ -132,10 +132,6 @@ def _invalid_request(exc: RequestValidationError, _request: Request) -> Any:
     return [{"loc": list(e["loc"]), "msg": _dutch(e), "type": e["type"]} for e in exc.errors()]
 
 
-def _http(exc: HTTPException, _request: Request) -> Any:
-    return HTTP_NL.get(exc.status_code, exc.detail)
-
-
 def _text(exc: Exception, _request: Request) -> Any:
     return str(exc)
 
@@ -161,7 +157,6 @@ TABLE: dict[type[Exception], tuple[int, Callable[[Any, Request], Any]]] = {
     RequestValidationError: (422, _invalid_request),
     MatcherBusyError: (503, _text),
     StoreError: (503, _text),  # unreachable, busy or broken: try again later
-    HTTPException: (0, _http),  # Starlette's own (an unknown address): its status
 }
 HEADERS = {LoginRequired: {"WWW-Authenticate": "Bearer"}, MatcherBusyError: {"Retry-After": "60"}}
 
@@ -169,11 +164,11 @@ HEADERS = {LoginRequired: {"WWW-Authenticate": "Bearer"}, MatcherBusyError: {"Re
 def problem(exc: Exception, request: Request) -> Problem:
     """The status and the Dutch detail for ``exc``; an unexpected error is logged with a
     fresh code, which the detail names."""
+    if isinstance(exc, HTTPException):  # Starlette's own (an unknown address): its status
+        return Problem(exc.status_code, HTTP_NL.get(exc.status_code, exc.detail), exc.headers)
     for cls in type(exc).__mro__:
         if cls in TABLE:
             status, describe = TABLE[cls]
-            if isinstance(exc, HTTPException):
-                return Problem(exc.status_code, describe(exc, request), exc.headers)
             if status == 503:
                 logger.warning("%s %s: %s", request.method, request.url.path, exc)
             return Problem(status, describe(exc, request), HEADERS.get(cls))  # type: ignore[arg-type]
