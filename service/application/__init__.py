@@ -5,6 +5,6 @@ values, returns domain objects and raises domain errors (service/errors.py maps 
 Modules by area: ``matching`` (ask the matcher), ``members`` (profiles, AVG rights),
 ``questions`` (a member's own questions and answers), ``brokering`` (the regiebureau's
 actions), ``directory`` (organisations, regions, themes, practices, communities),
-``nearby`` (members near a place), ``exchange`` (import and export files) and ``lifecycle``
-(opening and closing a context).
+``nearby`` (members near a place), ``network`` (the map and analytics views), ``exchange``
+(import and export files) and ``lifecycle`` (opening and closing a context).
 """
