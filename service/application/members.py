@@ -19,14 +19,6 @@ from ..views import display_name
 
 
 @dataclass(frozen=True)
-class Listing:
-    """One page of ids, and how many there are in all."""
-
-    ids: list[str]
-    count: int
-
-
-@dataclass(frozen=True)
 class MemberWrite:
     """A written member and what the write changed (for read models that follow it)."""
 
