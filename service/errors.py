@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +53,7 @@ class Problem:
 
     status: int
     detail: Any
-    headers: dict[str, str] | None = None
+    headers: Mapping[str, str] | None = None
     request_id: str | None = None
 
 

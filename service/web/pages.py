@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -126,7 +127,7 @@ def practices_page(request: Request, state: StateDep, thema: Text = None, plaats
 
 
 def error_page(request: Request, status: int, detail: Any,
-               headers: dict[str, str] | None = None) -> HTMLResponse:
+               headers: Mapping[str, str] | None = None) -> HTMLResponse:
     if isinstance(detail, list):
         messages = [str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail]
     else:
