@@ -89,6 +89,7 @@ def answer_as_member(ctx: AppState, who: Principal, introduction_id: str, answer
     if not who.member_id or who.member_id not in (candidate, asker):
         raise NodeNotFoundError(introduction_id)  # not theirs: as if it did not exist
     side = "candidate" if who.member_id == candidate else "asker"
-    view = broker.act(introduction_id, f"{side}_{answer}", who.user, note=note)
+    view = broker.act(introduction_id, f"{side}_{answer}", who.user, note=note,
+                      member=who.member_id)
     audit_contact(ctx, who.user, f"{side}_{answer}", view.contact)
     return view
