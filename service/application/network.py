@@ -1,6 +1,7 @@
 """Use cases of the network map: the map, brokers, the gap matrix, its drill-down, exports.
 
-The API routes and the pages call these; they hold no FastAPI. Every answer with metrics
+The API routes and the pages call these; they hold no FastAPI. Each takes the context (or
+its :class:`~schakel.service.networks.NetworkViews`) and plain values. Every answer with metrics
 says when they were computed and whether writes came since (``computed_at``, ``stale``):
 analytics are served stale-while-revalidate by :class:`~schakel.service.networks.NetworkViews`.
 """
@@ -19,7 +20,7 @@ from schakel.graph.gaps import GapMatrix, nearest
 from schakel.graph.netexport import annotated, render
 
 from ..network_schemas import BrokerRow, GapCell, MapEdge, MapNode, Named
-from ..networks import MAP_CAP, Computed, NetworkViews, Scope
+from ..networks import MAP_CAP, Computed, NetworkViews, Scope, network_views
 
 __all__ = ["map_data", "broker_rows", "gaps_of", "gap_out", "gap_nearest", "export_view",
            "too_large_message", "age_line"]
@@ -55,6 +56,11 @@ def age_line(computed_at: datetime | None, stale: bool, now: datetime | None = N
     return line + ("; wordt bijgewerkt." if stale else ".")
 
 
+def _views(ctx: Any) -> NetworkViews:
+    """The network read model of a context (AppState), or the one passed in."""
+    return ctx if isinstance(ctx, NetworkViews) else network_views(ctx)
+
+
 def _row(a: Analysis, g: nx.Graph, v: str) -> dict[str, Any]:
     """A node's numbers; a node newer than a stale analysis gets its degree and zeros."""
     row = a.row(v)
@@ -68,9 +74,10 @@ def _age(result: Computed[Any] | None) -> dict[str, Any]:
     return result.age() if result is not None else {"computed_at": None, "stale": False}
 
 
-def map_data(views: NetworkViews, scope: Scope, cap: int | None = None) -> dict[str, Any]:
+def map_data(ctx: Any, scope: Scope, cap: int | None = None) -> dict[str, Any]:
     """The map of one scope with its metrics; a view above ``cap`` nodes is counted, not
     drawn (nor analysed)."""
+    views = _views(ctx)
     cap = MAP_CAP if cap is None else cap
     count, edge_count = views.size(scope)
     base = {"count": count, "edge_count": edge_count, "cap": cap}
@@ -101,8 +108,9 @@ def map_data(views: NetworkViews, scope: Scope, cap: int | None = None) -> dict[
             **result.age()}
 
 
-def broker_rows(views: NetworkViews, scope: Scope, sort: str, limit: int) -> dict[str, Any]:
+def broker_rows(ctx: Any, scope: Scope, sort: str, limit: int) -> dict[str, Any]:
     """Members of one scope ranked by a metric (``constraint``: lowest first)."""
+    views = _views(ctx)
     g = views.view(scope)
     result = views.analysis(scope)
     a = result.value
@@ -124,7 +132,7 @@ def broker_rows(views: NetworkViews, scope: Scope, sort: str, limit: int) -> dic
             **result.age()}
 
 
-def gaps_of(views: NetworkViews, level: str, within: str | None) -> Computed[GapMatrix]:
+def gaps_of(ctx: Any, level: str, within: str | None) -> Computed[GapMatrix]:
     """The gap matrix of a level, maybe inside one place.
 
     Raises
@@ -132,6 +140,7 @@ def gaps_of(views: NetworkViews, level: str, within: str | None) -> Computed[Gap
     UnknownReferenceError
         ``within`` names no place.
     """
+    views = _views(ctx)
     place = None
     if within:
         place = views.gazetteer.find(within)
@@ -151,7 +160,7 @@ def gap_out(result: Computed[GapMatrix], kind: str) -> dict[str, Any]:
             "national_practices": m.national_practices, **result.age()}
 
 
-def gap_nearest(views: NetworkViews, theme: str, place: str, limit: int = 5) -> dict[str, Any]:
+def gap_nearest(ctx: Any, theme: str, place: str, limit: int = 5) -> dict[str, Any]:
     """The drill-down of one cell: nearest experts, members, practices and communities.
 
     Raises
@@ -159,6 +168,7 @@ def gap_nearest(views: NetworkViews, theme: str, place: str, limit: int = 5) -> 
     UnknownReferenceError
         The theme or place is unknown.
     """
+    views = _views(ctx)
     theme_id = views.names().theme(theme)
     if theme_id is None:
         raise UnknownReferenceError("theme", theme, "thema")
@@ -176,9 +186,10 @@ def gap_nearest(views: NetworkViews, theme: str, place: str, limit: int = 5) -> 
             **data.age()}
 
 
-def export_view(views: NetworkViews, scope: Scope, fmt: str, *, metrics: bool = True,
+def export_view(ctx: Any, scope: Scope, fmt: str, *, metrics: bool = True,
                 pseudonymise_key: bytes | None = None) -> bytes:
     """One view as GEXF, GraphML or JSON; with a key, people get pseudonyms."""
+    views = _views(ctx)
     g = views.view(scope)
     a = views.analysis(scope).value if metrics else None
     return render(annotated(nx.Graph(g), a, pseudonymise_key=pseudonymise_key), fmt)

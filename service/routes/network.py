@@ -15,7 +15,7 @@ from ..auth import Forbidden, StaffDep
 from ..deps import FilterParam, StateDep
 from ..network_schemas import Brokers, GapMatrixOut
 from ..network_schemas import NetworkMap as NetworkMapOut
-from ..networks import MAP_CAP, Scope, network_views, pseudonym_key
+from ..networks import MAP_CAP, Scope, pseudonym_key
 
 router = APIRouter(tags=["network"])
 
@@ -47,7 +47,7 @@ def network_map(state: StateDep, scope: ScopeDep) -> dict[str, Any]:
     filter. Only members visible to members appear. The metrics are served from the last
     background computation: `computed_at` says when, `stale` whether writes came since (a
     new computation is then under way). Only the first request for a view waits."""
-    return map_data(network_views(state), scope, MAP_CAP)
+    return map_data(state, scope, MAP_CAP)
 
 
 @router.get("/analytics/brokers", response_model=Brokers)
@@ -56,7 +56,7 @@ def brokers(state: StateDep, scope: ScopeDep, sort: SortKey = "betweenness",
     """Who connects the network: members ranked by a metric, with their Gould–Fernandez
     brokerage roles between domains (coordinator, gatekeeper, representative, consultant,
     liaison). `constraint` ranks the lowest (most structural holes) first."""
-    return broker_rows(network_views(state), scope, sort, limit)
+    return broker_rows(state, scope, sort, limit)
 
 
 @router.get("/analytics/gaps", response_model=GapMatrixOut)
@@ -66,7 +66,7 @@ def gaps(state: StateDep, level: Literal["gemeente", "regio", "provincie"] = "pr
          kind: GapKind = "all") -> dict[str, Any]:
     """Theme × place: visible experts, practice examples and communities per cell. A cell
     with none of `kind` (all: none of the three) is a gap."""
-    return gap_out(gaps_of(network_views(state), level, within), kind)
+    return gap_out(gaps_of(state, level, within), kind)
 
 
 @router.get("/analytics/gaps/nearest")
@@ -76,7 +76,7 @@ def nearest_of_cell(
         limit: Annotated[int, Query(ge=1, le=50)] = 5) -> dict[str, Any]:
     """The drill-down of one cell: the nearest experts, other members, practice examples and
     communities for the theme, nearest first (km between centroids)."""
-    return gap_nearest(network_views(state), theme, place, limit)
+    return gap_nearest(state, theme, place, limit)
 
 
 @router.get("/export", response_class=Response,
@@ -98,8 +98,7 @@ def export(state: StateDep, scope: ScopeDep, who: StaffDep,
     state.access.audit(who.user, "netwerk geexporteerd", "*",
                        f"{format}, {'pseudoniemen' if pseudonymise else 'namen'}")
     key = pseudonym_key(state.settings) if pseudonymise else None
-    body = export_view(network_views(state), scope, format, metrics=metrics,
-                       pseudonymise_key=key)
+    body = export_view(state, scope, format, metrics=metrics, pseudonymise_key=key)
     name = f"schakel-netwerk.{format}"
     return Response(body, media_type=MEDIA_TYPES[format],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
