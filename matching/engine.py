@@ -180,6 +180,11 @@ class Matcher:
         st = self._state
         return st.places if st is not None else None
 
+    @property
+    def _indexes(self) -> dict[str, KindIndex]:
+        """The published indexes per kind (tests/service/test_privacy.py reads them)."""
+        return self._ready().indexes
+
     def _ready(self) -> _State:
         st = self._state
         if st is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -34,6 +35,11 @@ class KindIndex:
 
     def row(self, node_id: str) -> int | None:
         return row_of(self.items.ids, node_id)
+
+    @cached_property
+    def rows(self) -> dict[str, int]:
+        """id -> row, built when first asked (the hot paths use :meth:`row`)."""
+        return {i: r for r, i in enumerate(self.items.ids)}
 
 
 def _encode(encoder: CachedEncoder, kind: str, texts: list[str],
