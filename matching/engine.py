@@ -48,6 +48,8 @@ __all__ = ["Matcher", "MatchQuery", "MatchResult", "Relevance", "REQUEST_KINDS",
 
 REQUEST_KINDS = ("member", "expert", "ambassador", "region", "practice", "community")
 MAX_LIMIT = 50
+# A change set this large (nodes, or this share of the members) is cheaper to rebuild from.
+BULK_CHANGE, BULK_SHARE = 5000, 0.2
 # A theme the encoder finds close to the question counts, weaker than a named one.
 THEME_SIMILARITY, THEME_FROM_MEANING, THEMES_FROM_MEANING = 0.35, 0.8, 1
 # A profile this close in meaning fits a text even without shared words or themes.
@@ -254,6 +256,9 @@ class Matcher:
         old = self._state
         if old is None:
             return self._sync(store)
+        size = sum(map(len, changes.nodes.values())) + sum(map(len, changes.removed.values()))
+        if size > max(BULK_CHANGE, BULK_SHARE * len(old.catalog.members)):
+            return self._sync(store)  # an import: one bulk read beats many small ones
         step = old.catalog.apply(store, changes)
         if step is None:
             return self._sync(store)
