@@ -144,10 +144,7 @@ class ReadModels:
         return matcher
 
     def _apply_matcher(self, matcher: Matcher, changes: ChangeSet) -> Matcher:
-        if hasattr(matcher, "apply"):
-            matcher.apply(self.store, changes)
-        else:
-            matcher.sync(self.store)
+        matcher.apply(self.store, changes)  # publishes its next state; returns what it encoded
         return matcher
 
     def _build_views(self) -> Published:
@@ -155,9 +152,8 @@ class ReadModels:
 
     def _apply_views(self, old: Published, changes: ChangeSet) -> Published:
         store = self.store
-        lookup = _apply(old.lookup, store, changes, lambda: Lookup(store, self.gazetteer))
-        nearby = None if old.nearby is None else _apply(
-            old.nearby, store, changes, lambda: Nearby(store, lookup))
+        lookup = old.lookup.apply(store, changes)
+        nearby = None if old.nearby is None else old.nearby.apply(store, changes, lookup=lookup)
         cache = {k: e for k, e in old.cache.items() if _follows(e, changes)}
         return Published(lookup, old.visibility.apply(store, changes), nearby, cache)
 
@@ -230,9 +226,3 @@ class ReadModels:
         if self._follower is not None:
             self._follower.join(timeout=5)
 
-
-def _apply(model: T, store: GraphStore, changes: ChangeSet, rebuild: Callable[[], T]) -> T:
-    follow = getattr(model, "apply", None)
-    if follow is not None:
-        return follow(store, changes)  # type: ignore[no-any-return]
-    return rebuild()
