@@ -30,6 +30,7 @@ __all__ = ["LiveRow", "measure_live"]
 
 WRITES = 12  # writes per "after a write" measurement
 WRITER_RATE = 5.0  # writes per second under load
+LOAD_S = 8.0  # questions keep coming at least this long while the writer writes
 
 
 @dataclass
@@ -141,8 +142,12 @@ def _under_writes(state: AppState, profiles: _Profiles,
 
     thread = threading.Thread(target=writer, name="bench-writer", daemon=True)
     thread.start()
+    times: list[float] = []
+    started = time.perf_counter()
     try:
-        times = [_ms(lambda q=q: state.match(q)) for q in queries]
+        while len(times) < len(queries) or time.perf_counter() - started < LOAD_S:
+            q = queries[len(times) % len(queries)]
+            times.append(_ms(lambda q=q: state.match(q)))
     finally:
         stop.set()
         thread.join(timeout=10)
