@@ -204,14 +204,20 @@ class LocalGraphStore(GraphStore):
             "SELECT seq, payload FROM changes WHERE seq > ? ORDER BY seq", (seq,))]
 
     def _changes_since(self, seq: int) -> list[ChangeSet] | None:
-        with self._lock:  # the feed in the file, whatever the mirror has applied yet
-            if self._db.in_transaction:
-                return self._feed_since(seq)
-            self._db.execute("BEGIN")
-            try:
-                return self._feed_since(seq)
-            finally:
-                self._db.execute("COMMIT")
+        # Only what the mirror has applied: a read model re-reads what a change touched from
+        # this store, so handing it a change the mirror has not seen would lose the change.
+        with self._lock:
+            if self._db.in_transaction:  # a write's view: the mirror caught up at BEGIN
+                feed = self._feed_since(seq)
+            else:
+                self._db.execute("BEGIN")
+                try:
+                    if self._external_version() != self._data_version:
+                        self._catch_up()
+                    feed = self._feed_since(seq)
+                finally:
+                    self._db.execute("COMMIT")
+            return None if feed is None else [c for c in feed if c.seq <= self._seq]
 
     def _record(self, changes: ChangeSet) -> int:
         seq = int(self._db.execute("INSERT INTO changes (payload) VALUES (?)",

@@ -10,6 +10,7 @@ cached per version, so a page that asks for the same theme fifty times asks Neo4
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections import defaultdict
@@ -42,7 +43,7 @@ __all__ = ["Neo4jGraphStore"]
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 META_ID = "schakel"
-RACE_RETRIES = 5
+RACE_RETRIES = 12  # a busy server (an import beside the workers) can refuse a few in a row
 SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 # Model fields whose default is None: Neo4j does not store nulls, so reads put them back.
 _NULLS = {label: {f: None for f, info in model.model_fields.items()
@@ -174,9 +175,10 @@ class Neo4jGraphStore(GraphStore):
                 result, version = self._errors(lambda: self._retry_race(run))
                 break
             except _Race:
-                # Another writer created the same id at the same moment: run it again,
-                # validation then sees the other node.
-                time.sleep(0.05 * (attempt + 1))
+                # Another writer created the same id (or bumped the counter) at the same
+                # moment: run it again, validation then sees the other node. Backing off with
+                # jitter keeps two retrying writers from meeting again.
+                time.sleep(min(0.5, 0.02 * 2 ** attempt) * random.uniform(0.5, 1.5))
         else:
             raise WriteConflictError(
                 "een andere schrijver gebruikte dezelfde id's; niets opgeslagen")
@@ -248,7 +250,7 @@ class Neo4jGraphStore(GraphStore):
             if not records:  # the database was wiped under us: trust nothing cached
                 self._cache = ReadCache()
             elif (version := int(records[0]["version"])) > self._version:  # never back
-                changes = self._changes_since(self._version)
+                changes = self._read_feed(self._version)
                 if changes is None:
                     self._cache = ReadCache()
                 else:
@@ -269,6 +271,18 @@ class Neo4jGraphStore(GraphStore):
         return seq
 
     def _changes_since(self, seq: int) -> list[ChangeSet] | None:
+        """The feed after ``seq``; the read caches first forget what those changes touched,
+        so a read model that re-reads them gets what the changes wrote."""
+        changes = self._read_feed(seq)
+        if changes and getattr(self._local, "tx", None) is None:
+            with self._lock:
+                newer = [c for c in changes if c.seq > self._version]
+                if newer:
+                    self._cache = self._cache.after(ChangeSet.merge(newer))
+                    self._version = newer[-1].seq
+        return changes
+
+    def _read_feed(self, seq: int) -> list[ChangeSet] | None:
         def read(tx: ManagedTransaction) -> list[ChangeSet] | None:
             meta = tx.run(Q.META_READ, id=META_ID).single()
             if meta is None:
