@@ -30,7 +30,7 @@ from schakel.errors import (
 from schakel.graph.geo import Gazetteer
 from schakel.graph.store import GraphStore
 
-from .access import AccessStore, AccountError
+from .access import AccountError, open_access
 from .auth import Forbidden, LoginRequired, require
 from .config import Settings, get_settings
 from .deps import AppState
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         own = store is None
         graph = store if store is not None else open_store(settings)
         gazetteer = Gazetteer.load()
-        access = AccessStore(settings.access_path)
+        access = open_access(settings, graph)  # shared by every worker on the store
         app.state.schakel = state = AppState(settings, graph, gazetteer, access)
         if warm_up:
             threading.Thread(target=_warm, args=(state,), name="schakel-warm-up",

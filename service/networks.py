@@ -8,7 +8,6 @@ time.
 
 from __future__ import annotations
 
-import secrets
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -20,6 +19,7 @@ import networkx as nx
 from schakel.graph.analytics import Analysis, analyse
 from schakel.graph.network import ego_network, member_network
 
+from .access import AccessStore, open_access
 from .config import Settings
 from .deps import AppState
 
@@ -96,12 +96,17 @@ def view_analysis(state: AppState, scope: Scope) -> Analysis:
                 lambda: analyse(nx.Graph(view_graph(state, scope)), seed=seed))
 
 
-def pseudonym_key(settings: Settings) -> bytes:
-    """The installation's key for pseudonyms: made once, kept beside the graph, so the same
-    person gets the same pseudonym in every export of this installation."""
-    path = Path(settings.data_dir) / "pseudoniem.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(secrets.token_bytes(32))
-        path.chmod(0o600)
-    return path.read_bytes()
+def pseudonym_key(settings: Settings, access: AccessStore | None = None) -> bytes:
+    """The installation's key for pseudonyms, so the same person gets the same pseudonym in
+    every export of this installation. It lives in the access store (``access``, or one
+    opened for the call), made once and atomically: workers starting together agree on it.
+    A key file from before (``pseudoniem.key`` in the data dir) is adopted, not replaced."""
+    legacy = Path(settings.data_dir) / "pseudoniem.key"
+    proposal = legacy.read_bytes() if legacy.is_file() else None
+    if access is not None:
+        return access.secret("pseudoniem", proposal)
+    opened = open_access(settings)
+    try:
+        return opened.secret("pseudoniem", proposal)
+    finally:
+        opened.close()

@@ -177,7 +177,7 @@ def export(state: StateDep, scope: ScopeDep, who: StaffDep,
                        f"{format}, {'pseudoniemen' if pseudonymise else 'namen'}")
     g = view_graph(state, scope)
     a = view_analysis(state, scope) if metrics else None
-    key = pseudonym_key(state.settings) if pseudonymise else None
+    key = pseudonym_key(state.settings, state.access) if pseudonymise else None
     body = render(annotated(nx.Graph(g), a, pseudonymise_key=key), format)
     name = f"schakel-netwerk.{format}"
     return Response(body, media_type=MEDIA_TYPES[format],
