@@ -8,8 +8,10 @@ snapshot, counts or exports. Parameterised Cypher only.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
@@ -25,6 +27,7 @@ from neo4j.exceptions import (
 from schakel.errors import StoreError
 
 from .access import AUDIT_FIELDS, AccessStore, Principal, now
+from .access_sqlite import saved_rows
 
 if TYPE_CHECKING:
     from schakel.graph.store import GraphStore
@@ -66,6 +69,15 @@ AUDIT_ROWS = ("MATCH (a:SchakelAudit) RETURN a.at AS at, a.who AS who, a.action 
 AUDIT_ROWS_OF = ("MATCH (a:SchakelAudit {subject: $subject}) RETURN a.at AS at, a.who AS who, "
                  "a.action AS action, a.subject AS subject, a.detail AS detail "
                  "ORDER BY a.ts DESC LIMIT $limit")
+ADOPT_ACCOUNTS = ("UNWIND $rows AS row MERGE (a:SchakelAccount {name: row.name}) "
+                  "ON CREATE SET a.role = row.role, a.member_id = row.member_id, "
+                  "a.key_hash = row.key_hash, a.created = row.created")
+ADOPT_AUDIT = ("UNWIND $rows AS row CREATE (a:SchakelAudit) SET a.ts = row.n, a.at = row.at, "
+               "a.who = row.who, a.action = row.action, a.subject = row.subject, "
+               "a.detail = row.detail")
+SECRET_READ = "MATCH (s:SchakelSecret {name: $name}) RETURN s.value AS value"
+ADOPTED = "access.sqlite overgenomen"  # marks that the file's rows were copied (once)
+BATCH = 1000
 # Hex text, not bytes: every Bolt server stores strings the same way.
 SECRET = ("MERGE (s:SchakelSecret {name: $name}) ON CREATE SET s.value = $value "
           "RETURN s.value AS value")
@@ -104,11 +116,34 @@ class Neo4jAccessStore(AccessStore):
                 connection_acquisition_timeout=30.0)
         except (ValueError, DriverError) as e:
             raise StoreError(f"ongeldig Neo4j-adres {uri!r}: {e}") from e
-        return cls(driver, settings.neo4j_database, uri)
+        access = cls(driver, settings.neo4j_database, uri)
+        if settings.access_path.is_file():
+            access.adopt(settings.access_path)
+        return access
 
     def close(self) -> None:
         if self._own:
             self._driver.close()
+
+    def adopt(self, path: Path) -> bool:
+        """Copy the accounts and audit log of an ``access.sqlite`` from before (Schakel kept
+        them there also with Neo4j), once: the worker that sets the marker copies, in the
+        same transaction, so keys in use keep working and no row is copied twice."""
+        if self._read(lambda tx: tx.run(SECRET_READ, name=ADOPTED).single()) is not None:
+            return False
+        users, audit = saved_rows(path)
+        claim = secrets.token_hex(16)
+
+        def copy(tx: ManagedTransaction) -> bool:
+            if tx.run(SECRET, name=ADOPTED, value=claim).single(strict=True)["value"] != claim:
+                return False  # another worker copied them
+            for i in range(0, len(users), BATCH):
+                tx.run(ADOPT_ACCOUNTS, rows=users[i : i + BATCH]).consume()
+            for i in range(0, len(audit), BATCH):  # numbered 1, 2, …: older than any new row
+                tx.run(ADOPT_AUDIT, rows=audit[i : i + BATCH]).consume()
+            return True
+
+        return self._merge(copy)
 
     # -- plumbing ----------------------------------------------------------------------------
 

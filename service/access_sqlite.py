@@ -115,3 +115,19 @@ class SqliteAccessStore(AccessStore):
             db.execute("INSERT OR IGNORE INTO secrets(name, value) VALUES (?, ?)", (name, value))
             row = db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
         return bytes(row[0])
+
+
+def saved_rows(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Accounts (with their key hashes) and audit rows (oldest first, with their number ``n``)
+    of a file, read-only: to hand them to another adapter."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        db.row_factory = sqlite3.Row
+        users = [dict(r) for r in db.execute(
+            "SELECT name, role, member_id, key_hash, created FROM users ORDER BY name")]
+        audit = [dict(r) for r in db.execute(
+            "SELECT n, at, who, action, subject, detail FROM audit ORDER BY n")]
+    finally:
+        db.close()
+    return users, audit
+

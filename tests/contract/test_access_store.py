@@ -5,6 +5,7 @@ clients of one store see one set of accounts."""
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -139,3 +140,29 @@ def test_access_nodes_stay_out_of_the_graph(bolt_server: BoltServer, tmp_path: P
         assert graph.count() == before[1]  # the shared driver is still open
     finally:
         graph.close()
+
+
+def test_accounts_from_before_move_into_neo4j_once(bolt_server: BoltServer,
+                                                   tmp_path: Path) -> None:
+    from schakel.service.access_sqlite import SqliteAccessStore
+
+    bolt_server.wipe("contract")
+    old = SqliteAccessStore(tmp_path / "access.sqlite")  # where they were kept with Neo4j too
+    key = old.add_user("lid", "member", "m-1")
+    old.audit("regie", "profiel gelezen", "m-1")
+    old.close()
+    settings = Settings(store="neo4j", data_dir=tmp_path, neo4j_uri=bolt_server.uri,
+                        neo4j_user=bolt_server.user, neo4j_password=bolt_server.password,
+                        neo4j_database="contract")
+    with ThreadPoolExecutor(3) as pool:  # workers starting together
+        clients = list(pool.map(lambda _: open_access(settings), range(3)))
+    try:
+        who = clients[0].authenticate(key)
+        assert who is not None and (who.user, who.member_id) == ("lid", "m-1")
+        clients[1].audit("regie", "profiel gewijzigd", "m-1")
+        rows = clients[2].audit_rows("m-1")
+        assert [r["action"] for r in rows] == ["profiel gewijzigd", "profiel gelezen"]
+        assert [u.user for u in clients[2].users()] == ["lid"]
+    finally:
+        for c in clients:
+            c.close()
