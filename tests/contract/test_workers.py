@@ -332,3 +332,24 @@ def test_two_workers_and_an_import_on_one_store(env: dict[str, str], tmp_path: P
             problems.append(f"{w.base} counts {total.json()['count']} members, "
                             f"not {before + IMPORTED + 1}")
     assert not problems, "\n".join(problems)
+
+
+def test_serve_with_workers_starts_that_many_processes(tmp_path: Path) -> None:
+    env = {"SCHAKEL_STORE": "local", "SCHAKEL_DATA_DIR": str(tmp_path / "data")}
+    schakel(env, "seed", "-n", "5")
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([EXE, "serve", "--workers", "2", "--port", str(port)],
+                                env={**os.environ, **env}, stdout=out,
+                                stderr=subprocess.STDOUT)
+    try:
+        _wait_healthy(Worker(f"http://127.0.0.1:{port}", proc, log), time.monotonic() + 120)
+        deadline = time.monotonic() + 60
+        while log.read_text().count("Application startup complete") < 2:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+    finally:
+        proc.terminate()  # uvicorn's parent stops its workers
+        proc.wait(timeout=30)
+    assert "met 2 processen" in log.read_text()
