@@ -7,9 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from schakel.graph.model import Member
-
 from schakel.errors import StoreError
+from schakel.graph.model import Member
 
 from .access import ROLES, AccessStore, AccountError, open_access
 from .cli import _open, _settings, app, console
