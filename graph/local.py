@@ -22,8 +22,9 @@ import networkx as nx
 from schakel.errors import StoreError
 
 from .bulk import no_cyclic_gc
+from .changes import ChangeSet, RelKey
 from .model import Node
-from .store import GraphStore, RawNode
+from .store import FEED_KEEP, GraphStore, RawNode
 
 __all__ = ["LocalGraphStore"]
 
@@ -46,6 +47,10 @@ CREATE TABLE IF NOT EXISTS rels (
     PRIMARY KEY (src, type, dst)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rels_dst ON rels(dst, type);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    payload TEXT NOT NULL
+);
 """
 _UPSERT_NODE = (
     "INSERT INTO nodes (id, label, props) VALUES (?, ?, ?) "
@@ -104,7 +109,8 @@ class LocalGraphStore(GraphStore):
         self._graph = nx.MultiDiGraph()
         self._by_label: dict[str, set[str]] = defaultdict(set)
         self._rel_counts: Counter[str] = Counter()
-        self._version = 0
+        self._seq = 0  # the feed position the mirror reflects
+        self._pending_seq = 0  # the position of the write in progress
         self._frozen: tuple[int, nx.MultiDiGraph] | None = None
         self._data_version = -1
         self._mirror_changes: list[Callable[[], None]] = []
@@ -124,9 +130,99 @@ class LocalGraphStore(GraphStore):
             if now - self._checked >= self.sync_interval:
                 self._checked = now
                 if self._external_version() != self._data_version:
-                    logger.info("graph changed outside this process: reloading %s", self.path)
-                    self._load()
+                    self._catch_up()
             yield
+
+    def _catch_up(self) -> None:
+        """Apply what other processes committed, from the change feed: re-read only the
+        nodes and relationships they touched. Reload everything only when the feed no
+        longer reaches back to the mirror's position."""
+        outer = self._db.in_transaction
+        if not outer:
+            self._db.execute("BEGIN")  # the feed and the rows it names, read as one
+        try:
+            changes = self._feed_since(self._seq)
+            if changes is None:
+                logger.info("change feed does not reach back: reloading %s", self.path)
+                self._load()
+                return
+            if changes:
+                merged = ChangeSet.merge(changes)
+                self._patch(merged)
+                self._seq = max(self._seq, merged.seq)
+            self._data_version = self._external_version()
+        finally:
+            if not outer:
+                self._db.execute("COMMIT")
+
+    def _patch(self, changes: ChangeSet) -> None:
+        """Bring the touched nodes and relationships of the mirror in line with SQLite."""
+        g = self._graph
+        ids = sorted(changes.all_ids() | changes.starts() | changes.ends())
+        found: dict[str, tuple[str, dict[str, Any]]] = {}
+        for i in range(0, len(ids), 900):
+            part = ids[i : i + 900]
+            marks = ",".join("?" * len(part))
+            for node_id, label, props in self._db.execute(
+                    f"SELECT id, label, props FROM nodes WHERE id IN ({marks})", part):
+                found[node_id] = (label, json.loads(props))
+        for node_id, (label, props) in found.items():
+            if node_id in g:
+                attrs = g.nodes[node_id]
+                attrs.clear()
+                attrs.update(props, label=label)
+            else:
+                g.add_node(node_id, label=label, **props)
+            self._by_label[label].add(node_id)
+        for start, rel_type, end in sorted(changes.rel_keys()):
+            row = self._db.execute("SELECT props FROM rels WHERE src = ? AND type = ? AND dst = ?",
+                                   (start, rel_type, end)).fetchone()
+            if row is not None and start in found and end in g:
+                if g.has_edge(start, end, rel_type):
+                    data = g.edges[start, end, rel_type]
+                    data.clear()
+                    data.update(json.loads(row[0]))
+                else:
+                    g.add_edge(start, end, key=rel_type, **json.loads(row[0]))
+                    self._rel_counts[rel_type] += 1
+            elif row is None and g.has_edge(start, end, rel_type):
+                g.remove_edge(start, end, rel_type)
+                self._rel_counts[rel_type] -= 1
+        self._drop_nodes([i for i in changes.all_ids() if i not in found and i in g])
+        self._frozen = None
+
+    def _head(self) -> int:
+        row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'"
+                               ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _feed_since(self, seq: int) -> list[ChangeSet] | None:
+        floor = self._db.execute("SELECT value FROM meta WHERE key = 'feed_floor'").fetchone()
+        if seq > self._head() or (floor is not None and seq < int(floor[0])):
+            return None
+        return [ChangeSet.from_json(n, text) for n, text in self._db.execute(
+            "SELECT seq, payload FROM changes WHERE seq > ? ORDER BY seq", (seq,))]
+
+    def _changes_since(self, seq: int) -> list[ChangeSet] | None:
+        with self._lock:  # the feed in the file, whatever the mirror has applied yet
+            if self._db.in_transaction:
+                return self._feed_since(seq)
+            self._db.execute("BEGIN")
+            try:
+                return self._feed_since(seq)
+            finally:
+                self._db.execute("COMMIT")
+
+    def _record(self, changes: ChangeSet) -> int:
+        seq = int(self._db.execute("INSERT INTO changes (payload) VALUES (?)",
+                                   (changes.to_json(),)).lastrowid or 0)
+        if seq % 1000 == 0 and seq > FEED_KEEP:  # keep the feed from growing without end
+            floor = seq - FEED_KEEP
+            self._db.execute("DELETE FROM changes WHERE seq <= ?", (floor,))
+            self._db.execute("INSERT INTO meta (key, value) VALUES ('feed_floor', ?) "
+                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (floor,))
+        self._pending_seq = seq
+        return seq
 
     def _load(self) -> None:
         self._graph = nx.MultiDiGraph()
@@ -138,11 +234,12 @@ class LocalGraphStore(GraphStore):
                 self._db.execute("BEGIN")  # one consistent read of both tables
             try:
                 self._fill_mirror()
+                self._seq = self._head()
                 self._data_version = self._external_version()
             finally:
                 if not outer:
                     self._db.execute("COMMIT")
-        self._version += 1
+        self._frozen = None
 
     def _fill_mirror(self) -> None:
         g = self._graph
@@ -170,9 +267,9 @@ class LocalGraphStore(GraphStore):
 
     @property
     def version(self) -> int:
-        """Grows with every committed write (and every reload); caches key on it."""
+        """The feed position of the newest write this process has applied to its mirror."""
         with self._reading():
-            return self._version
+            return self._seq
 
     # -- writes ----------------------------------------------------------------------------
     @contextmanager
@@ -190,9 +287,10 @@ class LocalGraphStore(GraphStore):
                 raise StoreError(f"de graaf is bezet of niet schrijfbaar; niets opgeslagen ({e})"
                                  ) from e
             self._mirror_changes = []
+            self._pending_seq = 0
             try:
                 if self._external_version() != self._data_version:
-                    self._load()
+                    self._catch_up()
                 yield
                 self._db.execute("COMMIT")
             except BaseException as e:
@@ -205,11 +303,12 @@ class LocalGraphStore(GraphStore):
             changes, self._mirror_changes = self._mirror_changes, []
             for change in changes:
                 change()
-            if changes:
-                self._version += 1
+            if self._pending_seq:
+                self._seq = self._pending_seq
+                self._frozen = None
 
     def _write(self, nodes: list[Node], rels: list[tuple[str, str, str, dict[str, Any]]],
-               replace: list[tuple[str, str]]) -> int:
+               replace: list[tuple[str, str]]) -> list[RelKey]:
         node_rows = [(n.id, n.label, n.props()) for n in nodes]
         removed = self._sql_write(self._db.cursor(), node_rows, rels, replace)
         self._mirror_changes.append(lambda: self._apply(node_rows, rels, replace))
@@ -245,12 +344,12 @@ class LocalGraphStore(GraphStore):
     @staticmethod
     def _sql_write(cur: sqlite3.Cursor, node_rows: list[tuple[str, str, dict[str, Any]]],
                    rels: list[tuple[str, str, str, dict[str, Any]]],
-                   replace: list[tuple[str, str]]) -> int:
-        removed = 0
+                   replace: list[tuple[str, str]]) -> list[RelKey]:
+        removed: list[RelKey] = []
         for start, rel_type in replace:
-            removed += cur.execute(
-                "DELETE FROM rels WHERE src = ? AND type = ?", (start, rel_type)
-            ).rowcount
+            removed += [(start, rel_type, end) for (end,) in cur.execute(
+                "DELETE FROM rels WHERE src = ? AND type = ? RETURNING dst", (start, rel_type)
+            ).fetchall()]
         cur.executemany(_UPSERT_NODE, ((i, lbl, _dumps(p)) for i, lbl, p in node_rows))
         texts: dict[tuple[Any, ...], str] = {}  # relationship props repeat: encode each once
 
@@ -267,14 +366,21 @@ class LocalGraphStore(GraphStore):
         cur.executemany(_UPSERT_REL, ((s, t, e, text(p)) for s, t, e, p in rels))
         return removed
 
-    def _delete(self, ids: list[str]) -> int:
+    def _delete(self, ids: list[str]) -> tuple[dict[str, list[str]], list[RelKey]]:
         with self._writing():
-            present = [i for i in ids if i in self._graph]
+            g = self._graph
+            present = [i for i in ids if i in g]
+            removed: dict[str, list[str]] = defaultdict(list)
+            rels: set[RelKey] = set()
+            for i in present:
+                removed[g.nodes[i]["label"]].append(i)
+                rels.update((i, k, v) for v, keys in g._succ[i].items() for k in keys)  # noqa: SLF001
+                rels.update((u, k, i) for u, keys in g._pred[i].items() for k in keys)  # noqa: SLF001
             if present:
                 # Relationships go by ON DELETE CASCADE.
                 self._db.executemany("DELETE FROM nodes WHERE id = ?", ((i,) for i in present))
                 self._mirror_changes.append(lambda: self._drop_nodes(present))
-        return len(present)
+        return dict(removed), sorted(rels)
 
     def _drop_nodes(self, ids: list[str]) -> None:
         g = self._graph
@@ -287,14 +393,14 @@ class LocalGraphStore(GraphStore):
             self._by_label[g.nodes[node_id]["label"]].discard(node_id)
             g.remove_node(node_id)
 
-    def _delete_relationships(self, keys: list[tuple[str, str, str]]) -> int:
+    def _delete_relationships(self, keys: list[RelKey]) -> list[RelKey]:
         with self._writing():
             present = [k for k in keys if self._graph.has_edge(k[0], k[2], k[1])]
             if present:
                 self._db.executemany(
                     "DELETE FROM rels WHERE src = ? AND type = ? AND dst = ?", present)
                 self._mirror_changes.append(lambda: self._drop_relationships(present))
-        return len(present)
+        return present
 
     def _drop_relationships(self, keys: list[tuple[str, str, str]]) -> None:
         self._graph.remove_edges_from([(s, e, t) for s, t, e in keys])
@@ -391,8 +497,8 @@ class LocalGraphStore(GraphStore):
 
     def _snapshot(self) -> nx.MultiDiGraph:
         with self._reading():
-            if self._frozen is None or self._frozen[0] != self._version:
-                self._frozen = (self._version, nx.freeze(_copy(self._graph)))
+            if self._frozen is None or self._frozen[0] != self._seq:
+                self._frozen = (self._seq, nx.freeze(_copy(self._graph)))
             return self._frozen[1]
 
     def scrub(self) -> None:

@@ -31,10 +31,11 @@ from neo4j.exceptions import (
 from schakel.errors import StoreError
 
 from . import neo4j_queries as Q
+from .changes import ChangeSet, RelKey
 from .model import NODE_MODELS, REL_SCHEMA, Node
 from .neo4j_cache import ReadCache, Rel
 from .neo4j_write import Labelling, chunks, relabel, write_nodes
-from .store import GraphStore, RawNode
+from .store import FEED_KEEP, GraphStore, RawNode
 
 __all__ = ["Neo4jGraphStore"]
 
@@ -156,9 +157,11 @@ class Neo4jGraphStore(GraphStore):
         def unit(tx: ManagedTransaction) -> tuple[T, int]:
             self._local.tx, self._local.later = tx, None
             self._local.touched, self._local.written = set(), defaultdict(set)
+            self._local.recorded = False
             try:
-                version = _bump(tx)
-                return work(), version
+                self._local.seq = _bump(tx)
+                result = work()
+                return result, self._local.seq
             finally:
                 self._local.tx = None
 
@@ -210,9 +213,10 @@ class Neo4jGraphStore(GraphStore):
         counter node."""
         def run() -> None:
             self._driver.verify_connectivity()
-            for label in (Q.BASE, Q.META, *NODE_MODELS):
+            for label in (Q.BASE, Q.META, Q.CHANGE, *NODE_MODELS):
                 query = Q.cypher(Q.CONSTRAINT, label=label, name=f"schakel_{label.lower()}_id")
                 self._driver.execute_query(query, database_=self.database)
+            self._driver.execute_query(Q.CHANGE_INDEX, database_=self.database)
             start = _now_ms()
             for attempt in range(RACE_RETRIES):
                 try:
@@ -229,8 +233,11 @@ class Neo4jGraphStore(GraphStore):
 
     # -- version and caches ------------------------------------------------------------------
     def _sync(self) -> ReadCache:
-        """At most every ``sync_interval`` seconds, read the counter; drop caches when it
-        moved (another process wrote)."""
+        """At most every ``sync_interval`` seconds, read the counter; when it moved (another
+        process wrote), forget what the change feed says those writes touched. Inside a
+        write transaction nothing cached is trusted: reads there see the latest state."""
+        if getattr(self._local, "tx", None) is not None:
+            return ReadCache()
         now = time.monotonic()
         if now - self._checked < self.sync_interval:
             return self._cache
@@ -240,10 +247,40 @@ class Neo4jGraphStore(GraphStore):
             if not records:  # the database was wiped under us: trust nothing cached
                 self._cache = ReadCache()
             elif (version := int(records[0]["version"])) > self._version:  # never back
-                logger.info("graph changed in Neo4j (version %s): dropping read caches", version)
+                changes = self._changes_since(self._version)
+                if changes is None:
+                    self._cache = ReadCache()
+                else:
+                    self._cache = self._cache.after(ChangeSet.merge(changes))
                 self._version = version
-                self._cache = ReadCache()
             return self._cache
+
+    # -- the change feed ---------------------------------------------------------------------
+    def _record(self, changes: ChangeSet) -> int:
+        tx = self._tx()
+        if self._local.recorded:  # a second change in one transaction gets its own position
+            self._local.seq = _bump(tx)
+        self._local.recorded = True
+        seq = int(self._local.seq)
+        tx.run(Q.CHANGE_CREATE, id=f"change-{seq}", seq=seq, payload=changes.to_json()).consume()
+        if seq % 1000 == 0:  # keep the feed from growing without end
+            tx.run(Q.CHANGES_PRUNE, floor=seq - FEED_KEEP, id=META_ID).consume()
+        return seq
+
+    def _changes_since(self, seq: int) -> list[ChangeSet] | None:
+        def read(tx: ManagedTransaction) -> list[ChangeSet] | None:
+            meta = tx.run(Q.META_READ, id=META_ID).single()
+            if meta is None:
+                return None
+            head, floor = int(meta["version"]), meta["floor"]
+            if seq > head or (floor is not None and seq < int(floor)):
+                return None
+            if seq == head:
+                return []
+            return [ChangeSet.from_json(int(r["seq"]), r["payload"])
+                    for r in tx.run(Q.CHANGES_SINCE, seq=seq)]
+
+        return self._read(read)
 
     @property
     def version(self) -> int:
@@ -280,18 +317,18 @@ class Neo4jGraphStore(GraphStore):
         return self._local.tx  # type: ignore[no-any-return]
 
     def _write(self, nodes: list[Node], rels: list[tuple[str, str, str, dict[str, Any]]],
-               replace: list[tuple[str, str]]) -> int:
+               replace: list[tuple[str, str]]) -> list[RelKey]:
         tx = self._tx()
-        removed = 0
+        removed: list[RelKey] = []
         starts: dict[str, list[str]] = defaultdict(list)
         for start, rel_type in replace:
             starts[rel_type].append(start)
         for rel_type, ids in starts.items():
             query = Q.cypher(Q.RELS_REPLACE, type=rel_type)
             for part in chunks(ids):
-                ends = [r["end"] for r in tx.run(query, ids=part)]
-                removed += len(ends)
-                self._touch([*part, *ends])
+                gone = [(r["start"], rel_type, r["end"]) for r in tx.run(query, ids=part)]
+                removed += gone
+                self._touch([*part, *(end for _, _, end in gone)])
         if nodes:
             later = self._write_nodes(tx, list({n.id: n for n in nodes}.values()))
             if later:
@@ -309,27 +346,36 @@ class Neo4jGraphStore(GraphStore):
 
     _write_nodes = staticmethod(write_nodes)
 
-    def _delete(self, ids: list[str]) -> int:
-        def work() -> int:
+    def _delete(self, ids: list[str]) -> tuple[dict[str, list[str]], list[RelKey]]:
+        def work() -> tuple[dict[str, list[str]], list[RelKey]]:
             tx = self._tx()
             self._touch_all()  # the neighbours of a deleted node are unknown here
-            return sum(tx.run(Q.NODES_DELETE, ids=part).single(strict=True)["n"]
-                       for part in chunks(ids))
+            removed: dict[str, set[str]] = defaultdict(set)
+            rels: set[RelKey] = set()
+            for part in chunks(ids):
+                for r in tx.run(Q.NODES_AND_RELS, ids=part):
+                    label = _main_label(r["labels"])
+                    if label is not None:
+                        removed[label].add(r["id"])
+                    if r["type"] is not None:
+                        rels.add((r["start"], r["type"], r["end"]))
+                tx.run(Q.NODES_DELETE, ids=part).consume()
+            return {k: sorted(v) for k, v in removed.items()}, sorted(rels)
 
-        return self._run_write(work) if ids else 0
+        return self._run_write(work)
 
-    def _delete_relationships(self, keys: list[tuple[str, str, str]]) -> int:
+    def _delete_relationships(self, keys: list[RelKey]) -> list[RelKey]:
         by_type: dict[str, list[dict[str, str]]] = defaultdict(list)
         for start, rel_type, end in keys:
             by_type[rel_type].append({"s": start, "e": end})
 
-        def work() -> int:
+        def work() -> list[RelKey]:
             tx = self._tx()
             self._touch(i for s, _, e in keys for i in (s, e))
-            return sum(tx.run(Q.cypher(Q.RELS_DELETE, type=t), rows=part).single(strict=True)["n"]
-                       for t, rows in by_type.items() for part in chunks(rows))
+            return [(r["s"], t, r["e"]) for t, rows in by_type.items() for part in chunks(rows)
+                    for r in tx.run(Q.cypher(Q.RELS_DELETE, type=t), rows=part)]
 
-        return self._run_write(work) if keys else 0
+        return self._run_write(work)
 
     # -- reads -------------------------------------------------------------------------------
     def _labels_of(self, ids: list[str]) -> dict[str, str]:

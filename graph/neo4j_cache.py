@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .changes import ChangeSet
 from .store import RawNode
 
 __all__ = ["ReadCache", "Rel"]
@@ -38,6 +39,19 @@ class ReadCache:
                 misc[key] = sorted(set(value) | added) if added else value
             elif key[0] == "nodes" and key[1] not in written:
                 misc[key] = value
+        return self._copy(ids, misc)
+
+    def after(self, changes: ChangeSet) -> ReadCache:
+        """A copy that forgets what ``changes`` (another process's writes) touched: the
+        nodes, the ends of the relationships, every count, and the lists of the labels
+        written or removed."""
+        ids = changes.all_ids() | changes.starts() | changes.ends()
+        labels = changes.labels
+        misc = {k: v for k, v in self.misc.items()
+                if k[0] in ("ids", "nodes") and k[1] not in labels}
+        return self._copy(ids, misc)
+
+    def _copy(self, ids: set[str], misc: dict[tuple[Any, ...], Any]) -> ReadCache:
         return ReadCache(
             nodes={k: v for k, v in self.nodes.items() if k not in ids},
             labels={k: v for k, v in self.labels.items() if k not in ids},

@@ -15,8 +15,9 @@ __all__ = ["BASE", "META", "ROLE_LABELS", "cypher"]
 
 BASE = "Node"
 META = "SchakelMeta"
+CHANGE = "SchakelChange"  # one per write: the change feed (no :Node, so no graph read sees it)
 ROLE_LABELS: tuple[str, ...] = tuple(sorted(r.capitalize() for r in ROLES if r != "member"))
-_LABELS = frozenset({BASE, META, *NODE_MODELS, *ROLE_LABELS})
+_LABELS = frozenset({BASE, META, CHANGE, *NODE_MODELS, *ROLE_LABELS})
 _TYPES = frozenset(REL_SCHEMA)
 
 # -- schema and the write counter ----------------------------------------------------------
@@ -25,7 +26,18 @@ META_INIT = ("MERGE (m:`SchakelMeta` {id: $id}) ON CREATE SET m.version = $start
              "RETURN m.version AS version")
 META_BUMP = ("MERGE (m:`SchakelMeta` {id: $id}) ON CREATE SET m.version = $start "
              "SET m.version = m.version + 1 RETURN m.version AS version")
-META_READ = "MATCH (m:`SchakelMeta` {id: $id}) RETURN m.version AS version"
+META_READ = ("MATCH (m:`SchakelMeta` {id: $id}) "
+             "RETURN m.version AS version, m.feed_floor AS floor")
+
+# -- the change feed -------------------------------------------------------------------------
+CHANGE_INDEX = ("CREATE INDEX schakel_change_seq IF NOT EXISTS "
+                "FOR (c:`SchakelChange`) ON (c.seq)")
+CHANGE_CREATE = "CREATE (c:`SchakelChange` {id: $id, seq: $seq, payload: $payload})"
+CHANGES_SINCE = ("MATCH (c:`SchakelChange`) WHERE c.seq > $seq "
+                 "RETURN c.seq AS seq, c.payload AS payload ORDER BY seq")
+CHANGES_PRUNE = ("MATCH (c:`SchakelChange`) WHERE c.seq <= $floor DELETE c "
+                 "WITH count(*) AS n MATCH (m:`SchakelMeta` {id: $id}) "
+                 "SET m.feed_floor = $floor RETURN n")
 
 # -- writes ----------------------------------------------------------------------------------
 NODES_UPDATE = ("UNWIND $rows AS row MATCH (n:`Node` {id: row.id}) SET n = row.props "
@@ -37,9 +49,14 @@ LABELS_REMOVE = "UNWIND $ids AS id MATCH (n:`Node` {{id: id}}) REMOVE n{labels}"
 RELS_MERGE = ("UNWIND $rows AS row MATCH (a:`Node` {{id: row.s}}) MATCH (b:`Node` {{id: row.e}}) "
               "MERGE (a)-[r:`{type}`]->(b) SET r = row.p")
 RELS_REPLACE = ("UNWIND $ids AS id MATCH (:`Node` {{id: id}})-[r:`{type}`]->(m:`Node`) "
-                "WITH r, m.id AS end DELETE r RETURN end")
+                "WITH r, id AS start, m.id AS end DELETE r RETURN start, end")
 RELS_DELETE = ("UNWIND $rows AS row MATCH (:`Node` {{id: row.s}})-[r:`{type}`]->"
-               "(:`Node` {{id: row.e}}) DELETE r RETURN count(*) AS n")
+               "(:`Node` {{id: row.e}}) DELETE r RETURN row.s AS s, row.e AS e")
+# What a node deletion takes with it, read first for the change feed.
+NODES_AND_RELS = ("UNWIND $ids AS id MATCH (n:`Node` {id: id}) "
+                  "OPTIONAL MATCH (n)-[r]-(m:`Node`) "
+                  "RETURN n.id AS id, labels(n) AS labels, type(r) AS type, "
+                  "startNode(r).id AS start, endNode(r).id AS end")
 NODES_DELETE = ("UNWIND $ids AS id MATCH (n:`Node` {id: id}) DETACH DELETE n "
                 "RETURN count(*) AS n")
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from schakel.errors import GraphValidationError, NodeNotFoundError
 
-from .changes import ChangeSet
+from .changes import ChangeSet, RelKey
 from .model import NODE_MODELS, REL_SCHEMA, Node, Relationship, problems_from
 
 __all__ = ["GraphStore", "WriteResult", "Batch", "Direction", "RawNode", "ChangeSet"]
@@ -72,6 +72,11 @@ class GraphStore(ABC):
         replace : ``(start id, type)`` pairs whose outgoing relationships are removed first,
             so an update can drop, say, themes a member no longer works on.
 
+        Returns
+        -------
+        WriteResult
+            Counts, and ``changes``: what the write changed, as recorded in the change feed.
+
         Raises
         ------
         GraphValidationError
@@ -84,12 +89,37 @@ class GraphStore(ABC):
             return WriteResult(0, 0)
         # Validation reads the store, so it runs inside the adapter's write transaction:
         # no other writer can change an id's label between the check and the write.
-        def work() -> WriteResult:
-            rows = self._validated(node_list, rel_list, replace_list)
-            removed = self._write(node_list, rows, replace_list)
-            return WriteResult(len(node_list), len(rows), removed)
+        return self._atomically(lambda: self._write_batch(node_list, rel_list, replace_list))
 
-        return self._atomically(work)
+    def update(self, work: Callable[[], Batch | None]) -> WriteResult:
+        """Read, check and write in one transaction (compare-and-set across processes).
+
+        ``work`` runs inside the store's write transaction: every read it makes through this
+        store sees the latest committed state, and no other writer (thread or process)
+        commits until this one is done. It returns the :class:`Batch` to write (or None for
+        nothing), or raises to abort with nothing written. It may run more than once (the
+        database may ask for a retry), so it must not have side effects.
+        """
+        def unit() -> WriteResult:
+            batch = work()
+            if batch is None or not (batch.nodes or batch.relationships or batch.replace):
+                return WriteResult(0, 0)
+            return self._write_batch(list(batch.nodes), list(batch.relationships),
+                                     list(dict.fromkeys(batch.replace)))
+
+        return self._atomically(unit)
+
+    def _write_batch(self, nodes: list[Node], rels: list[Relationship],
+                     replace: list[tuple[str, str]]) -> WriteResult:
+        rows = self._validated(nodes, rels, replace)
+        gone = self._write(nodes, rows, replace)
+        written = {(s, t, e) for s, t, e, _ in rows}
+        by_label: dict[str, set[str]] = {}
+        for node in nodes:
+            by_label.setdefault(node.label, set()).add(node.id)
+        changes = ChangeSet.of(0, by_label, None, written, set(gone) - written)
+        seq = self._record(changes)
+        return WriteResult(len(nodes), len(rows), len(gone), replace_seq(changes, seq))
 
     def upsert_nodes(self, nodes: Iterable[Node]) -> WriteResult:
         return self.write(nodes=nodes)
@@ -99,17 +129,45 @@ class GraphStore(ABC):
 
     def delete(self, ids: Iterable[str]) -> int:
         """Delete nodes and every relationship touching them; returns how many nodes went."""
-        return self._delete(list(dict.fromkeys(ids)))
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return 0
+
+        def unit() -> int:
+            removed, rels = self._delete(wanted)
+            if removed:
+                self._record(ChangeSet.of(0, None, removed, (), rels))
+            return sum(len(v) for v in removed.values())
+
+        return self._atomically(unit)
 
     def delete_relationships(self, keys: Iterable[tuple[str, str, str]]) -> int:
         """Delete relationships given as ``(start, type, end)``; returns how many went."""
-        return self._delete_relationships(list(dict.fromkeys(keys)))
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return 0
+
+        def unit() -> int:
+            gone = self._delete_relationships(wanted)
+            if gone:
+                self._record(ChangeSet.of(0, None, None, (), gone))
+            return len(gone)
+
+        return self._atomically(unit)
+
+    # -- the change feed -------------------------------------------------------------------
+    def changes_since(self, seq: int) -> list[ChangeSet] | None:
+        """The change sets committed after feed position ``seq``, oldest first (by any
+        process). None when the feed no longer reaches back that far (it keeps the last
+        ``FEED_KEEP`` writes) or ``seq`` is from another database: then rebuild."""
+        return self._changes_since(seq)
 
     # -- reading ---------------------------------------------------------------------------
     @property
     @abstractmethod
     def version(self) -> int:
-        """Grows with every committed write through this store; read caches key on it."""
+        """The feed position of the newest committed write (by any process) this store has
+        seen; read models record it and ask :meth:`changes_since` for what follows."""
 
     def get(self, node_id: str) -> Node | None:
         raw = self._get(node_id)
@@ -287,13 +345,25 @@ class GraphStore(ABC):
 
     @abstractmethod
     def _write(self, nodes: list[Node], rels: list[tuple[str, str, str, dict[str, Any]]],
-               replace: list[tuple[str, str]]) -> int: ...
+               replace: list[tuple[str, str]]) -> list[RelKey]:
+        """Write inside the current transaction; returns the keys ``replace`` removed."""
 
     @abstractmethod
-    def _delete(self, ids: list[str]) -> int: ...
+    def _delete(self, ids: list[str]) -> tuple[dict[str, list[str]], list[RelKey]]:
+        """Delete inside the current transaction; returns the removed ids by label and the
+        relationships that went with them."""
 
     @abstractmethod
-    def _delete_relationships(self, keys: list[tuple[str, str, str]]) -> int: ...
+    def _delete_relationships(self, keys: list[RelKey]) -> list[RelKey]:
+        """Delete inside the current transaction; returns the keys that existed."""
+
+    @abstractmethod
+    def _record(self, changes: ChangeSet) -> int:
+        """Append ``changes`` to the feed inside the current write transaction; returns its
+        feed position."""
+
+    @abstractmethod
+    def _changes_since(self, seq: int) -> list[ChangeSet] | None: ...
 
     @abstractmethod
     def _get(self, node_id: str) -> RawNode | None: ...
@@ -325,6 +395,13 @@ class GraphStore(ABC):
 
     @abstractmethod
     def _snapshot(self) -> nx.MultiDiGraph: ...
+
+
+FEED_KEEP = 20_000  # writes the change feed keeps; a reader further behind rebuilds
+
+
+def replace_seq(changes: ChangeSet, seq: int) -> ChangeSet:
+    return ChangeSet(seq, changes.nodes, changes.removed, changes.rels, changes.removed_rels)
 
 
 def _to_node(raw: RawNode) -> Node:

@@ -33,7 +33,7 @@ from schakel.graph.store import GraphStore
 from .access import AccountError, open_access
 from .auth import Forbidden, LoginRequired, require
 from .config import Settings, get_settings
-from .deps import AppState
+from .context import AppState
 from .routes import api_router
 from .state import open_store
 from .web import brokering as brokering_pages
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         try:
             yield
         finally:
+            state.close()
             access.close()
             if own:
                 graph.close()

@@ -27,6 +27,7 @@ from schakel.matching.evaluate import load_questions
 from schakel.seeds.load import seed_store
 
 from .access import open_access
+from .bench_live import LiveRow, measure_live
 from .cli import _progress, _settings, app, console
 from .config import Settings
 from .state import open_matcher
@@ -79,6 +80,7 @@ class Row:
     http_p95: float
     dense_p50: float
     raw_p50: float
+    live: LiveRow | None = None
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -161,10 +163,23 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
         finally:
             server.should_exit = True
             thread.join(timeout=30)
+        try:
+            with _progress() as bar:
+                bar.add_task("Schrijven en lezen door elkaar", total=None)
+                live = measure_live(store, scratch, qs[: min(len(qs), 100)], first_map)
+        finally:
             store.close()
     return Row(members, seed_s, ingest_s, encoded, reingest_s, reencoded,
                _pct(local, 50), _pct(local, 95), _pct(http, 50), _pct(http, 95),
-               _pct(dense, 50), _pct(raw, 50))
+               _pct(dense, 50), _pct(raw, 50), live)
+
+
+def first_map(state: object) -> object:
+    """The filtered map a netwerkregisseur opens: one theme in one provincie."""
+    from .application.network import map_data
+    from .networks import Scope, network_views
+
+    return map_data(network_views(state), Scope(theme="thuiszitters", region="Overijssel"))
 
 
 def _body(q: MatchQuery) -> dict[str, object]:
@@ -204,6 +219,7 @@ def bench(
         raise typer.Exit(2)
     rows = [bench_size(c, n_queries, settings, cache) for c in counts]
     console.print(bench_table(rows, n_queries))
+    console.print(live_table(rows))
     worst = max(r.http_p95 for r in rows)
     console.print(f"Slechtste HTTP p95: {worst:.1f} ms (doel bij 100k: 50 ms)")
 
@@ -233,4 +249,30 @@ def bench_table(rows: list[Row], n_queries: int) -> Table:
     ]
     for name, values in lines:
         table.add_row(name, *values)
+    return table
+
+
+def live_table(rows: list[Row]) -> Table:
+    """What a write costs the next reader, per network size (milliseconds)."""
+    table = Table(title="schakel bench: lezen na en tijdens schrijven (ms, in het proces)")
+    table.add_column("meting")
+    for r in rows:
+        table.add_column(f"{r.members:,} leden".replace(",", "."), justify="right")
+    lines = [
+        ("match warm p50 / p95", lambda x: f"{x.warm_p50:.1f} / {x.warm_p95:.1f}"),
+        ("eerste match na profielwijziging p50 / p95",
+         lambda x: f"{x.after_profile_p50:.1f} / {x.after_profile_p95:.1f}"),
+        ("eerste match na stap in introductie p50 / p95",
+         lambda x: f"{x.after_intro_p50:.1f} / {x.after_intro_p95:.1f}"),
+        ("match tijdens 5 schrijfacties/s p50 / p95",
+         lambda x: f"{x.loaded_p50:.1f} / {x.loaded_p95:.1f} ({x.loaded_writes} schrijfacties)"),
+        ("eerste gefilterde kaart na schrijven p50 / p95",
+         lambda x: f"{x.first_map_p50:.1f} / {x.first_map_p95:.1f}"),
+        ("na profielwijziging / warm (p95; doel <= 2)",
+         lambda x: f"{x.after_profile_p95 / x.warm_p95:.2f}" if x.warm_p95 else "-"),
+        ("tijdens schrijven / rustig (p95; doel <= 2)",
+         lambda x: f"{x.loaded_p95 / x.warm_p95:.2f}" if x.warm_p95 else "-"),
+    ]
+    for name, show in lines:
+        table.add_row(name, *[show(r.live) if r.live else "-" for r in rows])
     return table

@@ -18,7 +18,7 @@ from schakel.graph.neo4j import Neo4jGraphStore
 from schakel.graph.query import Filters
 from schakel.graph.store import GraphStore
 from schakel.service.config import Settings
-from schakel.service.deps import AppState
+from schakel.service.context import AppState
 from schakel.service.state import open_store
 
 from .conftest import Demo
