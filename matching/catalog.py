@@ -20,7 +20,7 @@ from schakel.graph.model import ROLES
 from schakel.graph.privacy import shows, visible
 from schakel.graph.store import GraphStore
 
-from .introductions import OPEN
+from .brokering.states import OPEN
 
 __all__ = ["Catalog", "Items", "Taxonomy", "KINDS", "availability_score"]
 

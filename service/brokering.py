@@ -8,8 +8,7 @@ from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from schakel.graph.model import Member
-from schakel.matching.broker import Broker
-from schakel.matching.introductions import STEPS
+from schakel.matching.brokering import STEPS, Broker
 
 from .deps import AppState, StateDep
 

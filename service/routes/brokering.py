@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from schakel.errors import NodeNotFoundError
-from schakel.matching.brokering_metrics import store_metrics
+from schakel.matching.brokering import store_metrics
 
 from ..auth import StaffDep
 from ..brokering import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from schakel.errors import NodeNotFoundError
-from schakel.matching.broker import Broker, IntroductionView
+from schakel.matching.brokering import Broker, IntroductionView
 
 from ..auth import MemberDep, Principal, StaffDep
 from ..brokering import ActionIn, AnswerIn, BrokerDep, IntroductionOut

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from schakel.errors import NodeNotFoundError
 from schakel.graph.model import Question
-from schakel.matching.broker import Broker, QuestionView
+from schakel.matching.brokering import Broker, QuestionView
 
 from ..auth import MemberDep, Principal
 from ..brokering import BrokerDep, Kind

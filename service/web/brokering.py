@@ -10,8 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from schakel.graph.model import QUESTION_STATUSES, Theme
-from schakel.matching.brokering_metrics import store_metrics
-from schakel.matching.introductions import ACTION_NL, OUTCOMES
+from schakel.matching.brokering import ACTION_NL, OUTCOMES, store_metrics
 
 from ..auth import StaffDep
 from ..brokering import BrokerDep

@@ -18,8 +18,7 @@ from schakel.errors import (
 from schakel.graph.geo import Gazetteer
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.model import INTRO_STATES, Introduction, Member, Relationship
-from schakel.matching.broker import PEOPLE, Broker
-from schakel.matching.introductions import STEPS, allowed_actions
+from schakel.matching.brokering import PEOPLE, STEPS, Broker, allowed_actions
 from schakel.matching.learn import MIN_OUTCOMES
 from schakel.matching.ranker import SIGNALS
 
@@ -628,3 +627,80 @@ def test_learned_weights_are_fitted_once_per_remembered_key(
     monkeypatch.setattr(broker, "training_rows", lambda: calls.append(1) or [])
     assert broker.learned_weights() is None and broker.learned_weights() is None
     assert len(calls) == 1
+
+
+# -- reasons per viewer -----------------------------------------------------------------------
+
+
+def _keep_private(store: LocalGraphStore, member_id: str, *fields: str) -> None:
+    node = store.get(member_id)
+    assert isinstance(node, Member)
+    store.upsert_nodes([node.model_copy(update={"private_fields": list(fields)})])
+
+
+def test_the_asker_does_not_read_a_private_theme_in_the_reasons(
+        broker: Broker, seeded_store: LocalGraphStore) -> None:
+    """Reasons are written for staff; a candidate who keeps themes private is not shown to
+    the asker as "Werkt aan ..." (graph/privacy.py decides, when the view is read)."""
+    asker = _asker(seeded_store)
+    q = broker.ask(TEXT, asker, "anna")
+    slate = broker.build_slate(q.id, "anna")
+    intro = next(c for c in slate.candidates if c.kind in PEOPLE
+                 and any(r.startswith("Werkt aan") for r in c.reasons))
+    candidate = intro.candidate.id
+    themes = [str(p["name"]) for p in seeded_store.props_of(
+        seeded_store.neighbour_ids(candidate, "WORKS_ON")).values()]
+    _keep_private(seeded_store, candidate, "themes")
+    broker.act(intro.id, "approve", "anna")
+    # the candidate reads every reason about themself, but not staff's own words
+    own = broker.act(intro.id, "candidate_accept", "anna", member=candidate)
+    assert any(r.startswith("Werkt aan") for r in own.reasons)
+    mine = next(v for v in broker.of_member(asker) if v.id == intro.id)
+    shown = " ".join(mine.reasons)
+    assert "Werkt aan" not in shown and not any(t in shown for t in themes), mine.reasons
+    assert broker.act(intro.id, "asker_accept", "anna", member=asker).reasons == mine.reasons
+    # staff read them all
+    staff = broker.introduction(intro.id)
+    assert any(r.startswith("Werkt aan") for r in staff.reasons)
+    assert staff.reasons == intro.reasons
+    # once the candidate shares their themes again, the asker reads them too
+    _keep_private(seeded_store, candidate)
+    again = next(v for v in broker.of_member(asker) if v.id == intro.id)
+    assert again.reasons == staff.reasons
+
+
+def test_old_plain_text_reasons_are_hidden_from_members_unless_harmless(
+        broker: Broker, seeded_store: LocalGraphStore) -> None:
+    intro = _fresh_intro(broker, seeded_store, 3)
+    _, candidate, asker = broker.parties(intro)
+    assert candidate is not None and asker is not None
+    node = seeded_store.get(intro)
+    assert isinstance(node, Introduction)
+    old = ["Werkt aan Autisme (niveau 3)", "In Emmen", "Beschikbaar: een uur per week",
+           "Toegevoegd door anna: kent haar van de conferentie"]
+    seeded_store.upsert_nodes([node.model_copy(update={"reasons": old})])
+    _keep_private(seeded_store, candidate, "themes")
+    _walk(broker, intro, "approve", "candidate_accept")
+    assert broker.introduction(intro).reasons == old
+    mine = next(v for v in broker.of_member(asker) if v.id == intro)
+    assert mine.reasons == ["Beschikbaar: een uur per week", "Toegevoegd door het regiebureau"]
+
+
+def test_contact_leaves_out_what_the_other_keeps_private(
+        broker: Broker, seeded_store: LocalGraphStore) -> None:
+    intro = _fresh_intro(broker, seeded_store, 4)
+    _, candidate, asker = broker.parties(intro)
+    assert candidate is not None and asker is not None
+    cand = seeded_store.get(candidate)
+    assert isinstance(cand, Member)
+    seeded_store.upsert_nodes([cand.model_copy(update={"function": "intern begeleider",
+                                                       "private_fields": ["function"]})])
+    _walk(broker, intro, "approve", "candidate_accept", "asker_accept")
+    mine = next(v for v in broker.of_member(asker) if v.id == intro)
+    assert mine.contact is not None and mine.contact["candidate"]["function"] == ""
+    theirs = next(v for v in broker.of_member(candidate) if v.id == intro)
+    assert theirs.contact is not None
+    assert theirs.contact["candidate"]["function"] == "intern begeleider"
+    staff = broker.introduction(intro)
+    assert staff.contact is not None
+    assert staff.contact["candidate"]["function"] == "intern begeleider"

@@ -6,8 +6,8 @@ import doctest
 
 import pytest
 
-from schakel.matching import brokering_metrics
-from schakel.matching.brokering_metrics import Record, gini, metrics
+from schakel.matching.brokering import metrics as brokering_metrics
+from schakel.matching.brokering.metrics import Record, gini, metrics
 
 Q = "2026-01-01T00:00:00+00:00"
 

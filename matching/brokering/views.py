@@ -1,7 +1,7 @@
 """What brokering shows: questions, introductions, loads and notices as plain records, and how
 stored :class:`~schakel.graph.model.Question` and ``Introduction`` nodes are read into them.
 
-Nothing here decides or writes: :mod:`.brokering_rules` decides who may be proposed and
+Nothing here decides or writes: :mod:`.rules` decides who may be proposed and
 :mod:`.broker` runs the workflow. The Dutch names of the rules (:data:`RULE_NL`) sit here
 because a :class:`Load` shows the rule that blocks a person; the rules module re-exports them.
 """
@@ -16,9 +16,11 @@ from typing import Any
 
 from schakel.errors import NodeNotFoundError
 from schakel.graph.model import Introduction, Member, Question
+from schakel.graph.privacy import Viewer, shows
 from schakel.graph.store import GraphStore
 
-from .introductions import ASKED, BOTH_ACCEPTED, STATE_NL, allowed_actions
+from .reasons import render
+from .states import ASKED, BOTH_ACCEPTED, STATE_NL, allowed_actions
 
 __all__ = ["Ref", "Entry", "Load", "IntroductionView", "Notice", "QuestionView", "Slate",
            "RULE_NL", "DEFAULT_CAPACITY", "DEFAULT_COOLDOWN", "now_iso", "parse_iso",
@@ -233,25 +235,36 @@ def question_view(store: GraphStore, q: Question, loads: LoadsOf,
         history=[Entry.loads(h) for h in q.history], introductions=intros)
 
 
-def introduction_views(store: GraphStore, nodes: Sequence[Introduction],
-                       loads: LoadsOf) -> list[IntroductionView]:
+def introduction_views(store: GraphStore, nodes: Sequence[Introduction], loads: LoadsOf,
+                       viewer: Viewer = "staff",
+                       member: str | None = None) -> list[IntroductionView]:
+    """Views of ``nodes`` for ``viewer``: a member (``member``, their id) reads only the
+    reasons and contact fields the candidate lets them (graph/privacy.py); staff read all."""
     if not nodes:
         return []
     sides = {n.id: parties(store, n.id) for n in nodes}
-    people = [c for _, c, _ in sides.values() if c and store.label_of(c) == "Member"]
+    labels = store.labels_of({c for _, c, _ in sides.values() if c})
+    people = sorted({c for _, c, _ in sides.values() if c and labels.get(c) == "Member"})
     load_of = loads(people) if people else {}
+    props = store.props_of(people) if viewer != "staff" else {}
     out = []
     for n in nodes:
         question, candidate, asker = sides[n.id]
         cand = Ref(candidate or "", name_of(store, candidate) if candidate else "(verwijderd)",
-                   store.label_of(candidate) or "" if candidate else "")
+                   labels.get(candidate, "") if candidate else "")
         shared = None
         if n.state in BOTH_ACCEPTED:
-            shared = {"candidate": contact(store, candidate), "asker": contact(store, asker)}
+            shared = {"candidate": contact(store, candidate, viewer, member),
+                      "asker": contact(store, asker, viewer, member)}
+        person = props.get(candidate or "") if cand.label == "Member" else None
+        if viewer != "staff" and cand.label == "Member" and person is None:
+            person = {"visibility": "none"}  # erased since: show nothing of them
         out.append(IntroductionView(
             id=n.id, question=question, candidate=cand, kind=n.kind, state=n.state,
             state_nl=STATE_NL.get(n.state, n.state), source=n.source, rank=n.rank,
-            score=n.score, reasons=list(n.reasons), created=n.created,
+            score=n.score,
+            reasons=render(n.reasons, person, viewer, own=bool(member) and member == candidate),
+            created=n.created,
             approved_at=n.approved_at, candidate_at=n.candidate_at, asker_at=n.asker_at,
             introduced_at=n.introduced_at, outcome=n.outcome, outcome_at=n.outcome_at,
             note=n.note, cross_domain=n.cross_domain, actions=allowed_actions(n.state),
@@ -272,18 +285,28 @@ def member_introductions(store: GraphStore, member_id: str,
     shown += [i for i in own if props.get(i, {}).get("state") in BOTH_ACCEPTED
               | {"candidate_accepted", "asker_declined"}]
     nodes = [n for n in store.get_many(shown) if isinstance(n, Introduction)]
-    return sorted(introduction_views(store, nodes, loads), key=lambda v: v.created, reverse=True)
+    views = introduction_views(store, nodes, loads, "member", member_id)
+    return sorted(views, key=lambda v: v.created, reverse=True)
 
 
-def contact(store: GraphStore, node_id: str | None) -> dict[str, str]:
-    """What one side may learn about the other once both accepted."""
+def contact(store: GraphStore, node_id: str | None, viewer: Viewer = "staff",
+            member: str | None = None) -> dict[str, str]:
+    """What one side may learn about the other once both accepted. A member does not learn
+    the other's function or organisation when kept private (their own they know)."""
     if not node_id:
         return {}
     node = store.get(node_id)
     if isinstance(node, Member):
         org = next(iter(store.neighbours(node_id, "WORKS_AT")), None)
-        return {"id": node_id, "name": node.name, "function": node.function or "",
-                "organisation": getattr(org, "name", "") if org else "",
+        mine = node_id == member
+
+        def may(field: str) -> bool:
+            return viewer == "staff" or mine or shows(node, field, viewer)
+
+        return {"id": node_id, "name": node.name,
+                "function": (node.function or "") if may("function") else "",
+                "organisation": (getattr(org, "name", "") if org else "")
+                if may("organisation") else "",
                 # without consent to share them, contact goes through the regiebureau
                 "contact": (node.contact if node.consent_contact and node.contact
                             else "via het regiebureau")}

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from schakel.graph.erase import TALLY_ID
 from schakel.graph.store import GraphStore
 
-from .introductions import ASKED, BOTH_ACCEPTED
+from .states import ASKED, BOTH_ACCEPTED
 
 __all__ = ["Record", "Metrics", "records", "metrics", "store_metrics", "gini"]
 

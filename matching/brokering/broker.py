@@ -2,7 +2,7 @@
 
 A :class:`Broker` takes questions in, builds one diversified slate per question (stored as
 proposed :class:`~schakel.graph.model.Introduction` records), lets staff approve, drop and
-add candidates, and moves introductions through their states (see :mod:`.introductions`).
+add candidates, and moves introductions through their states (see :mod:`.states`).
 Every action is one store batch that also appends to the question's history, so a refused
 action writes nothing and an accepted one is recorded with who and when.
 
@@ -11,15 +11,14 @@ organisation (unless asked for), people the asker already knows, people introduc
 asker before on one of the question's themes, staff-entered conflicts, and people at their
 capacity or in their cool-down.
 
-The broker runs the workflow and delegates the parts: :mod:`.brokering_questions` (taking
-questions in, the queue), :mod:`.brokering_rules` (who may not be proposed and why, capacity,
-conflicts, recurring themes), :mod:`.brokering_slate` (quotas and the pick) and
-:mod:`.brokering_views` (the records it returns). Their public names are importable from here.
+The broker runs the workflow and delegates the parts: :mod:`.questions` (taking
+questions in, the queue), :mod:`.rules` (who may not be proposed and why, capacity,
+conflicts, recurring themes), :mod:`.slate` (quotas and the pick) and
+:mod:`.views` (the records it returns). The package exports their public names.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -34,12 +33,15 @@ from schakel.errors import (
     UnknownReferenceError,
 )
 from schakel.graph.model import Introduction, Member, Relationship
-from schakel.graph.privacy import visible
-from schakel.graph.store import GraphStore
+from schakel.graph.privacy import Viewer, visible
+from schakel.graph.store import Batch, GraphStore
 
-from .brokering_questions import MatchSource, QuestionDesk
-from .brokering_rules import RULE_NL, BrokeringRules
-from .brokering_slate import (
+from ..learn import fit_weights
+from ..ranker import Weights
+from . import reasons
+from .questions import MatchSource, QuestionDesk
+from .rules import RULE_NL, BrokeringRules
+from .slate import (
     PEOPLE,
     POOL,
     SLATE_QUOTAS,
@@ -49,7 +51,8 @@ from .brokering_slate import (
     pick,
     proposals,
 )
-from .brokering_views import (
+from .states import OPEN, OUTCOMES, TERMINAL, next_state
+from .views import (
     Entry,
     IntroductionView,
     Load,
@@ -67,18 +70,9 @@ from .brokering_views import (
     question_view,
     with_entry,
 )
-from .engine import MatchQuery
-from .introductions import OPEN, OUTCOMES, TERMINAL, next_state
-from .learn import fit_weights
-from .ranker import Weights
 
 __all__ = ["Broker", "MatchSource", "Slate", "QuestionView", "IntroductionView", "Load",
            "Notice", "Ref", "Entry", "RULE_NL", "SLATE_QUOTAS", "PEOPLE", "now_iso"]
-
-# A module-wide lock: every read-check-write of brokering records in this process is
-# serialised, so two staff clicking at once cannot both move one introduction.
-_LOCK = threading.RLock()
-
 
 class Broker:
     """The brokering workflow over one store.
@@ -107,8 +101,8 @@ class Broker:
         self.place_of = place_of
         self.clock = clock or (lambda: datetime.now(UTC))
         self.weights = weights or Weights()
-        self.desk = QuestionDesk(store, source, place_of=place_of, clock=self.clock, lock=_LOCK)
-        self.rules = BrokeringRules(store, self.clock, lock=_LOCK)
+        self.desk = QuestionDesk(store, source, place_of=place_of, clock=self.clock)
+        self.rules = BrokeringRules(store, self.clock)
 
     # -- questions (see QuestionDesk) --------------------------------------------------------
 
@@ -163,6 +157,8 @@ class Broker:
         """Propose one diversified slate of people, peer regions, practices and communities,
         each with the matcher's Dutch reasons; stored as proposed introductions in one batch.
         A question that has a slate keeps it (staff add or drop candidates instead)."""
+        from ..engine import MatchQuery  # here: the engine's catalog imports .states (a cycle)
+
         started = time.perf_counter()
         if self.source is None:
             raise InvalidQueryError("matcher", "er is geen matcher om een voorstel te maken")
@@ -195,12 +191,16 @@ class Broker:
         entry = Entry(stamp, who, "voorstel gemaakt",
                       detail=f"{len(picks)} kandidaten" + (f"; uitgesloten ({detail})"
                                                             if detail else ""))
-        with _LOCK:
-            q = get_question(self.store, question_id)
+
+        def work() -> Batch | None:
             if introduction_ids(self.store, question_id):  # someone else was quicker
-                return self.slate(question_id)
+                return None
+            q = get_question(self.store, question_id)
             status = "in behandeling" if q.status == "nieuw" else q.status
-            self.store.write([with_entry(q, entry, status=status), *intros], rels)
+            return Batch.of([with_entry(q, entry, status=status), *intros], rels)
+
+        if not self.store.update(work).nodes:
+            return self.slate(question_id)
         view = self.question(question_id)
         took = round((time.perf_counter() - started) * 1000, 1)
         return Slate(view, view.introductions, notices, dict(counts), built=True, took_ms=took,
@@ -226,9 +226,10 @@ class Broker:
             raise CandidateRefusedError(candidate, "no_consent",
                                         f"{node.name} kan niet worden voorgesteld: "
                                         f"{RULE_NL['no_consent']}")
-        with _LOCK:
+        iid = intro_id(question_id, candidate)
+
+        def work() -> Batch:
             q = get_question(self.store, question_id)
-            iid = intro_id(question_id, candidate)
             if self.store.label_of(iid) is not None:
                 raise CandidateRefusedError(candidate, "on_slate",
                                             f"{name_of(self.store, candidate)} "
@@ -247,22 +248,28 @@ class Broker:
                           candidate=candidate)
             intro = Introduction(id=iid, state="proposed", created=stamp, kind=kind,
                                  source="staff", rank=rank, themes=themes, note=note,
-                                 reasons=[f"Toegevoegd door {who}" + (f": {note}" if note else "")],
+                                 reasons=[reasons.dumps("staff", f"Toegevoegd door {who}"
+                                                        + (f": {note}" if note else ""))],
                                  cross_domain=cross_domain(self.store, asker, candidate),
                                  history=[entry.dumps()])
             status = "in behandeling" if q.status == "nieuw" else q.status
-            self.store.write([with_entry(q, entry, status=status), intro],
-                             [Relationship.of("FOR", iid, question_id),
-                              Relationship.of("SUGGESTS", iid, candidate)])
+            return Batch.of([with_entry(q, entry, status=status), intro],
+                            [Relationship.of("FOR", iid, question_id),
+                             Relationship.of("SUGGESTS", iid, candidate)])
+
+        self.store.update(work)
         return self.introduction(iid)
 
     # -- introductions -----------------------------------------------------------------------
 
-    def introduction(self, introduction_id: str) -> IntroductionView:
+    def introduction(self, introduction_id: str, member: str | None = None) -> IntroductionView:
+        """The introduction as staff see it, or as ``member`` (the candidate or the asker)
+        may: reasons and contact fields the other keeps private left out."""
         node = self.store.get(introduction_id)
         if not isinstance(node, Introduction):
             raise NodeNotFoundError(introduction_id)
-        return introduction_views(self.store, [node], self.rules.loads)[0]
+        viewer: Viewer = "member" if member else "staff"
+        return introduction_views(self.store, [node], self.rules.loads, viewer, member)[0]
 
     def of_member(self, member_id: str) -> list[IntroductionView]:
         """What a member may see of brokering: requests to them once staff approved, and
@@ -274,8 +281,9 @@ class Broker:
         return parties(self.store, introduction_id)
 
     def act(self, introduction_id: str, action: str, who: str, *, note: str = "",
-            outcome: str | None = None) -> IntroductionView:
-        """Move an introduction one step; recorded with ``who`` and the time.
+            outcome: str | None = None, member: str | None = None) -> IntroductionView:
+        """Move an introduction one step; recorded with ``who`` and the time. ``member``: the
+        member answering for themself, who gets their view back (see :meth:`introduction`).
 
         Raises
         ------
@@ -285,7 +293,10 @@ class Broker:
         """
         if action == "outcome" and outcome not in OUTCOMES:
             raise InvalidQueryError("outcome", "kies als uitkomst: " + ", ".join(OUTCOMES))
-        with _LOCK:
+
+        # Inside the store's write transaction: the state read here is the latest, so of two
+        # processes acting at once one moves it and the other gets TransitionError.
+        def work() -> Batch:
             node = self.store.get(introduction_id)
             if not isinstance(node, Introduction):
                 raise NodeNotFoundError(introduction_id)
@@ -298,19 +309,18 @@ class Broker:
                     raise CandidateRefusedError(
                         candidate, rule, f"{name_of(self.store, candidate)} kan nu niet gevraagd "
                                          f"worden: {RULE_NL[rule]}")
-            moment = self.clock()
-            stamp = now_iso(moment)
+            stamp = now_iso(self.clock())
             entry = Entry(stamp, who, action, note=note, introduction=introduction_id,
                           candidate=candidate or "", detail=outcome or "")
-            update: dict[str, Any] = {"state": step.target,
-                                      "history": [*node.history, entry.dumps()]}
+            changed: dict[str, Any] = {"state": step.target,
+                                       "history": [*node.history, entry.dumps()]}
             if step.stamp:
-                update[step.stamp] = stamp
+                changed[step.stamp] = stamp
             if note:
-                update["note"] = note
+                changed["note"] = note
             if outcome:
-                update["outcome"] = outcome
-            intro = Introduction.model_validate({**node.model_dump(), **update})
+                changed["outcome"] = outcome
+            intro = Introduction.model_validate({**node.model_dump(), **changed})
             q = get_question(self.store, question_id)
             status = q.status
             if action == "approve" and status in ("nieuw", "in behandeling"):
@@ -319,8 +329,10 @@ class Broker:
                     question_id, introduction_id) and self._any_outcome(question_id,
                                                                         intro):
                 status = "afgerond"
-            self.store.write([intro, with_entry(q, entry, status=status)])
-        return self.introduction(introduction_id)
+            return Batch.of([intro, with_entry(q, entry, status=status)])
+
+        self.store.update(work)
+        return self.introduction(introduction_id, member)
 
     # -- exclusions, capacity, conflicts and recurring themes (see BrokeringRules) -----------
 

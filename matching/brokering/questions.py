@@ -8,19 +8,19 @@ batch that also appends to the question's history, so it is recorded with who an
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from schakel.errors import InvalidQueryError, UnknownReferenceError
 from schakel.graph.model import QUESTION_STATUSES, Question, Relationship
-from schakel.graph.store import GraphStore
+from schakel.graph.store import Batch, GraphStore
 
-from .brokering_views import Entry, get_question, now_iso, with_entry
-from .engine import MatchQuery, MatchResult
-from .ranker import Weights
+from ..ranker import Weights
+from .views import Entry, get_question, now_iso, with_entry
+
+if TYPE_CHECKING:  # the engine's catalog imports .states: a runtime import would be a cycle
+    from ..engine import MatchQuery, MatchResult
 
 __all__ = ["QuestionDesk", "MatchSource"]
 
@@ -40,18 +40,18 @@ class QuestionDesk:
     source : a matcher that reads a new question's themes and place from its text.
     place_of : resolves a place name or id to a Region id (None: unknown).
     clock : returns "now" (tests pass a fixed time).
-    lock : held around every read-check-write (the broker passes its module-wide lock).
+
+    Every edit reads and checks inside the store's write transaction (``store.update``),
+    so two processes editing one question at once both land, one after the other.
     """
 
     def __init__(self, store: GraphStore, source: MatchSource | None = None, *,
                  place_of: Callable[[str], str | None] | None = None,
-                 clock: Callable[[], datetime],
-                 lock: AbstractContextManager[Any] | None = None) -> None:
+                 clock: Callable[[], datetime]) -> None:
         self.store = store
         self.source = source
         self.place_of = place_of
         self.clock = clock
-        self.lock = lock if lock is not None else threading.RLock()
 
     def ask(self, text: str, asker: str, who: str, *, kind: str = "leervraag",
             place: str | None = None, themes: Sequence[str] | None = None,
@@ -72,6 +72,8 @@ class QuestionDesk:
         if asker_label not in ("Member", "Organisation", "Region"):
             raise UnknownReferenceError("asker", asker, "vrager (lid, organisatie of regio)")
         place_id = self._place(place) if place else None
+        from ..engine import MatchQuery  # see the note at the imports
+
         understood: dict[str, Any] = {}
         if (themes is None or (place is None)) and self.source is not None:
             understood = self.source.match(MatchQuery(text=text, limit=1)).understood
@@ -98,10 +100,13 @@ class QuestionDesk:
         rels += [Relationship.of("ABOUT", qid, t) for t in theme_ids]
         if place_id:
             rels.append(Relationship.of("IN_REGION", qid, place_id))
-        with self.lock:
+
+        def work() -> Batch:
             if self.store.label_of(qid) is not None:
                 raise InvalidQueryError("id", f"er is al een vraag met id {qid!r}")
-            self.store.write([question], rels)
+            return Batch.of([question], rels)
+
+        self.store.update(work)
         return qid
 
     def queue(self, status: str | None = None) -> list[Question]:
@@ -116,30 +121,36 @@ class QuestionDesk:
     def set_themes(self, question_id: str, themes: Sequence[str], who: str,
                    note: str = "") -> None:
         """Staff correct the themes read from the text (replaces them)."""
-        with self.lock:
+        def work() -> Batch:
             q = get_question(self.store, question_id)
             theme_ids = self._themes(themes)
             entry = Entry(now_iso(self.clock()), who, "thema's aangepast", note=note,
                           detail=", ".join(theme_ids) or "geen")
-            self.store.write([with_entry(q, entry)],
-                             [Relationship.of("ABOUT", q.id, t) for t in theme_ids],
-                             replace=[(q.id, "ABOUT")])
+            return Batch.of([with_entry(q, entry)],
+                            [Relationship.of("ABOUT", q.id, t) for t in theme_ids],
+                            replace=[(q.id, "ABOUT")])
+
+        self.store.update(work)
 
     def set_status(self, question_id: str, status: str, who: str, note: str = "") -> None:
         """Staff close a question (afgerond) or put it back in the queue."""
         if status not in QUESTION_STATUSES:
             raise InvalidQueryError("status", "kies een status uit " + ", ".join(QUESTION_STATUSES))
-        with self.lock:
+        def work() -> Batch:
             q = get_question(self.store, question_id)
             entry = Entry(now_iso(self.clock()), who, f"status: {status}", note=note)
-            self.store.write([with_entry(q, entry, status=status)])
+            return Batch.of([with_entry(q, entry, status=status)])
+
+        self.store.update(work)
 
     def note(self, question_id: str, text: str, who: str) -> None:
         """A staff note on the question (kept in its history)."""
-        with self.lock:
+        def work() -> Batch:
             q = get_question(self.store, question_id)
             entry = Entry(now_iso(self.clock()), who, "notitie", note=text)
-            self.store.write([with_entry(q, entry, note=text)])
+            return Batch.of([with_entry(q, entry, note=text)])
+
+        self.store.update(work)
 
     def _place(self, place: str) -> str:
         found = self.place_of(place) if self.place_of else None

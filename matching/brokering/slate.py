@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from schakel.graph.model import Introduction, Node, Relationship
 from schakel.graph.store import GraphStore
 
-from .brokering_rules import Asker
-from .brokering_views import Entry, Notice
-from .ranker import SIGNALS, Reason, Suggestion
+from ..ranker import SIGNALS, Reason, Suggestion
+from . import reasons
+from .rules import Asker
+from .views import Entry, Notice
 
 __all__ = ["PEOPLE", "SLATE_QUOTAS", "POOL", "pick", "proposals", "intro_id", "kind_of",
            "cross_domain"]
@@ -58,8 +59,9 @@ def pick(results: Sequence[Suggestion], notices: Sequence[Notice],
 def proposals(store: GraphStore, question_id: str, picks: Sequence[Suggestion], asker: Asker,
               themes: list[str], stamp: str,
               who: str) -> tuple[list[Node], list[Relationship]]:
-    """The picks as proposed introductions, ranked in order, with the matcher's reasons and
-    the signals they were ranked on (the outcome log learns from those)."""
+    """The picks as proposed introductions, ranked in order, with the matcher's reasons (each
+    with its signal, so a view can leave out what a member may not read) and the signals they
+    were ranked on (the outcome log learns from those)."""
     intros: list[Node] = []
     rels: list[Relationship] = []
     for rank, s in enumerate(picks, 1):
@@ -68,7 +70,7 @@ def proposals(store: GraphStore, question_id: str, picks: Sequence[Suggestion], 
         intros.append(Introduction(
             id=iid, state="proposed", created=stamp, kind=s.kind, source="slate",
             rank=rank, score=round(float(s.score), 4),
-            reasons=[r.text[:500] for r in s.reasons],
+            reasons=[reasons.dumps(r.signal, r.text) for r in s.reasons],
             themes=themes, cross_domain=cross_domain(store, asker, s.id),
             features=[float(features.get(n, 0.0)) for n in SIGNALS] if features else [],
             feature_names=list(SIGNALS) if features else [],

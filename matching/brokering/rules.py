@@ -4,7 +4,7 @@ Who is never proposed (:meth:`BrokeringRules.exclusions`): the asker, people of 
 organisation (unless asked for), people the asker already knows, people introduced to the
 asker before on one of the question's themes, staff-entered conflicts, and people at their
 capacity or in their cool-down (:meth:`BrokeringRules.loads`). A theme asked in several regions
-lately gives a :class:`~.brokering_views.Notice` (:meth:`BrokeringRules.notices`): the slate
+lately gives a :class:`~.views.Notice` (:meth:`BrokeringRules.notices`): the slate
 then proposes a community or group session instead.
 
 Staff set the limits the rules read: a person's capacity and cool-down, and conflicts of
@@ -15,19 +15,17 @@ rule has a key of :data:`RULE_NL`, its Dutch reason.
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from schakel.errors import InvalidQueryError, NodeNotFoundError, UnknownReferenceError
 from schakel.graph.model import Member, Relationship
-from schakel.graph.store import GraphStore
+from schakel.graph.store import Batch, GraphStore
 
-from .brokering_views import (
+from .states import ASKED, OPEN
+from .views import (
     DEFAULT_CAPACITY,
     DEFAULT_COOLDOWN,
     RULE_NL,
@@ -39,9 +37,8 @@ from .brokering_views import (
     now_iso,
     parse_iso,
 )
-from .introductions import ASKED, OPEN
 
-# RULE_NL is defined next to Load (brokering_views), whose text shows it; re-exported here.
+# RULE_NL is defined next to Load (views), whose text shows it; re-exported here.
 __all__ = ["BrokeringRules", "Asker", "RULE_NL", "RECENT_DAYS", "MIN_REGIONS", "MONTH_DAYS",
            "DEFAULT_CAPACITY", "DEFAULT_COOLDOWN"]
 
@@ -84,14 +81,14 @@ class BrokeringRules:
     ----------
     store : the graph.
     clock : returns "now" (tests pass a fixed time).
-    lock : held around every write (the broker passes its module-wide lock).
+
+    The checks read the store; the broker runs them inside the store's write transaction
+    (``store.update``) when they guard a write.
     """
 
-    def __init__(self, store: GraphStore, clock: Callable[[], datetime], *,
-                 lock: AbstractContextManager[Any] | None = None) -> None:
+    def __init__(self, store: GraphStore, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.clock = clock
-        self.lock = lock if lock is not None else threading.RLock()
 
     # -- exclusions, capacity and conflicts ---------------------------------------------------
 
@@ -193,37 +190,46 @@ class BrokeringRules:
     def set_capacity(self, member_id: str, who: str, capacity: int | None = None,
                      cooldown_days: int | None = None) -> Member:
         """Staff set how many open requests a person takes and their rest days."""
-        with self.lock:
+        changed = {k: v for k, v in (("capacity", capacity),
+                                     ("cooldown_days", cooldown_days)) if v is not None}
+
+        def work() -> Batch:  # read the member in the transaction: no other edit is lost
             node = self.store.get(member_id)
             if not isinstance(node, Member):
                 raise NodeNotFoundError(member_id)
-            update = {k: v for k, v in (("capacity", capacity),
-                                        ("cooldown_days", cooldown_days)) if v is not None}
             try:
-                member = Member.model_validate({**node.model_dump(), **update})
+                return Batch.of([Member.model_validate({**node.model_dump(), **changed})])
             except ValueError as e:
                 raise InvalidQueryError("capacity", "capaciteit 0-50, rustperiode 0-365 "
                                                     "dagen") from e
-            self.store.write([member])
-        logger.info("capacity of %s set by %s: %s", member_id, who, update)
+
+        self.store.update(work)
+        logger.info("capacity of %s set by %s: %s", member_id, who, changed)
+        member = self.store.get(member_id)
+        if not isinstance(member, Member):  # erased right after
+            raise NodeNotFoundError(member_id)
         return member
 
     def add_conflict(self, member_id: str, other: str, who: str, note: str = "") -> Relationship:
         """Record that ``member_id`` and ``other`` (a member or organisation) must never be
         introduced to each other."""
-        if self.store.label_of(member_id) != "Member":
-            raise UnknownReferenceError("member", member_id, "lid")
-        if self.store.label_of(other) not in ("Member", "Organisation") or other == member_id:
-            raise UnknownReferenceError("other", other, "ander lid of organisatie")
         rel = Relationship.of("CONFLICT", member_id, other, note=note, by=who,
                               at=now_iso(self.clock()))
-        with self.lock:
-            self.store.write(relationships=[rel])
+
+        def work() -> Batch:  # both sides still exist when the conflict is written
+            if self.store.label_of(member_id) != "Member":
+                raise UnknownReferenceError("member", member_id, "lid")
+            if self.store.label_of(other) not in ("Member", "Organisation") or (
+                    other == member_id):
+                raise UnknownReferenceError("other", other, "ander lid of organisatie")
+            return Batch.of(relationships=[rel])
+
+        self.store.update(work)
         return rel
 
     def remove_conflict(self, member_id: str, other: str) -> bool:
-        with self.lock:
-            return self.store.delete_relationships([(member_id, "CONFLICT", other)]) > 0
+        # one statement in one transaction: nothing to check first
+        return self.store.delete_relationships([(member_id, "CONFLICT", other)]) > 0
 
     def conflicts(self) -> list[Relationship]:
         return self.store.relationships(None, "CONFLICT")
