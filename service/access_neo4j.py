@@ -106,20 +106,24 @@ class Neo4jAccessStore(AccessStore):
         """On the graph store's driver when there is one, else a driver of its own."""
         driver = getattr(store, "_driver", None)  # share the pool; the store closes it
         if isinstance(driver, Driver):
-            return cls(driver, getattr(store, "database", None), getattr(store, "uri", ""),
-                       own_driver=False)
+            access = cls(driver, getattr(store, "database", None), getattr(store, "uri", ""),
+                         own_driver=False)
+        else:
+            access = cls(cls._connect(settings), settings.neo4j_database, settings.neo4j_uri)
+        if settings.access_path.is_file():
+            access.adopt(settings.access_path)
+        return access
+
+    @staticmethod
+    def _connect(settings: Settings) -> Driver:
         uri = settings.neo4j_uri
         try:
-            driver = GraphDatabase.driver(
+            return GraphDatabase.driver(
                 uri, auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
                 max_transaction_retry_time=5.0, connection_timeout=5.0,
                 connection_acquisition_timeout=30.0)
         except (ValueError, DriverError) as e:
             raise StoreError(f"ongeldig Neo4j-adres {uri!r}: {e}") from e
-        access = cls(driver, settings.neo4j_database, uri)
-        if settings.access_path.is_file():
-            access.adopt(settings.access_path)
-        return access
 
     def close(self) -> None:
         if self._own:

@@ -154,8 +154,11 @@ def test_accounts_from_before_move_into_neo4j_once(bolt_server: BoltServer,
     settings = Settings(store="neo4j", data_dir=tmp_path, neo4j_uri=bolt_server.uri,
                         neo4j_user=bolt_server.user, neo4j_password=bolt_server.password,
                         neo4j_database="contract")
-    with ThreadPoolExecutor(3) as pool:  # workers starting together
-        clients = list(pool.map(lambda _: open_access(settings), range(3)))
+    graph = Neo4jGraphStore(bolt_server.uri, bolt_server.user, bolt_server.password,
+                            "contract")
+    with ThreadPoolExecutor(3) as pool:  # workers starting together, one as the server does
+        clients = list(pool.map(lambda n: open_access(settings, graph if n == 0 else None),
+                                range(3)))
     try:
         who = clients[0].authenticate(key)
         assert who is not None and (who.user, who.member_id) == ("lid", "m-1")
@@ -166,3 +169,4 @@ def test_accounts_from_before_move_into_neo4j_once(bolt_server: BoltServer,
     finally:
         for c in clients:
             c.close()
+        graph.close()
