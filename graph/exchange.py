@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schakel.errors import ImportFormatError, SchakelError
+from schakel.errors import GraphValidationError, ImportFormatError, SchakelError
 
 from .geo import Gazetteer
 from .lookup import Lookup
@@ -34,11 +34,11 @@ from .model import (
     problems_from,
 )
 from .privacy import PRIVATE_FIELDS
-from .store import GraphStore
+from .store import Batch, GraphStore
 
 __all__ = [
     "SECTIONS", "RowError", "ImportReport", "read_document", "import_document",
-    "export_document",
+    "export_document", "member_batch",
 ]
 
 SECTIONS = ("organisations", "members", "practices", "communities", "relationships")
@@ -239,6 +239,22 @@ def import_document(
                 progress(len(batch))
     report.errors.sort(key=lambda e: (SECTIONS.index(e.section), e.row))
     return report
+
+
+def member_batch(store: GraphStore, lookup: Lookup, row: dict[str, Any]) -> Batch:
+    """One member row of the exchange format as the batch that writes it, checked like a
+    row of an import (names resolved, stored fields kept where the row leaves them out).
+
+    Raises
+    ------
+    GraphValidationError : the row does not fit; the problem names the field.
+    """
+    try:
+        item = _member(store, lookup, row, 1)
+    except _RowProblem as p:
+        raise GraphValidationError([{"item": _str_or_none(row.get("id")), "field": p.field,
+                                     "message": p.message}]) from None
+    return Batch.of(item.nodes, item.rels, item.replace)
 
 
 def _write_batch(store: GraphStore, lookup: Lookup, section: str, batch: list[_Prepared],

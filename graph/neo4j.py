@@ -28,7 +28,7 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
-from schakel.errors import StoreError
+from schakel.errors import StoreError, WriteConflictError
 
 from . import neo4j_queries as Q
 from .changes import ChangeSet, RelKey
@@ -178,7 +178,8 @@ class Neo4jGraphStore(GraphStore):
                 # validation then sees the other node.
                 time.sleep(0.05 * (attempt + 1))
         else:
-            raise StoreError("een andere schrijver gebruikte dezelfde id's; niets opgeslagen")
+            raise WriteConflictError(
+                "een andere schrijver gebruikte dezelfde id's; niets opgeslagen")
         later, self._local.later = self._local.later, None
         if later:
             version = self._errors(lambda: self._add_labels(later))

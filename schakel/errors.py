@@ -104,3 +104,23 @@ class OutcomeDataError(SchakelError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class WriteConflictError(StoreError):
+    """Another writer changed the same data at the same moment; nothing was written."""
+
+
+# Auth errors: raised by service/auth.py, here so that every error has one root.
+ROLE_NL = {"member": "een lid", "staff": "het regiebureau", "admin": "een beheerder"}
+
+
+class LoginRequired(SchakelError):
+    """No (valid) credential came with the request."""
+
+
+class Forbidden(SchakelError):
+    """The account's role may not do this."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__(f"hiervoor is een account van {ROLE_NL.get(role, role)} nodig")
+        self.role = role

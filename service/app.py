@@ -14,28 +14,18 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from schakel import __version__
-from schakel.errors import (
-    CandidateRefusedError,
-    GraphValidationError,
-    ImportFormatError,
-    InvalidQueryError,
-    NodeNotFoundError,
-    SchakelError,
-    ScopeError,
-    TransitionError,
-    UnknownReferenceError,
-)
-from schakel.graph.geo import Gazetteer
+from schakel.errors import LoginRequired, SchakelError
 from schakel.graph.store import GraphStore
 
-from .access import AccountError, open_access
-from .auth import Forbidden, LoginRequired, require
+from .application.lifecycle import opened
+from .auth import require
 from .config import Settings, get_settings
 from .context import AppState
+from .errors import problem
 from .routes import api_router
-from .state import open_store
 from .web import brokering as brokering_pages
 from .web import login, maps, pages, profile
 from .web import matching as matching_page
@@ -58,21 +48,12 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        own = store is None
-        graph = store if store is not None else open_store(settings)
-        gazetteer = Gazetteer.load()
-        access = open_access(settings, graph)  # shared by every worker on the store
-        app.state.schakel = state = AppState(settings, graph, gazetteer, access)
-        if warm_up:
-            threading.Thread(target=_warm, args=(state,), name="schakel-warm-up",
-                             daemon=True).start()
-        try:
+        with opened(settings, store) as state:
+            app.state.schakel = state
+            if warm_up:
+                threading.Thread(target=_warm, args=(state,), name="schakel-warm-up",
+                                 daemon=True).start()
             yield
-        finally:
-            state.close()
-            access.close()
-            if own:
-                graph.close()
 
     app = FastAPI(
         title="Schakel",
@@ -111,74 +92,20 @@ def _wants_html(request: Request) -> bool:
 
 
 def _add_error_handlers(app: FastAPI) -> None:
-    def respond(request: Request, status: int, detail: Any) -> Any:
+    """One handler for every error: the table in service/errors.py decides."""
+
+    async def handle(request: Request, exc: Exception) -> Any:
+        found = problem(exc, request)
         if _wants_html(request):
-            return pages.error_page(request, status, detail)
-        return JSONResponse(status_code=status, content={"detail": detail})
+            if isinstance(exc, LoginRequired):
+                return login_page(request, 401)
+            return pages.error_page(request, found.status, found.detail, found.headers)
+        content: dict[str, Any] = {"detail": found.detail}
+        if found.request_id:
+            content["request_id"] = found.request_id
+        return JSONResponse(status_code=found.status, content=content, headers=found.headers)
 
-    @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, _exc: LoginRequired) -> Any:
-        if _wants_html(request):
-            return login_page(request, 401)
-        return JSONResponse(status_code=401, headers={"WWW-Authenticate": "Bearer"},
-                            content={"detail": "log in: stuur Authorization: Bearer <sleutel>"})
-
-    @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden) -> Any:
-        return respond(request, 403, f"Dit mag uw account niet: {exc}.")
-
-    @app.exception_handler(AccountError)
-    async def bad_account(request: Request, exc: AccountError) -> Any:
-        return respond(request, 422, [{"loc": ["body"], "msg": str(exc), "type": "account"}])
-
-    @app.exception_handler(TransitionError)
-    async def refused_transition(request: Request, exc: TransitionError) -> Any:
-        detail = [{"loc": ["body", "action"], "msg": str(exc), "type": "transition",
-                   "state": exc.state}]
-        return respond(request, 409, detail)
-
-    @app.exception_handler(CandidateRefusedError)
-    async def refused_candidate(request: Request, exc: CandidateRefusedError) -> Any:
-        detail = [{"loc": ["body", "candidate"], "msg": str(exc), "type": exc.rule}]
-        return respond(request, 409, detail)
-
-    @app.exception_handler(UnknownReferenceError)
-    async def unknown_reference(request: Request, exc: UnknownReferenceError) -> Any:
-        detail = [{"loc": ["query", exc.field], "msg": str(exc), "type": "unknown_reference"}]
-        return respond(request, 422, detail)
-
-    @app.exception_handler(ScopeError)
-    async def bad_scope(request: Request, exc: ScopeError) -> Any:
-        detail = [{"loc": ["query", exc.field], "msg": str(exc), "type": "scope"}]
-        return respond(request, 422, detail)
-
-    @app.exception_handler(NodeNotFoundError)
-    async def not_found(request: Request, exc: NodeNotFoundError) -> Any:
-        return respond(request, 404, f"niet gevonden: {exc.node_id}")
-
-    @app.exception_handler(GraphValidationError)
-    async def invalid_graph(request: Request, exc: GraphValidationError) -> Any:
-        detail = [{"loc": ["body", str(p.get("item")), p.get("field")], "msg": p.get("message"),
-                   "type": "graph_validation"} for p in exc.problems]
-        return respond(request, 422, detail)
-
-    @app.exception_handler(ImportFormatError)
-    async def bad_document(request: Request, exc: ImportFormatError) -> Any:
-        return respond(request, 422, [{"loc": ["body"], "msg": str(exc), "type": "format"}])
-
-    @app.exception_handler(InvalidQueryError)
-    async def invalid_query(request: Request, exc: InvalidQueryError) -> Any:
-        where = "query" if request.method == "GET" else "body"
-        detail = [{"loc": [where, exc.field], "msg": str(exc), "type": "invalid_query"}]
-        return respond(request, 422, detail)
-
-    @app.exception_handler(SchakelError)
-    async def other(request: Request, exc: SchakelError) -> Any:
-        logger.warning("request failed: %s", exc)
-        return respond(request, 503, str(exc))
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> Any:
-        detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
-                  for e in exc.errors()]
-        return respond(request, 422, detail)
+    # Starlette finds a handler through the exception's classes: these cover the table,
+    # and Exception catches the rest (a 500 with a code).
+    for exc_type in (SchakelError, RequestValidationError, StarletteHTTPException, Exception):
+        app.add_exception_handler(exc_type, handle)

@@ -12,26 +12,16 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, routing
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from schakel.errors import ROLE_NL, Forbidden, LoginRequired
+
 from .access import Principal
 
 __all__ = ["Principal", "LoginRequired", "Forbidden", "require", "current_principal",
-           "MemberDep", "StaffDep", "AdminDep", "OptionalDep", "COOKIE", "declared_routes"]
+           "MemberDep", "StaffDep", "AdminDep", "OptionalDep", "COOKIE", "declared_routes",
+           "ROLE_NL"]
 
 COOKIE = "schakel_sleutel"
-ROLE_NL = {"member": "een lid", "staff": "het regiebureau", "admin": "een beheerder"}
 _bearer = HTTPBearer(auto_error=False, description="API-sleutel van `schakel users add`")
-
-
-class LoginRequired(Exception):
-    """No (valid) credential came with the request: 401."""
-
-
-class Forbidden(Exception):
-    """The account's role may not do this: 403."""
-
-    def __init__(self, role: str) -> None:
-        super().__init__(f"hiervoor is een account van {ROLE_NL.get(role, role)} nodig")
-        self.role = role
 
 
 def current_principal(

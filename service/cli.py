@@ -14,12 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from schakel.errors import SchakelError
-from schakel.graph.exchange import export_document, import_document, read_document
 from schakel.graph.model import NODE_MODELS, REL_SCHEMA
 from schakel.graph.store import GraphStore
 from schakel.seeds.load import seed_store
 from schakel.seeds.questions import seed_questions
 
+from .application import exchange
 from .config import Settings
 from .state import open_store
 
@@ -198,17 +198,16 @@ def import_(
     fouten waren."""
     settings = _settings()
     try:
-        doc = read_document(file)
+        doc = exchange.read_file(file)
     except SchakelError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from e
-    total = sum(len(doc.get(k) or []) for k in doc if isinstance(doc.get(k), list))
     store = _open(settings)
     try:
         with _progress() as bar:
-            task = bar.add_task(f"Inlezen {file.name}", total=total)
-            report = import_document(store, doc, batch_size=batch_size,
-                                     progress=lambda n: bar.advance(task, n))
+            task = bar.add_task(f"Inlezen {file.name}", total=exchange.rows_in(doc))
+            report = exchange.import_rows(store, doc, batch_size=batch_size,
+                                          progress=lambda n: bar.advance(task, n))
     finally:
         store.close()
     table = Table(title=f"Import van {file.name}")
@@ -238,7 +237,7 @@ def export(
     store = _open(settings)
     try:
         with console.status(f"Exporteren van {store.count('Member')} leden ..."):
-            doc = export_document(store)
+            doc = exchange.export_all(store)
     finally:
         store.close()
     text = json.dumps(doc, ensure_ascii=False, indent=1)

@@ -10,29 +10,16 @@ import typer
 from rich.table import Table
 
 from schakel.errors import SchakelError
-from schakel.graph.geo import Gazetteer
-from schakel.matching.engine import MAX_LIMIT, REQUEST_KINDS, Matcher, MatchQuery
+from schakel.matching.engine import MAX_LIMIT, REQUEST_KINDS, Matcher
 from schakel.matching.evaluate import VARIANTS, evaluate, load_questions
 from schakel.matching.learn import MIN_OUTCOMES
 from schakel.matching.ranker import SIGNALS, nl
 from schakel.matching.simulate import HIDDEN, person_questions, simulate
 
-from .bench import scratch_network, sync_with_progress
+from .application.lifecycle import opened
+from .application.matching import run_match
+from .bench import scratch_network
 from .cli import _open, _progress, _settings, app, console
-from .config import Settings
-from .state import open_matcher
-
-
-def synced_matcher(settings: Settings) -> Matcher:
-    """A matcher in step with the configured store, with a progress bar while it encodes."""
-    store = _open(settings)
-    try:
-        matcher = open_matcher(settings, Gazetteer.load())
-        with _progress() as bar:
-            sync_with_progress(bar, matcher, store)
-    finally:
-        store.close()
-    return matcher
 
 
 @app.command()
@@ -51,13 +38,17 @@ def match(
 ) -> None:
     """Zoek mensen, regio's, praktijkvoorbeelden en communities bij een vraag, met redenen."""
     settings = _settings()
-    matcher = synced_matcher(settings)
+    store = _open(settings)
     try:
-        result = matcher.match(MatchQuery(text=text, near=near, radius_km=radius,
-                                          kinds=kind or None, limit=limit))
+        with opened(settings, store) as ctx:
+            with console.status("Teksten voorbereiden (alleen nieuwe teksten) ..."):
+                ctx.warm_up()
+            result = run_match(ctx, text, near=near, radius_km=radius, kinds=kind, limit=limit)
     except SchakelError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from e
+    finally:
+        store.close()
     if as_json:
         from dataclasses import asdict
 

@@ -1,4 +1,5 @@
-"""Dependencies for routes, as Annotated aliases."""
+"""Dependencies for routes and pages, as Annotated aliases (and the small values they
+give). The context itself lives in service/context.py."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Query, Request
 
 from schakel.graph.store import GraphStore
+from schakel.matching.brokering import Broker
 
+from .application.brokering import make_broker
 from .context import AppState
-
-__all__ = ["AppState"]  # re-exported while callers move to .context
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -24,6 +25,10 @@ def get_state(request: Request) -> AppState:
 
 def get_store(request: Request) -> GraphStore:
     return get_state(request).store
+
+
+def get_broker(request: Request) -> Broker:
+    return make_broker(get_state(request))
 
 
 @dataclass(frozen=True)
@@ -49,3 +54,4 @@ FilterParam = Annotated[str | None, Query(description="Id or (Dutch) name, or a 
 StateDep = Annotated[AppState, Depends(get_state)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 PagingDep = Annotated[Paging, Depends(get_paging)]
+BrokerDep = Annotated[Broker, Depends(get_broker)]

@@ -5,18 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from schakel.errors import NodeNotFoundError
-from schakel.matching.brokering import store_metrics
 
+from ..application.brokering import metrics as brokering_metrics
 from ..auth import StaffDep
-from ..brokering import (
-    BrokerDep,
+from ..brokering_schemas import (
     CapacityIn,
     CapacityOut,
     ConflictIn,
     ConflictOut,
     MetricsOut,
 )
-from ..deps import StateDep
+from ..deps import BrokerDep, StateDep
 
 router = APIRouter(prefix="/brokering", tags=["brokering"])
 
@@ -26,8 +25,7 @@ def metrics(state: StateDep, _who: StaffDep) -> MetricsOut:
     """Acceptance rate (both sides said yes, of all decided), median days from question to
     introduction, share of cross-domain introductions, Gini of the load on experts and of
     the exposure of organisations and provincies; the core numbers per provincie."""
-    return MetricsOut.model_validate(state.cached("brokering_metrics",
-                                                  lambda: store_metrics(state.store)))
+    return MetricsOut.model_validate(brokering_metrics(state))
 
 
 @router.get("/conflicts", response_model=list[ConflictOut])

@@ -1,18 +1,16 @@
-"""A member's own questions to the regiebureau, and their answers to introductions."""
+"""A member's own questions to the regiebureau."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from schakel.errors import NodeNotFoundError
-from schakel.graph.model import Question
-from schakel.matching.brokering import Broker, QuestionView
+from schakel.matching.brokering import QuestionView
 
-from ..auth import MemberDep, Principal
-from ..brokering import BrokerDep, Kind
-from ..deps import AppState, StateDep
-from .me import own_member
+from ..application.questions import ask_as_member, my_question, my_questions
+from ..auth import MemberDep
+from ..brokering_schemas import Kind
+from ..deps import StateDep
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -43,38 +41,19 @@ def _mine(q: QuestionView) -> MyQuestionOut:
                          themes=[t.name for t in q.themes])
 
 
-def ask_as_member(broker: Broker, state: AppState, who: Principal, text: str,
-                  kind: str = "leervraag", place: str | None = None) -> QuestionView:
-    """The member's own question, with them as the asker, into the regiebureau's queue."""
-    member = own_member(state, who)
-    return broker.ask(text, member.id, who.user, kind=kind, place=place)
-
-
-def my_questions(broker: Broker, state: AppState, who: Principal) -> list[QuestionView]:
-    member = own_member(state, who)
-    ids = state.store.neighbour_ids(member.id, "ASKED_BY", "in")
-    found = [q for q in state.store.get_many(ids) if isinstance(q, Question)]
-    return [broker.question(q.id) for q in sorted(found, key=lambda q: (q.created, q.id))]
-
-
 @router.post("/questions", response_model=MyQuestionOut, status_code=status.HTTP_201_CREATED)
-def ask(body: MyQuestionIn, broker: BrokerDep, state: StateDep, who: MemberDep
-        ) -> MyQuestionOut:
+def ask(body: MyQuestionIn, state: StateDep, who: MemberDep) -> MyQuestionOut:
     """Ask the regiebureau a leervraag, hulpvraag or ontwikkelvraag. Role: member."""
-    return _mine(ask_as_member(broker, state, who, body.text, body.kind, body.place))
+    return _mine(ask_as_member(state, who, body.text, body.kind, body.place))
 
 
 @router.get("/questions", response_model=list[MyQuestionOut])
-def questions(broker: BrokerDep, state: StateDep, who: MemberDep) -> list[MyQuestionOut]:
+def questions(state: StateDep, who: MemberDep) -> list[MyQuestionOut]:
     """Your questions, oldest first, with their status. Role: member."""
-    return [_mine(q) for q in my_questions(broker, state, who)]
+    return [_mine(q) for q in my_questions(state, who)]
 
 
 @router.get("/questions/{question_id}", response_model=MyQuestionOut)
-def question(question_id: str, broker: BrokerDep, state: StateDep, who: MemberDep
-             ) -> MyQuestionOut:
+def question(question_id: str, state: StateDep, who: MemberDep) -> MyQuestionOut:
     """One of your questions (someone else's answers 404). Role: member."""
-    for q in my_questions(broker, state, who):
-        if q.id == question_id:
-            return _mine(q)
-    raise NodeNotFoundError(question_id)
+    return _mine(my_question(state, who, question_id))

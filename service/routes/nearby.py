@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from schakel.matching.nearby import MAX_LIMIT, MAX_RADIUS_KM, MY_GEMEENTE, NearbyQuery
 
+from ..application.nearby import search_nearby
 from ..auth import MemberDep
 from ..deps import FilterParam, StateDep
 from ..nearby_schemas import NearbyPage, nearby_page
@@ -38,6 +39,4 @@ def nearby(
     gemeente."""
     query = NearbyQuery(text=q, near=near, radius_km=radius_km, theme=theme, domain=domain,
                         role=role, offset=offset, limit=limit)
-    result = state.nearby().search(query, viewer=who.viewer, asker=who.member_id,
-                                   relevance=state.relevance)
-    return nearby_page(result)
+    return nearby_page(search_nearby(state, who, query))

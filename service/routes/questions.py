@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from ..auth import StaffDep
-from ..brokering import (
-    BrokerDep,
+from ..brokering_schemas import (
     CandidateIn,
     IntroductionOut,
     NoteIn,
@@ -20,6 +19,7 @@ from ..brokering import (
     StatusIn,
     ThemesIn,
 )
+from ..deps import BrokerDep
 
 router = APIRouter(prefix="/questions", tags=["brokering"])
 

@@ -9,12 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from schakel.graph.model import QUESTION_STATUSES, Theme
-from schakel.matching.brokering import ACTION_NL, OUTCOMES, store_metrics
+from schakel.graph.model import QUESTION_STATUSES
+from schakel.matching.brokering import ACTION_NL, OUTCOMES
 
+from ..application import brokering
+from ..application.directory import assignable_themes, place_names
 from ..auth import StaffDep
-from ..brokering import BrokerDep
-from ..deps import StateDep
+from ..deps import BrokerDep, StateDep
 from .matching import SIGNAL_NAMES
 from .pages import templates
 
@@ -35,15 +36,10 @@ def _back(question_id: str, anchor: str = "") -> RedirectResponse:
 def queue_page(request: Request, broker: BrokerDep, state: StateDep, _who: StaffDep,
                status: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
     status = status if status in QUESTION_STATUSES else None
-    everything = broker.queue()
-    counts = {s: sum(q.status == s for q in everything) for s in QUESTION_STATUSES}
-    shown = [q for q in everything if status is None or q.status == status]
-    if status is None:  # the queue proper: what still needs doing
-        shown = [q for q in shown if q.status != "afgerond"]
+    shown, counts = brokering.queue_by_status(broker, status)
     return templates.TemplateResponse(request, "makelen.html", {
         "questions": shown, "status": status, "statuses": QUESTION_STATUSES,
-        "counts": counts, "kinds": QUESTION_KINDS,
-        "places": [p.name for p in state.gazetteer.places() if p.kind != "land"],
+        "counts": counts, "kinds": QUESTION_KINDS, "places": place_names(state),
     })
 
 
@@ -63,11 +59,9 @@ def ask(broker: BrokerDep, who: StaffDep,
 def question_page(request: Request, question_id: str, broker: BrokerDep, state: StateDep,
                   _who: StaffDep) -> HTMLResponse:
     slate = broker.slate(question_id)
-    themes = sorted((t for t in state.store.find("Theme") if isinstance(t, Theme)
-                     and t.assignable), key=lambda t: t.name.lower())
     return templates.TemplateResponse(request, "makelen_vraag.html", {
         "q": slate.question, "candidates": slate.candidates, "notices": slate.notices,
-        "themes": themes, "chosen": {t.id for t in slate.question.themes},
+        "themes": assignable_themes(state), "chosen": {t.id for t in slate.question.themes},
         "statuses": QUESTION_STATUSES, "kind_nl": KIND_NL, "action_nl": ACTION_NL,
         "outcomes": OUTCOMES, "signal_names": SIGNAL_NAMES,
     })
@@ -111,17 +105,16 @@ def add_candidate(question_id: str, broker: BrokerDep, who: StaffDep,
 
 
 @router.post("/makelen/introducties/{introduction_id}")
-def act(introduction_id: str, broker: BrokerDep, who: StaffDep,
+def act(introduction_id: str, state: StateDep, who: StaffDep,
         actie: Annotated[str, Form(max_length=40)], notitie: Note = "",
         uitkomst: Annotated[str, Form(max_length=40)] = "") -> RedirectResponse:
-    view = broker.act(introduction_id, actie, who.user, note=notitie,
-                      outcome=uitkomst or None)
+    view = brokering.act(state, who, introduction_id, actie, note=notitie,
+                         outcome=uitkomst or None)
     return _back(view.question, view.id)
 
 
 @router.get("/makelen/cijfers", response_class=HTMLResponse)
 def metrics_page(request: Request, state: StateDep, _who: StaffDep) -> HTMLResponse:
-    m = state.cached("brokering_metrics", lambda: store_metrics(state.store))
-    names = state.store.props_of([m_id for m_id, _ in m.most_asked])
+    m = brokering.metrics(state)
     return templates.TemplateResponse(request, "makelen_cijfers.html", {
-        "m": m, "names": {k: v.get("name", k) for k, v in names.items()}})
+        "m": m, "names": brokering.most_asked_names(state, m.most_asked)})

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from ..application.directory import place_names
+from ..application.matching import run_match
 from ..auth import StaffDep
 from ..deps import StateDep
-from ..routes.match import run_match
-from ..schemas import MatchKind, MatchRequest
+from ..schemas import MatchKind
 from .pages import templates
 
 router = APIRouter(include_in_schema=False)
@@ -38,13 +39,12 @@ def match_page(
     vraag, plaats = (vraag or "").strip(), (plaats or "").strip() or None
     result = None
     if vraag:
-        body = MatchRequest.model_construct(text=vraag, near=plaats, radius_km=straal,
-                                            kinds=soort or None, limit=aantal, asker_domain=None)
-        result = run_match(state, body, who.viewer)
+        result = run_match(state, vraag, near=plaats, radius_km=straal, kinds=soort,
+                           limit=aantal, viewer=who.viewer)
     return templates.TemplateResponse(request, "matchen.html", {
         "form": {"vraag": vraag, "plaats": plaats or "", "straal": straal, "soort": soort or [],
                  "aantal": aantal},
         "result": result, "kind_names": KIND_NAMES, "kind_label": KIND_LABEL,
         "signal_names": SIGNAL_NAMES,
-        "places": [p.name for p in state.gazetteer.places() if p.kind != "land"],
+        "places": place_names(state),
     })

@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse
 from schakel.errors import InvalidQueryError, UnknownReferenceError
 from schakel.matching.nearby import MAX_RADIUS_KM, MY_GEMEENTE, NearbyQuery
 
+from ..application.directory import place_names
+from ..application.nearby import search_nearby
 from ..auth import MemberDep
 from ..deps import StateDep
 from .pages import PAGE, ROLE_NAMES, Text, _choices, _clean, _pages, templates
@@ -45,12 +47,11 @@ def nearby_page(request: Request, state: StateDep, who: MemberDep, vraag: Text =
         try:
             query = NearbyQuery(text=vraag, near=plaats, radius_km=_radius(straal), theme=thema,
                                 domain=domein, role=rol, offset=offset, limit=PAGE)
-            result = state.nearby().search(query, viewer=who.viewer, asker=who.member_id,
-                                           relevance=state.relevance)
+            result = search_nearby(state, who, query)
         except (InvalidQueryError, UnknownReferenceError) as exc:
             error = {"field": FORM_FIELD.get(exc.field, exc.field), "message": str(exc)}
             status = 422
-    places = [p.name for p in state.gazetteer.places() if p.kind != "land"]
+    places = place_names(state)
     context: dict[str, Any] = {
         "form": form, "result": result, "error": error,
         "paging": _pages(request, result.count if result else 0, offset),

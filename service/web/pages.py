@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,10 +13,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from schakel.errors import NodeNotFoundError
-from schakel.graph.model import Community, Domain, Member, Practice, Theme
-from schakel.graph.privacy import visible
+from schakel.graph.model import Member, Practice
 
+from ..application import directory, members
 from ..auth import MemberDep
 from ..deps import StateDep
 from ..views import member_public, practice_public
@@ -72,37 +72,15 @@ def _pages(request: Request, count: int, offset: int) -> dict[str, Any]:
 
 
 def _choices(state: StateDep) -> dict[str, Any]:
-    store = state.store
-    themes = sorted((t for t in store.find("Theme") if isinstance(t, Theme) and t.assignable),
-                    key=lambda t: t.name.lower())
-    domains = [d for d in store.find("Domain") if isinstance(d, Domain)]
-    return {"themes": themes, "domains": domains}
+    return {"themes": directory.assignable_themes(state), "domains": directory.domains(state)}
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, state: StateDep) -> HTMLResponse:
-    store = state.store
-
-    def theme_counts() -> list[tuple[int, Theme]]:
-        shown = state.visible_members()
-        counts = []
-        for theme in store.find("Theme"):
-            n = sum(1 for m in store.neighbour_ids(theme.id, "WORKS_ON", "in") if m in shown)
-            if n and isinstance(theme, Theme):
-                counts.append((n, theme))
-        return sorted(counts, key=lambda x: (-x[0], x[1].id))
-
-    top_themes = state.cached("home_theme_counts", theme_counts)
-    communities = [c for c in store.find("Community") if isinstance(c, Community)]
+    seen = directory.overview(state)
     return templates.TemplateResponse(request, "home.html", {
-        "counts": {
-            "leden": len(state.visible_members()), "organisaties": store.count("Organisation"),
-            "praktijkvoorbeelden": store.count("Practice"), "communities": len(communities),
-            "gemeenten": len(state.gazetteer.places("gemeente")),
-        },
-        "top_themes": top_themes[:12],
-        "communities": communities,
-        "regions": [p for p in state.gazetteer.places() if "inspiratieregio" in p.tags],
+        "counts": seen.counts, "top_themes": seen.top_themes,
+        "communities": seen.communities, "regions": seen.regions,
     })
 
 
@@ -112,16 +90,15 @@ def members_page(request: Request, state: StateDep, who: MemberDep, thema: Text 
                  offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
     thema, plaats, domein, rol = map(_clean, (thema, plaats, domein, rol))
     role = rol if rol in ROLE_NAMES else None
-    ids = state.visible_member_ids(theme=thema, region=plaats, domain=domein, role=role,
-                                   viewer=who.viewer)
+    ids = members.find_members(state, who, theme=thema, region=plaats, domain=domein,
+                               role=role)
     page = [member_public(state.store, m, who.viewer)
             for m in state.store.get_many(ids[offset : offset + PAGE])
             if isinstance(m, Member)]
     return templates.TemplateResponse(request, "members.html", {
         "members": page, "filters": {"thema": thema, "plaats": plaats, "domein": domein,
                                      "rol": role},
-        "paging": _pages(request, len(ids), offset),
-        "places": [p.name for p in state.gazetteer.places() if p.kind != "land"],
+        "paging": _pages(request, len(ids), offset), "places": directory.place_names(state),
         **_choices(state),
     })
 
@@ -129,10 +106,7 @@ def members_page(request: Request, state: StateDep, who: MemberDep, thema: Text 
 @router.get("/leden/{member_id}", response_class=HTMLResponse)
 def member_page(request: Request, member_id: str, state: StateDep,
                 who: MemberDep) -> HTMLResponse:
-    member = state.store.get(member_id)
-    if not isinstance(member, Member) or not visible(member, who.viewer):
-        raise NodeNotFoundError(member_id)
-    state.access.audit(who.user, "profiel gelezen", member_id)
+    member = members.read_member(state, who, member_id)
     return templates.TemplateResponse(request, "member.html",
                                       {"member": member_public(state.store, member, who.viewer)})
 
@@ -141,19 +115,19 @@ def member_page(request: Request, member_id: str, state: StateDep,
 def practices_page(request: Request, state: StateDep, thema: Text = None, plaats: Text = None,
                    offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
     thema, plaats = _clean(thema), _clean(plaats)
-    ids = state.filters.ids("Practice", theme=thema, region=plaats)
+    ids = directory.practice_ids(state, theme=thema, region=plaats)
     page = [practice_public(state.store, p)
             for p in state.store.get_many(ids[offset : offset + PAGE])
             if isinstance(p, Practice)]
     return templates.TemplateResponse(request, "practices.html", {
         "practices": page, "filters": {"thema": thema, "plaats": plaats},
-        "paging": _pages(request, len(ids), offset),
-        "places": [p.name for p in state.gazetteer.places() if p.kind != "land"],
+        "paging": _pages(request, len(ids), offset), "places": directory.place_names(state),
         **_choices(state),
     })
 
 
-def error_page(request: Request, status: int, detail: Any) -> HTMLResponse:
+def error_page(request: Request, status: int, detail: Any,
+               headers: Mapping[str, str] | None = None) -> HTMLResponse:
     if isinstance(detail, list):
         messages = [str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail]
     else:
@@ -165,4 +139,4 @@ def error_page(request: Request, status: int, detail: Any) -> HTMLResponse:
     back = "/" + referer[len(base):] if referer.startswith(base) else None
     return templates.TemplateResponse(request, "error.html", {
         "title": title, "messages": messages, "status": status, "back": back},
-        status_code=status)
+        status_code=status, headers=headers)

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from schakel.errors import GraphValidationError
-from schakel.graph.model import Theme
 from schakel.graph.privacy import PRIVATE_FIELDS
 
+from ..application.directory import assignable_themes, place_names
+from ..application.members import erase_member, own_member, theme_levels, update_profile
 from ..auth import COOKIE, MemberDep
 from ..deps import StateDep
-from ..routes.me import own_member, update_profile
 from ..schemas import ProfileIn
 from ..views import member_public
 from .pages import templates
@@ -27,13 +27,10 @@ Line = Annotated[str, Form(max_length=300)]
 def _page(request: Request, state: StateDep, who: MemberDep, status: int = 200,
           problems: list[str] | None = None, saved: bool = False) -> HTMLResponse:
     member = own_member(state, who)
-    themes = sorted((t for t in state.store.find("Theme") if isinstance(t, Theme)
-                     and t.assignable), key=lambda t: t.name.lower())
     return templates.TemplateResponse(request, "profile.html", {
         "member": member, "public": member_public(state.store, member, "staff"),
-        "themes": themes, "field_names": FIELD_NAMES, "problems": problems or [],
-        "saved": saved,
-        "places": [p.name for p in state.gazetteer.places("gemeente")],
+        "themes": assignable_themes(state), "field_names": FIELD_NAMES,
+        "problems": problems or [], "saved": saved, "places": place_names(state, "gemeente"),
     }, status_code=status)
 
 
@@ -54,9 +51,7 @@ def save_profile(
     matchen: Annotated[bool, Form()] = False, contact_delen: Annotated[bool, Form()] = False,
     contact: Line = "",
 ) -> Response:
-    member = own_member(state, who)
-    levels = {r.end: r.props.get("level", 2)
-              for r in state.store.relationships(member.id, "WORKS_ON")}
+    levels = theme_levels(state, own_member(state, who).id)
     wanted = list(dict.fromkeys(thema or []))
     bad = [f for f in (prive or []) if f not in PRIVATE_FIELDS]
     if zichtbaarheid not in ("members", "staff", "none") or bad:
@@ -72,7 +67,7 @@ def save_profile(
         fields["gemeente"] = gemeente.strip()
     body = ProfileIn.model_validate(fields)
     try:
-        update_profile(state, who, body)
+        update_profile(state, who, body.model_dump(exclude_unset=True))
     except GraphValidationError as e:
         return _page(request, state, who, 422, [str(p.get("message")) for p in e.problems])
     return RedirectResponse("/mijn-profiel?opgeslagen=true", status_code=303)
@@ -85,7 +80,7 @@ def erase_me(request: Request, state: StateDep, who: MemberDep,
     if not zeker:
         return _page(request, state, who, 422,
                      ["Vink aan dat u zeker weet dat alles gewist mag worden."])
-    erasure = state.erase(member.id, who.user, "zelf, via de website")
+    erasure = erase_member(state, who, member.id, "zelf, via de website")
     request.state.who = None  # the account is gone
     response = templates.TemplateResponse(request, "erased.html", {"erasure": erasure})
     response.delete_cookie(COOKIE)

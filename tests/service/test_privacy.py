@@ -153,7 +153,7 @@ def test_own_profile_edit_reencodes_only_that_member(
         client: TestClient, store: LocalGraphStore, keys: Keys) -> None:
     client.headers.update(keys.bearer(keys.staff))
     client.post("/api/v1/match", json={"text": "dyslexie"})  # the matcher is up to date
-    matcher = client.app.state.schakel._matcher[1]  # type: ignore[attr-defined]
+    matcher = client.app.state.schakel.matcher()  # type: ignore[attr-defined]
     before = matcher.encoder.encoded
     client.headers.update(keys.bearer(keys.member))
     me = client.get("/api/v1/me").json()
@@ -214,7 +214,7 @@ def test_erasure_leaves_no_trace(client: TestClient, store: LocalGraphStore, tmp
     staff.close()
     client.post("/api/v1/match", json={"text": PROFILE},
                 headers={"Authorization": f"Bearer {staff_key}"})  # profile encoded, cached
-    matcher = client.app.state.schakel._matcher[1]  # type: ignore[attr-defined]
+    matcher = client.app.state.schakel.matcher()  # type: ignore[attr-defined]
     index = matcher._indexes["member"]
     key = index.keys[index.rows["p-private"]]
     cache = EmbeddingCache(embedding_file)

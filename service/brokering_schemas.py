@@ -1,33 +1,13 @@
-"""Brokering in the service: the broker dependency and the API's request/response shapes."""
+"""The brokering API's request and response shapes."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from schakel.graph.model import Member
-from schakel.matching.brokering import STEPS, Broker
-
-from .deps import AppState, StateDep
-
-__all__ = ["get_broker", "BrokerDep"]
-
-
-def make_broker(state: AppState) -> Broker:
-    def place_of(name: str) -> str | None:
-        place = state.gazetteer.find(name)
-        return place.id if place is not None else None
-
-    return Broker(state.store, state, place_of=place_of, remember=state.cached)
-
-
-def get_broker(state: StateDep) -> Broker:
-    return make_broker(state)
-
-
-BrokerDep = Annotated[Broker, Depends(get_broker)]
+from schakel.matching.brokering import STEPS
 
 Action = Literal[tuple(STEPS)]  # type: ignore[valid-type]
 Kind = Literal["leervraag", "hulpvraag", "ontwikkelvraag"]

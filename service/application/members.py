@@ -1,0 +1,153 @@
+"""Members: finding and reading them, writing a profile, and the AVG rights (see, change,
+take out, erase). Every read or change of personal data goes into the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from schakel.errors import Forbidden, InvalidQueryError, NodeNotFoundError
+from schakel.graph.changes import ChangeSet
+from schakel.graph.erase import Erasure
+from schakel.graph.exchange import member_batch
+from schakel.graph.model import Member
+from schakel.graph.privacy import Viewer, visible
+
+from ..access import Principal
+from ..context import AppState
+from ..views import display_name
+
+
+@dataclass(frozen=True)
+class MemberWrite:
+    """A written member and what the write changed (for read models that follow it)."""
+
+    member: Member
+    changes: ChangeSet
+
+
+def find_members(ctx: AppState, who: Principal, *, theme: str | None = None,
+                 region: str | None = None, domain: str | None = None,
+                 role: str | None = None) -> list[str]:
+    """Ids of the members ``who`` may see, by theme (with narrower themes), region (with
+    the gemeenten inside it), domain and role, sorted.
+
+    Raises
+    ------
+    UnknownReferenceError : a filter names no theme, region or domain.
+    """
+    return ctx.visible_member_ids(theme, region, domain, role, viewer=who.viewer)
+
+
+def audit_listing(ctx: AppState, who: Principal, shown: int) -> None:
+    ctx.access.audit(who.user, "lijst gelezen", "*", f"{shown} leden")
+
+
+def visible_member(ctx: AppState, member_id: str, viewer: Viewer) -> Member:
+    """The member, if ``viewer`` may see them; otherwise not found (hidden looks absent)."""
+    member = ctx.store.get(member_id)
+    if not isinstance(member, Member) or not visible(member, viewer):
+        raise NodeNotFoundError(member_id)
+    return member
+
+
+def read_member(ctx: AppState, who: Principal, member_id: str) -> Member:
+    """One member's profile, as ``who`` may see it; the reading is audited."""
+    member = visible_member(ctx, member_id, who.viewer)
+    ctx.access.audit(who.user, "profiel gelezen", member_id)
+    return member
+
+
+def own_member(ctx: AppState, who: Principal) -> Member:
+    """The member behind this account.
+
+    Raises
+    ------
+    InvalidQueryError : the account belongs to no member (a staff or admin account).
+    """
+    if not who.member_id:
+        raise InvalidQueryError("account", "dit account hoort niet bij een lid")
+    member = ctx.store.get(who.member_id)
+    if not isinstance(member, Member):
+        raise NodeNotFoundError(who.member_id)
+    return member
+
+
+def write_member(ctx: AppState, row: dict[str, Any]) -> MemberWrite:
+    """One member row of the exchange format, written as one batch: fields the row leaves
+    out keep their stored value.
+
+    Raises
+    ------
+    GraphValidationError : any problem with the row; nothing was written.
+    """
+    # Read and write in one store transaction: fields the row leaves out keep the value
+    # stored at the moment of writing, even when another process edits the member too.
+    result = ctx.store.update(lambda: member_batch(ctx.store, ctx.lookup, row))
+    member = ctx.store.require(str(row["id"]).strip())
+    assert isinstance(member, Member)
+    return MemberWrite(member, result.changes)
+
+
+def save_member(ctx: AppState, who: Principal, row: dict[str, Any]) -> Member:
+    """Add or update a member (an admin's write); audited."""
+    written = write_member(ctx, row)
+    ctx.access.audit(who.user, "profiel gewijzigd", written.member.id)
+    return written.member
+
+
+def update_profile(ctx: AppState, who: Principal, given: dict[str, Any]) -> Member:
+    """Change the fields ``given`` of the member's own profile in one batch (or nothing).
+    ``None`` clears the function; for the other fields it means "leave as is"."""
+    member = own_member(ctx, who)
+    row = {"id": member.id, **{k: v for k, v in given.items()
+                               if v is not None or k == "function"}}
+    written = write_member(ctx, row)
+    ctx.access.audit(who.user, "eigen profiel gewijzigd", member.id,
+                     ", ".join(sorted(row.keys() - {"id"})))
+    return written.member
+
+
+def theme_levels(ctx: AppState, member_id: str) -> dict[str, int]:
+    """The member's themes with their levels (1-3), to keep levels a form does not show."""
+    return {r.end: r.props.get("level", 2)
+            for r in ctx.store.relationships(member_id, "WORKS_ON")}
+
+
+def personal_data(ctx: AppState, who: Principal) -> dict[str, Any]:
+    """Everything Schakel holds on the member behind ``who`` (AVG art. 15 and 20)."""
+    member = own_member(ctx, who)
+    store = ctx.store
+    outgoing = [{"type": r.type, "to": r.end, "name": display_name(store.get(r.end)), **r.props}
+                for r in store.relationships(member.id)]
+    incoming = [{"type": r.type, "from": r.start, **r.props}
+                for r in store.relationships(member.id, direction="in")
+                if r.type == "KNOWS"]
+    questions = [{"id": q.id, **q.props()}
+                 for q in store.get_many(store.neighbour_ids(member.id, "ASKED_BY", "in"))]
+    introductions = [{"id": i.id, **i.props()}
+                     for i in store.get_many(store.neighbour_ids(member.id, "SUGGESTS", "in"))]
+    ctx.access.audit(who.user, "gegevens opgevraagd", member.id)
+    return {
+        "member": {"id": member.id, **member.props()},
+        "relationships": outgoing,
+        "known_by": incoming,
+        "questions": questions,
+        "introductions": introductions,
+        "accounts": [{"name": u.user, "role": u.role} for u in ctx.access.users()
+                     if u.member_id == member.id],
+        "audit": ctx.access.audit_rows(subject=member.id),
+    }
+
+
+def erase_member(ctx: AppState, who: Principal, member_id: str, how: str = "") -> Erasure:
+    """Erase a member for good (AVG). Members may erase themselves; an admin anyone.
+
+    Raises
+    ------
+    Forbidden : someone else's erasure, without an admin account.
+    NodeNotFoundError : no such member.
+    """
+    if not who.can("admin") and who.member_id != member_id:
+        raise Forbidden("admin")
+    return ctx.erase(member_id, who.user, how)
