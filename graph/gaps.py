@@ -20,13 +20,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
-
 from schakel.errors import ScopeError
 
+from .bulk import no_cyclic_gc
 from .geo import Gazetteer, Place
+from .store import GraphStore
 
-__all__ = ["LEVELS", "KINDS", "GapMatrix", "gap_matrix", "nearest"]
+__all__ = ["LEVELS", "KINDS", "GapData", "GapMatrix", "gap_matrix", "nearest"]
 
 LEVELS = ("gemeente", "regio", "provincie")
 KINDS = ("experts", "practices", "communities")
@@ -75,41 +75,75 @@ def _cells_of(gaz: Gazetteer, places: list[Place]) -> dict[str, set[str]]:
     return cover
 
 
-def _theme_scopes(snap: nx.MultiDiGraph, themes: list[str]) -> dict[str, set[str]]:
-    """theme -> itself and every narrower theme."""
-    narrower: dict[str, list[str]] = defaultdict(list)
-    for t in (n for n, d in snap.nodes(data=True) if d.get("label") == "Theme"):
-        for broader, keys in snap.succ[t].items():
-            if "BROADER" in keys:
-                narrower[broader].append(t)
-    scopes = {}
-    for theme in themes:
-        scope, todo = {theme}, [theme]
-        while todo:
-            for child in narrower[todo.pop()]:
-                if child not in scope:
-                    scope.add(child)
-                    todo.append(child)
-        scopes[theme] = scope
-    return scopes
+@dataclass(frozen=True)
+class GapData:
+    """What the gap matrix counts, read in bulk from a store (never ``snapshot()``): who works
+    on which theme and is based where, what practices and communities are about, where
+    practices are, who is in which community, and the theme tree. Read-only once made."""
+
+    works_on: Mapping[str, list[str]]  # theme -> members
+    based_in: Mapping[str, list[str]]  # member -> regions
+    about: Mapping[str, list[str]]  # theme -> practices and communities
+    labels: Mapping[str, str]  # practice or community id -> label
+    titles: Mapping[str, str]  # practice title, community name, theme name
+    in_region: Mapping[str, list[str]]  # practice -> regions
+    members_of: Mapping[str, list[str]]  # community -> members
+    narrower: Mapping[str, list[str]]  # theme -> narrower themes
+    themes: list[str]  # assignable themes, by name
+
+    @classmethod
+    def read(cls, store: GraphStore) -> GapData:
+        with no_cyclic_gc():  # many small tuples, no cycles: see bulk.py
+            return cls._read(store)
+
+    @classmethod
+    def _read(cls, store: GraphStore) -> GapData:
+        edges = store.edges(["WORKS_ON", "BASED_IN", "ABOUT", "IN_REGION", "MEMBER_OF",
+                             "BROADER"])
+
+        def index(rel: str, by_end: bool = False) -> dict[str, list[str]]:
+            out: dict[str, list[str]] = defaultdict(list)
+            for s, e, _ in edges[rel]:
+                out[e if by_end else s].append(s if by_end else e)
+            return dict(out)
+
+        labels = {i: label for label in ("Practice", "Community") for i in store.ids(label)}
+        theme_props = store.props_of(store.ids("Theme"))
+        titles = {i: str(p.get("title") or p.get("name") or i)
+                  for i, p in store.props_of(list(labels)).items()}
+        titles.update({t: str(p.get("name", t)) for t, p in theme_props.items()})
+        themes = sorted((t for t, p in theme_props.items() if p.get("assignable", True)),
+                        key=lambda t: titles[t].lower())
+        return cls(works_on=index("WORKS_ON", by_end=True), based_in=index("BASED_IN"),
+                   about=index("ABOUT", by_end=True), labels=labels, titles=titles,
+                   in_region=index("IN_REGION"), members_of=index("MEMBER_OF", by_end=True),
+                   narrower=index("BROADER", by_end=True), themes=themes)
+
+    def theme_scopes(self, themes: list[str]) -> dict[str, set[str]]:
+        """theme -> itself and every narrower theme."""
+        scopes = {}
+        for theme in themes:
+            scope, todo = {theme}, [theme]
+            while todo:
+                for child in self.narrower.get(todo.pop(), ()):
+                    if child not in scope:
+                        scope.add(child)
+                        todo.append(child)
+            scopes[theme] = scope
+        return scopes
+
+    def about_of(self, scope: set[str], label: str) -> set[str]:
+        return {x for t in scope for x in self.about.get(t, ()) if self.labels.get(x) == label}
 
 
-def _targets(snap: nx.MultiDiGraph, node: str, rel: str) -> list[str]:
-    return [o for o, keys in snap.succ[node].items() if rel in keys]
-
-
-def _sources(snap: nx.MultiDiGraph, node: str, rel: str) -> list[str]:
-    return [o for o, keys in snap.pred[node].items() if rel in keys]
-
-
-def gap_matrix(snap: nx.MultiDiGraph, gaz: Gazetteer, visible: Mapping[str, list[str]], *,
+def gap_matrix(data: GapData, gaz: Gazetteer, visible: Mapping[str, list[str]], *,
                level: str = "provincie", within: Place | None = None,
                themes: list[str] | None = None) -> GapMatrix:
     """Count experts, practices and communities per theme and place.
 
     Parameters
     ----------
-    snap : the store's snapshot.
+    data : what the store holds (``GapData.read(store)``).
     gaz : the gazetteer (places and which gemeenten they cover).
     visible : the members the viewer may see, with their roles; no one else is counted.
     level : "gemeente", "regio" or "provincie".
@@ -123,30 +157,25 @@ def gap_matrix(snap: nx.MultiDiGraph, gaz: Gazetteer, visible: Mapping[str, list
     """
     places = _level_places(gaz, level, within)
     cover = _cells_of(gaz, places)
-    nodes = snap.nodes
     if themes is None:
-        themes = sorted((n for n, d in snap.nodes(data=True)
-                         if d.get("label") == "Theme" and d.get("assignable", True)),
-                        key=lambda t: str(nodes[t].get("name", t)).lower())
-    scopes = _theme_scopes(snap, themes)
+        themes = list(data.themes)
+    scopes = data.theme_scopes(themes)
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
     national: dict[str, int] = {}
 
     def member_cells(m: str) -> set[str]:
-        return set().union(*(cover.get(g, set()) for g in _targets(snap, m, "BASED_IN")))
+        return set().union(*(cover.get(g, set()) for g in data.based_in.get(m, ())))
 
     for theme in themes:
         scope = scopes[theme]
-        experts = {m for t in scope for m in _sources(snap, t, "WORKS_ON")
+        experts = {m for t in scope for m in data.works_on.get(t, ())
                    if "expert" in visible.get(m, ())}
         for m in experts:
             for cell in member_cells(m):
                 counts[(theme, cell)]["experts"] += 1
-        practices = {p for t in scope for p in _sources(snap, t, "ABOUT")
-                     if nodes[p].get("label") == "Practice"}
         national[theme] = 0
-        for p in practices:
-            regions = _targets(snap, p, "IN_REGION")
+        for p in data.about_of(scope, "Practice"):
+            regions = data.in_region.get(p, [])
             if "nl" in regions:
                 national[theme] += 1
                 continue
@@ -154,25 +183,26 @@ def gap_matrix(snap: nx.MultiDiGraph, gaz: Gazetteer, visible: Mapping[str, list
                                   if gaz.find(r) for g in gaz.gemeenten_of(r)))
             for cell in cells:
                 counts[(theme, cell)]["practices"] += 1
-        groups = {c for t in scope for c in _sources(snap, t, "ABOUT")
-                  if nodes[c].get("label") == "Community"}
-        for c in groups:
-            cells = set().union(*(member_cells(m) for m in _sources(snap, c, "MEMBER_OF")
+        for c in data.about_of(scope, "Community"):
+            cells = set().union(*(member_cells(m) for m in data.members_of.get(c, ())
                                   if m in visible))
             for cell in cells:
                 counts[(theme, cell)]["communities"] += 1
     return GapMatrix(
         level=level,
-        themes=[(t, str(nodes[t].get("name", t))) for t in themes],
+        themes=[(t, data.titles.get(t, t)) for t in themes],
         places=[(p.id, p.name) for p in places],
         counts={k: dict(v) for k, v in counts.items()},
         national_practices=national,
     )
 
 
-def nearest(snap: nx.MultiDiGraph, gaz: Gazetteer, visible: Mapping[str, list[str]],
-            theme: str, place: Place, *, limit: int = 5) -> dict[str, list[dict[str, Any]]]:
+def nearest(data: GapData, gaz: Gazetteer, visible: Mapping[str, list[str]],
+            theme: str, place: Place, *, names: Mapping[str, str] | None = None,
+            limit: int = 5) -> dict[str, list[dict[str, Any]]]:
     """Who and what is nearest to ``place`` for ``theme``: the drill-down of a cell.
+
+    ``names``: member id -> name, for the visible members (default: the id).
 
     Returns
     -------
@@ -182,8 +212,8 @@ def nearest(snap: nx.MultiDiGraph, gaz: Gazetteer, visible: Mapping[str, list[st
         visible members, they have no place), each at most ``limit`` long, nearest first.
         Distances are between centroids, in km, rounded to 1 decimal.
     """
-    scope = _theme_scopes(snap, [theme])[theme]
-    nodes = snap.nodes
+    scope = data.theme_scopes([theme])[theme]
+    names = names or {}
 
     def km(region: str) -> float | None:
         found = gaz.find(region)
@@ -192,28 +222,26 @@ def nearest(snap: nx.MultiDiGraph, gaz: Gazetteer, visible: Mapping[str, list[st
         return round(gaz.distance_km(place, found), 1)
 
     people: list[dict[str, Any]] = []
-    for m in {m for t in scope for m in _sources(snap, t, "WORKS_ON") if m in visible}:
-        home = next(iter(_targets(snap, m, "BASED_IN")), None)
+    for m in {m for t in scope for m in data.works_on.get(t, ()) if m in visible}:
+        home = next(iter(data.based_in.get(m, ())), None)
         where = gaz.find(home) if home else None
-        people.append({"id": m, "name": nodes[m].get("name", m), "roles": visible[m],
+        people.append({"id": m, "name": names.get(m, m), "roles": visible[m],
                        "gemeente": where.name if where else None,
                        "km": km(home) if home else None})
     people.sort(key=lambda r: (r["km"] is None, r["km"] or 0.0, r["id"]))
     practices: list[dict[str, Any]] = []
-    for p in {p for t in scope for p in _sources(snap, t, "ABOUT")
-              if nodes[p].get("label") == "Practice"}:
-        dists = [(d, r) for r in _targets(snap, p, "IN_REGION") for d in [km(r)]]
+    for p in data.about_of(scope, "Practice"):
+        dists = [(d, r) for r in data.in_region.get(p, ()) for d in [km(r)]]
         known = [x for x in dists if x[0] is not None]
         best = min(known) if known else (None, dists[0][1] if dists else None)
         region = gaz.find(best[1]) if best[1] else None
-        practices.append({"id": p, "title": nodes[p].get("title", p), "km": best[0],
+        practices.append({"id": p, "title": data.titles.get(p, p), "km": best[0],
                           "region": region.name if region else None})
     practices.sort(key=lambda r: (r["km"] is None, r["km"] or 0.0, r["id"]))
     groups = []
-    for c in {c for t in scope for c in _sources(snap, t, "ABOUT")
-              if nodes[c].get("label") == "Community"}:
-        members = sum(1 for m in _sources(snap, c, "MEMBER_OF") if m in visible)
-        groups.append({"id": c, "name": nodes[c].get("name", c), "members": members})
+    for c in data.about_of(scope, "Community"):
+        members = sum(1 for m in data.members_of.get(c, ()) if m in visible)
+        groups.append({"id": c, "name": data.titles.get(c, c), "members": members})
     groups.sort(key=lambda r: (-r["members"], r["id"]))
     return {
         "experts": [r for r in people if "expert" in r["roles"]][:limit],

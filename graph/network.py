@@ -3,6 +3,10 @@
 Social network analysis treats KNOWS as mutual, so the directed store edges become one
 undirected edge per pair. Callers pass only the members a viewer may see (see privacy.py):
 everything built here, and every metric computed on it, starts from that set.
+
+This module works on a snapshot (the CLI's one-off analyses). The running service builds the
+same graphs from :class:`~schakel.graph.projection.Projection`, which follows writes without
+copying the whole graph.
 """
 
 from __future__ import annotations

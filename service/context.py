@@ -20,6 +20,7 @@ from schakel.matching.ranker import Weights
 
 from .access import AccessStore
 from .config import Settings
+from .networks import NetworkViews
 from .read_models import ReadModels
 from .state import open_matcher
 
@@ -40,10 +41,13 @@ class AppState:
     gazetteer: Gazetteer
     access: AccessStore
     models: ReadModels = field(init=False, repr=False)
+    network: NetworkViews = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.models = ReadModels(self.store, self.gazetteer,
                                  lambda: open_matcher(self.settings, self.gazetteer))
+        self.network = NetworkViews(self.store, self.gazetteer, lambda: self.lookup,
+                                    seed=self.settings.seed)
 
     def matcher(self) -> Matcher:
         """The matcher, caught up with the store (only changed texts are encoded)."""
@@ -82,6 +86,7 @@ class AppState:
         self.models.follow()
 
     def close(self) -> None:
+        self.network.close()
         self.models.close()
 
     @property

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
+
+
+class Age(BaseModel):
+    """When background metrics were computed, and whether writes came since."""
+
+    computed_at: datetime | None = Field(
+        None, description="When the metrics were computed (none when nothing was computed).")
+    stale: bool = Field(False, description="Writes came since; a new computation is under way.")
 
 
 class MapNode(BaseModel):
@@ -29,7 +39,7 @@ class MapEdge(BaseModel):
     bridge: bool
 
 
-class NetworkMap(BaseModel):
+class NetworkMap(Age):
     count: int = Field(description="Nodes in the view (also when too many to draw).")
     edge_count: int
     cap: int
@@ -58,7 +68,7 @@ class BrokerRow(BaseModel):
     articulation_point: bool
 
 
-class Brokers(BaseModel):
+class Brokers(Age):
     count: int
     sort: str
     data: list[BrokerRow]
@@ -77,7 +87,7 @@ class Named(BaseModel):
     name: str
 
 
-class GapMatrixOut(BaseModel):
+class GapMatrixOut(Age):
     level: str
     kind: str
     themes: list[Named]

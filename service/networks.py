@@ -1,31 +1,59 @@
-"""Network views for the map, brokers, gaps and exports: scope in, cached graph and metrics out.
+"""The network read model of a running service: the projection, filtered views, analytics.
 
-Everything starts from ``AppState.visible_members()``, so members hidden from members never
-reach a graph, a metric, a page or an export. Results are cached per store version (through
-``AppState.cached``, which starts a fresh cache after every write) and per scope, a few at a
-time.
+:class:`NetworkViews` follows the store: on each use it compares ``store.version`` with its
+projection's position and applies the change sets it missed (or rebuilds when the feed was
+pruned). Views are built from the projection, never from ``snapshot()``.
+
+Analytics (betweenness, Louvain, brokers, the gap matrix) are slow at 100,000 members, so
+they are served stale-while-revalidate: a request gets the last result at once, with when it
+was computed and whether writes came since; one background thread recomputes the views asked
+for recently, after ``QUIET_S`` without writes or at most every ``MAX_WAIT_S`` under constant
+writes (a result that took long waits longer, see ``BUSY_SHARE``). Only the very first
+request for a view waits for its computation; there is no 202.
+
+Everything starts from the members visible to members (the projection holds no one else),
+so hidden members never reach a graph, a metric, a page or an export.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import networkx as nx
 
+from schakel.errors import ScopeError, UnknownReferenceError
 from schakel.graph.analytics import Analysis, analyse
-from schakel.graph.network import ego_network, member_network
+from schakel.graph.gaps import GapData, GapMatrix, gap_matrix
+from schakel.graph.geo import Gazetteer, Place
+from schakel.graph.lookup import Lookup
+from schakel.graph.network import MAX_DEPTH
+from schakel.graph.projection import Projection
+from schakel.graph.query import region_scope
+from schakel.graph.store import GraphStore
 
 from .access import AccessStore, open_access
 from .config import Settings
-from .deps import AppState
 
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 MAP_CAP = 2000  # nodes a browser draws smoothly; larger views ask for a filter
-_KEEP = 16  # views per store version kept in memory
+QUIET_S = 2.0  # recompute analytics after this long without writes ...
+MAX_WAIT_S = 30.0  # ... or at least this often while writes go on
+POLL_S = 0.5  # how often the worker looks at the store's version
+IDLE_S = 300.0  # the worker stops after this long with nothing to do (the next request wakes it)
+FORGET_S = 900.0  # results nobody asked for in this long are dropped, not recomputed
+_KEEP = 16  # analysis results (and graphs per projection) kept
+BUSY_SHARE = 3.0  # under writes, wait 3x a result's computation time before the next
+CATCH_UP_WAIT_S = 2.0  # a reader behind the store waits this long for a catch-up in progress
 
 
 @dataclass(frozen=True)
@@ -44,56 +72,378 @@ class Scope:
         return tuple(asdict(self).values())
 
 
-def _lru(state: AppState, name: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    store: OrderedDict[tuple[Any, ...], Any] = state.cached(name, OrderedDict)
-    if key in store:
-        store.move_to_end(key)
-        return store[key]  # type: ignore[no-any-return]
-    value = compute()
-    store[key] = value
-    while len(store) > _KEEP:
-        store.popitem(last=False)
-    return value
+@dataclass(frozen=True)
+class Computed(Generic[T]):
+    """A background result with its age: ``stale`` when writes came after ``seq``."""
+
+    value: T
+    seq: int
+    computed_at: datetime
+    stale: bool = False
+
+    def age(self) -> dict[str, Any]:
+        """The fields API answers carry."""
+        return {"computed_at": self.computed_at, "stale": self.stale}
 
 
-def _base(state: AppState, organisations: bool) -> nx.Graph:
-    """All visible members (and maybe their organisations); filtered views are subgraphs."""
-    def build() -> nx.Graph:
-        return member_network(state.store.snapshot(), state.visible_members(),
-                              organisations=organisations)
+@dataclass
+class _Entry:
+    compute: Callable[[Projection], Any]
+    result: Computed[Any] | None = None
+    asked: float = 0.0
+    took: float = 0.0  # seconds the last computation took
+    done: float = 0.0  # when it finished (monotonic)
 
-    return state.cached(f"member_network:{organisations}", build)
 
+class NetworkViews:
+    """The app's network state: one per app, shared by all requests (thread-safe).
 
-def view_graph(state: AppState, scope: Scope) -> nx.Graph:
-    """The graph of one scope (read-only: it is shared through the cache).
-
-    Raises
-    ------
-    UnknownReferenceError
-        A filter names no theme, region or domain.
-    ScopeError
-        The ego is not in the filtered view, or the depth is out of range.
+    Parameters
+    ----------
+    store, gazetteer : what the app opened.
+    lookup : gives the current name lookup (theme and domain names in filters).
+    seed : seeds sampling and Louvain.
+    background : recompute in a worker thread (tests may call :meth:`refresh` instead).
     """
-    def build() -> nx.Graph:
-        ids = state.visible_member_ids(scope.theme, scope.region, scope.domain, scope.role)
-        base = _base(state, scope.organisations)
-        keep = set(ids)
-        if scope.organisations:
-            keep |= {base.nodes[m]["organisation"] for m in ids if base.nodes[m]["organisation"]}
-        g = base.subgraph(keep)
-        if scope.ego is not None:
-            g = ego_network(g, scope.ego, scope.depth)
-        return nx.freeze(g.copy())
 
-    return _lru(state, "network_views", scope.key(), build)
+    def __init__(self, store: GraphStore, gazetteer: Gazetteer, lookup: Callable[[], Lookup],
+                 *, seed: int = 7, background: bool = True, quiet_s: float = QUIET_S,
+                 max_wait_s: float = MAX_WAIT_S) -> None:
+        self.store = store
+        self.gazetteer = gazetteer
+        self.lookup = lookup
+        self.seed = seed
+        self.background = background
+        self.quiet_s = quiet_s
+        self.max_wait_s = max_wait_s
+        self._projection: Projection | None = None
+        self._changed_at = time.monotonic()  # when the projection last moved on
+        self._names: Lookup | None = None  # see names()
+        self._catching_up = threading.Lock()  # one catch-up at a time; readers do not wait
+        self._lock = threading.Lock()  # guards the dicts below, held for dict operations only
+        # graphs and filtered id lists of recent projections, by scope
+        self._graphs: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._running: dict[Hashable, Future[Computed[Any]]] = {}
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._worker: threading.Thread | None = None
+
+    # -- the projection ----------------------------------------------------------------------
+    def projection(self) -> Projection:
+        """The projection, caught up with the store.
+
+        A reader that finds it behind applies the missed change sets (or rebuilds when the
+        feed no longer has them); other readers meanwhile keep the published one (waiting at
+        most ``CATCH_UP_WAIT_S`` when they are behind themselves)."""
+        current = self._projection
+        version = self.store.version
+        if current is not None and current.seq == version:
+            return current
+        if not self._catching_up.acquire(timeout=CATCH_UP_WAIT_S if current else -1):
+            return current  # type: ignore[return-value]  # acquire(-1) waits: current is set
+        try:
+            current = self._projection
+            version = self.store.version
+            if current is None:
+                current = Projection.build(self.store, version)
+            elif current.seq != version:
+                current = self._caught_up(current, version)
+            if current is not self._projection:
+                self._changed_at = time.monotonic()
+            self._projection = current
+            return current
+        finally:
+            self._catching_up.release()
+
+    def _caught_up(self, current: Projection, version: int) -> Projection:
+        since = getattr(self.store, "changes_since", None)
+        changes = since(current.seq) if since is not None and version > current.seq else None
+        if changes is None:  # no feed, pruned, or the store started again: read it all
+            self._names = None
+            started = time.perf_counter()
+            rebuilt = Projection.build(self.store, version)
+            logger.info("network projection rebuilt in %.2f s", time.perf_counter() - started)
+            return rebuilt
+        seq = max([version, *(c.seq for c in changes)])
+        if any(c.labels & {"Theme", "Domain"} for c in changes):
+            self._names = None  # theme or domain names may have changed
+        return current.apply(self.store, changes, seq) if changes else replace(current, seq=seq)
+
+    def names(self) -> Lookup:
+        """The app's lookup, asked again only after theme or domain nodes changed: the map
+        then does not wait for the app's other read models to catch up."""
+        names = self._names
+        if names is None:
+            names = self._names = self.lookup()
+        return names
+
+    # -- views -------------------------------------------------------------------------------
+    def member_ids(self, scope: Scope, proj: Projection | None = None) -> list[str]:
+        """Visible members in the scope's filters (ego not applied), sorted.
+
+        Raises
+        ------
+        UnknownReferenceError
+            A filter names no theme, region or domain.
+        """
+        proj = proj or self.projection()
+        key = ("ids", proj.seq, id(proj), scope.key()[:4])
+        with self._lock:
+            if key in self._graphs:
+                return self._graphs[key]  # type: ignore[return-value]
+        ids = self._filtered(scope, proj)
+        with self._lock:
+            self._graphs[key] = ids  # type: ignore[assignment]
+            self._trim()
+        return ids
+
+    def _filtered(self, scope: Scope, proj: Projection) -> list[str]:
+        lookup = self.names() if scope.theme or scope.domain else None
+        themes = places = domain = None
+        if scope.theme:
+            theme = lookup.theme(scope.theme)  # type: ignore[union-attr]
+            if theme is None:
+                raise UnknownReferenceError("theme", scope.theme, "thema")
+            themes = proj.theme_scope(theme)
+        if scope.region:
+            place = self.gazetteer.find(scope.region)
+            if place is None:
+                raise UnknownReferenceError("region", scope.region, "plaats of regio")
+            places = region_scope(self.gazetteer, place)
+        if scope.domain:
+            domain = lookup.domain(scope.domain)  # type: ignore[union-attr]
+            if domain is None:
+                raise UnknownReferenceError("domain", scope.domain, "domein")
+        return proj.member_ids(themes=themes, places=places, domain=domain, role=scope.role)
+
+    def _view_nodes(self, scope: Scope, proj: Projection) -> tuple[list[str], set[str] | None]:
+        ids = self.member_ids(scope, proj)
+        if scope.ego is None:
+            return ids, None
+        if not 1 <= scope.depth <= MAX_DEPTH:
+            raise ScopeError("diepte",
+                             f"de diepte moet 1 tot en met {MAX_DEPTH} zijn, niet {scope.depth}")
+        if scope.ego not in set(ids):
+            raise ScopeError("ego", f"onbekend lid in deze weergave: {scope.ego!r}")
+        return ids, proj.reach(ids, scope.ego, scope.depth, organisations=scope.organisations)
+
+    def size(self, scope: Scope) -> tuple[int, int]:
+        """Nodes and edges of a view, without building it when it is members only."""
+        proj = self.projection()
+        if scope.organisations or scope.ego is not None:
+            g = self.view(scope)
+            return len(g), g.number_of_edges()
+        ids = self.member_ids(scope, proj)
+        return len(ids), proj.count_edges(ids)
+
+    def view(self, scope: Scope, proj: Projection | None = None) -> nx.Graph:
+        """The graph of one scope, frozen (it is shared between requests).
+
+        Raises
+        ------
+        UnknownReferenceError
+            A filter names no theme, region or domain.
+        ScopeError
+            The ego is not in the filtered view, or the depth is out of range.
+        """
+        proj = proj or self.projection()
+        key = ("graph", proj.seq, id(proj), scope.key())
+        with self._lock:
+            if key in self._graphs:
+                self._graphs.move_to_end(key)
+                return self._graphs[key]  # type: ignore[no-any-return]
+        ids, only = self._view_nodes(scope, proj)
+        g = nx.freeze(proj.graph(ids, organisations=scope.organisations, only=only))
+        with self._lock:
+            self._graphs[key] = g
+            self._trim()
+        return g
+
+    def _trim(self) -> None:
+        while len(self._graphs) > 2 * _KEEP:
+            self._graphs.popitem(last=False)
+
+    def visible(self, proj: Projection | None = None) -> dict[str, list[str]]:
+        """Members visible to members, with their roles."""
+        proj = proj or self.projection()
+        return {m: list(p.roles) for m, p in proj.people.items()}
+
+    # -- background results ------------------------------------------------------------------
+    def analysis(self, scope: Scope) -> Computed[Analysis]:
+        """The metrics of one scope: the last result at once (``stale`` when writes came
+        since), computed now only the first time. The scope is checked first, so a bad
+        filter or an ego that is no longer shown is an error, never an old answer."""
+        self.view(scope)
+        seed = self.seed
+        return self._result(("analysis", scope.key()),
+                            lambda p: analyse(nx.Graph(self.view(scope, p)), seed=seed))
+
+    def gaps(self, level: str, within: Place | None) -> Computed[GapMatrix]:
+        """The gap matrix of one level (and place), served like :meth:`analysis`."""
+        # Reads its own data: a cached GapData could be older than the projection.
+        return self._result(("gaps", level, within.id if within else ""),
+                            lambda p: gap_matrix(GapData.read(self.store), self.gazetteer,
+                                                 self.visible(p), level=level, within=within))
+
+    def gap_data(self) -> Computed[GapData]:
+        """What the gap matrix counts (bulk reads), served like :meth:`analysis`."""
+        return self._result(("gapdata",), lambda _: GapData.read(self.store))
+
+    def _result(self, key: Hashable, compute: Callable[[Projection], T]) -> Computed[T]:
+        proj = self.projection()
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                entry = self._entries[key] = _Entry(compute)
+            entry.asked = now
+            self._entries.move_to_end(key)
+            while len(self._entries) > _KEEP:
+                self._entries.popitem(last=False)
+            result = entry.result
+        if result is None:
+            result = self._compute_once(key, entry, proj)
+        if result.seq != proj.seq:
+            self._kick()
+            return Computed(result.value, result.seq, result.computed_at, stale=True)
+        return result
+
+    def _compute_once(self, key: Hashable, entry: _Entry, proj: Projection) -> Computed[Any]:
+        """Compute a result nobody has yet; a second request for it waits for the first."""
+        with self._lock:
+            running = self._running.get(key)
+            mine = running is None
+            if mine:
+                running = self._running[key] = Future()
+        assert running is not None
+        if not mine:
+            return running.result()
+        try:
+            started = time.perf_counter()
+            result = Computed(entry.compute(proj), proj.seq, datetime.now(UTC))
+            with self._lock:
+                if entry.result is None or entry.result.seq < result.seq:
+                    entry.result = result
+                    entry.took, entry.done = time.perf_counter() - started, time.monotonic()
+            running.set_result(result)
+            return result
+        except BaseException as e:
+            running.set_exception(e)
+            raise
+        finally:
+            with self._lock:
+                self._running.pop(key, None)
+
+    def refresh(self, busy: bool = False) -> int:
+        """Recompute every result that is behind the store now; returns how many. The
+        worker calls this; tests and the CLI may call it directly.
+
+        ``busy``: writes are still coming in; then a result is recomputed only when at least
+        ``BUSY_SHARE`` times its last computation time has passed since, so a view that takes
+        minutes (all of 100,000 members) does not keep a core busy for ever."""
+        proj = self.projection()
+        now = time.monotonic()
+        with self._lock:
+            for key in [k for k, e in self._entries.items() if now - e.asked > FORGET_S]:
+                del self._entries[key]
+            # newest asked first: what people look at now is ready first
+            todo = [(k, e) for k, e in reversed(self._entries.items())
+                    if e.result is not None and e.result.seq != proj.seq
+                    and not (busy and now - e.done < BUSY_SHARE * e.took)]
+        done = 0
+        for key, entry in todo:
+            if self._stop.is_set():
+                break
+            started = time.perf_counter()
+            try:
+                value = entry.compute(proj)
+            except (ScopeError, UnknownReferenceError):
+                with self._lock:  # the view no longer exists (say its ego was hidden)
+                    self._entries.pop(key, None)
+                continue
+            except Exception:
+                logger.exception("network result %s failed; keeping the old one", key)
+                continue
+            took = time.perf_counter() - started
+            with self._lock:
+                entry.result = Computed(value, proj.seq, datetime.now(UTC))
+                entry.took, entry.done = took, time.monotonic()
+            done += 1
+            logger.info("network result %s recomputed in %.2f s", key[0], took)
+        return done
+
+    # -- the worker --------------------------------------------------------------------------
+    def _kick(self) -> None:
+        """Make sure the worker runs (it stops itself when idle)."""
+        if not self.background or self._stop.is_set():
+            return
+        with self._lock:
+            self._wake.set()
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="schakel-netwerk",
+                                                daemon=True)
+                self._worker.start()
+
+    def _run(self) -> None:
+        first_pending = idle_since = time.monotonic()
+        pending = False
+        while not self._stop.is_set():
+            self._wake.wait(POLL_S)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                proj = self.projection()
+            except Exception as e:  # say the store was closed: stop; a request restarts it
+                logger.warning("network worker stops: %s", e)
+                break
+            now = time.monotonic()
+            with self._lock:
+                behind = any(e.result is not None and e.result.seq != proj.seq
+                             for e in self._entries.values())
+            if not behind:
+                pending = False
+                if now - idle_since > IDLE_S:
+                    with self._lock:
+                        if not self._wake.is_set():  # else a request just asked for work
+                            self._worker = None
+                            return
+                continue
+            if not pending:
+                pending, first_pending = True, now
+            quiet = now - self._changed_at >= self.quiet_s
+            if quiet or now - first_pending >= self.max_wait_s:
+                self.refresh(busy=not quiet)
+                pending = False
+                idle_since = time.monotonic()
+        with self._lock:
+            self._worker = None
+
+    def close(self) -> None:
+        """Stop the worker (at app shutdown); a computation in progress finishes first."""
+        self._stop.set()
+        self._wake.set()
+        worker = self._worker
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout=30)
 
 
-def view_analysis(state: AppState, scope: Scope) -> Analysis:
-    """Metrics of one scope, computed once per store version."""
-    seed = state.settings.seed
-    return _lru(state, "network_analyses", scope.key(),
-                lambda: analyse(nx.Graph(view_graph(state, scope)), seed=seed))
+_CREATING = threading.Lock()
+
+
+def network_views(state: Any) -> NetworkViews:
+    """The app's :class:`NetworkViews` (``state.network``); made on first use when the app
+    did not make one at start-up."""
+    views = getattr(state, "network", None)
+    if views is None:
+        with _CREATING:
+            views = getattr(state, "network", None)
+            if views is None:
+                views = NetworkViews(state.store, state.gazetteer, lambda: state.lookup,
+                                     seed=state.settings.seed)
+                state.network = views
+    return views
 
 
 def pseudonym_key(settings: Settings, access: AccessStore | None = None) -> bytes:

@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse
 from schakel.graph.gaps import KINDS, LEVELS
 from schakel.graph.model import Domain
 
+from ..application.network import age_line, broker_rows, gap_nearest, gap_out, gaps_of
 from ..deps import StateDep
-from ..networks import MAP_CAP, Scope, view_graph
-from ..routes.network import broker_rows, gap_nearest, gap_out, gaps_of
+from ..networks import MAP_CAP, Scope, network_views
 from .pages import ROLE_NAMES, Text, _choices, _clean, templates
 
 router = APIRouter(include_in_schema=False)
@@ -78,8 +78,9 @@ def gaps_page(request: Request, state: StateDep, niveau: Text = None, binnen: Te
     provincies = state.gazetteer.places("provincie")
     matrix: dict[str, Any] | None = None
     rows: list[dict[str, Any]] = []
+    views = network_views(state)
     if level != "gemeente" or within:
-        matrix = gap_out(gaps_of(state, level, within), kind)
+        matrix = gap_out(gaps_of(views, level, within), kind)
         for theme, cells in zip(matrix["themes"], matrix["cells"], strict=True):
             values = [sum(getattr(c, k) for k in (KINDS if kind == "all" else (kind,)))
                       for c in cells]
@@ -89,12 +90,13 @@ def gaps_page(request: Request, state: StateDep, niveau: Text = None, binnen: Te
                 for v, c, p in zip(values, cells, matrix["places"], strict=True)]})
     drill = None
     if thema and plaats:
-        drill = gap_nearest(state, thema, plaats, limit=5)
+        drill = gap_nearest(views, thema, plaats, limit=5)
         theme_node = state.store.get(drill["theme"])
         drill["theme_name"] = getattr(theme_node, "name", drill["theme"])
     base = {"niveau": level, "binnen": within or "", "soort": kind}
     return templates.TemplateResponse(request, "witte_vlekken.html", {
         "matrix": matrix, "rows": rows, "drill": drill, "filters": base,
+        "age": age_line(matrix["computed_at"], matrix["stale"]) if matrix else "",
         "level_names": LEVEL_NAMES, "kind_names": KIND_NAMES, "provincies": provincies,
         "cell_link": lambda t, p: "?" + urlencode({**base, "thema": t, "plaats": p}),
     })
@@ -108,17 +110,20 @@ def brokers_page(request: Request, state: StateDep, thema: Text = None, plaats: 
     role = rol if rol in ROLE_NAMES else None
     sort = sorteer if sorteer in SORT_NAMES else "betweenness"
     scope = Scope(theme=thema, region=plaats, domain=domein, role=role)
-    size = len(view_graph(state, scope))
+    views = network_views(state)
+    size, _ = views.size(scope)
     too_large = None
     if size > PAGE_ANALYSIS_CAP:
         too_large = (f"Deze weergave heeft {size:,} leden; de berekening duurt dan minuten. "
                      "Kies een thema, regio, domein of rol.").replace(",", ".")
-        result = {"count": size, "sort": sort, "data": [], "method": {}}
+        result = {"count": size, "sort": sort, "data": [], "method": {},
+                  "computed_at": None, "stale": False}
     else:
-        result = broker_rows(state, scope, sort, aantal)
+        result = broker_rows(views, scope, sort, aantal)
     domain_names = {d["id"]: d["name"] for d in _domains(state)}
     return templates.TemplateResponse(request, "makelaars.html", {
         "result": result, "too_large": too_large,
+        "age": age_line(result["computed_at"], result["stale"]),
         "filters": {"thema": thema, "plaats": plaats, "domein": domein, "rol": role,
                     "sorteer": sort},
         "sort_names": SORT_NAMES, "domain_names": domain_names,

@@ -8,11 +8,12 @@ from types import ModuleType
 import pytest
 
 from schakel.graph import analytics, brokerage, geo, names, netexport, privacy
+from schakel.service.application import network as network_use_cases
 from schakel.service.web import pages
 
 
 @pytest.mark.parametrize("module", [names, geo, analytics, brokerage, netexport, privacy,
-                                    pages],
+                                    pages, network_use_cases],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module: ModuleType) -> None:
     result = doctest.testmod(module)

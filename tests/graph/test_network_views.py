@@ -11,7 +11,7 @@ import pytest
 
 from schakel.errors import ScopeError
 from schakel.graph.analytics import analyse
-from schakel.graph.gaps import gap_matrix, nearest
+from schakel.graph.gaps import GapData, gap_matrix, nearest
 from schakel.graph.geo import Gazetteer
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.model import Member, Organisation, Relationship
@@ -103,7 +103,7 @@ def test_brokers_between_onderwijs_and_jeugdhulp(small: LocalGraphStore) -> None
 
 
 def test_gap_matrix_counts_and_gaps(small: LocalGraphStore, gazetteer: Gazetteer) -> None:
-    snap, shown = small.snapshot(), _visible(small)
+    snap, shown = GapData.read(small), _visible(small)
     m = gap_matrix(snap, gazetteer, shown, level="provincie")
     assert m.cell("thuiszitters", "pv-overijssel")["experts"] == 1  # An
     assert m.cell("thuiszitters", "pv-drenthe")["experts"] == 0  # hidden expert not counted
@@ -126,7 +126,7 @@ def test_gap_matrix_counts_and_gaps(small: LocalGraphStore, gazetteer: Gazetteer
 def test_practices_fill_the_places_they_share_a_gemeente_with(
         small: LocalGraphStore, gazetteer: Gazetteer) -> None:
     snap = small.snapshot()
-    m = gap_matrix(snap, gazetteer, _visible(small), level="provincie")
+    m = gap_matrix(GapData.read(small), gazetteer, _visible(small), level="provincie")
     for p in (n for n, d in snap.nodes(data=True) if d.get("label") == "Practice"):
         themes = [t for t, keys in snap.succ[p].items() if "ABOUT" in keys]
         regions = [r for r, keys in snap.succ[p].items() if "IN_REGION" in keys]
@@ -140,8 +140,8 @@ def test_practices_fill_the_places_they_share_a_gemeente_with(
 
 def test_nearest_lists_nearest_first_and_never_hidden(small: LocalGraphStore,
                                                       gazetteer: Gazetteer) -> None:
-    found = nearest(small.snapshot(), gazetteer, _visible(small), "verzuim",
-                    gazetteer.resolve("Emmen"))
+    found = nearest(GapData.read(small), gazetteer, _visible(small), "verzuim",
+                    gazetteer.resolve("Emmen"), names={"p-an": "An", "p-cas": "Cas"})
     assert [r["id"] for r in found["experts"]] == ["p-an"]
     assert [r["id"] for r in found["members"]] == ["p-cas"]  # works on verzuim itself
     assert found["experts"][0]["km"] == pytest.approx(

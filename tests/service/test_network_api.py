@@ -116,17 +116,48 @@ def test_too_large_views_are_not_drawn(client: TestClient,
     assert "hoogstens 50" in body["message"] and "Kies een thema" in body["message"]
 
 
-def test_metrics_are_cached_per_store_version(client: TestClient,
-                                              seeded_store: LocalGraphStore) -> None:
-    state = client.app.state.schakel  # type: ignore[attr-defined]
-    from schakel.service.networks import Scope, view_analysis
+def test_metrics_are_served_stale_while_revalidating(client: TestClient,
+                                                    seeded_store: LocalGraphStore) -> None:
+    from schakel.service.networks import Scope, network_views
 
-    first = view_analysis(state, Scope(domain="zorg"))
-    assert view_analysis(state, Scope(domain="zorg")) is first
+    views = network_views(client.app.state.schakel)  # type: ignore[attr-defined]
+    views.background = False  # this test recomputes by hand
+    first = views.analysis(Scope(domain="zorg"))
+    assert views.analysis(Scope(domain="zorg")) is first and not first.stale
     shown, _ = _members(seeded_store)
     a, b = sorted(shown)[:2]
     seeded_store.write(relationships=[Relationship.of("KNOWS", a, b, context="brug")])
-    assert view_analysis(state, Scope(domain="zorg")) is not first
+    again = views.analysis(Scope(domain="zorg"))  # at once: the last result, marked stale
+    assert again.value is first.value and again.stale
+    body = client.get("/api/v1/map?domain=zorg").json()
+    assert body["stale"] is True and body["computed_at"]
+    assert views.refresh() >= 1
+    fresh = views.analysis(Scope(domain="zorg"))
+    assert fresh.value is not first.value and not fresh.stale
+    assert fresh.computed_at >= first.computed_at
+    assert client.get("/api/v1/map?domain=zorg").json()["stale"] is False
+
+
+def test_the_worker_recomputes_after_writes(client: TestClient,
+                                           seeded_store: LocalGraphStore) -> None:
+    import time
+
+    from schakel.service.networks import Scope, network_views
+
+    views = network_views(client.app.state.schakel)  # type: ignore[attr-defined]
+    views.quiet_s = 0.2
+    first = views.analysis(Scope(domain="jeugdhulp"))
+    shown, _ = _members(seeded_store)
+    a, b = sorted(shown)[2:4]
+    seeded_store.write(relationships=[Relationship.of("KNOWS", a, b, context="regio")])
+    assert views.analysis(Scope(domain="jeugdhulp")).stale  # wakes the worker
+    deadline = time.monotonic() + 20
+    while views.analysis(Scope(domain="jeugdhulp")).stale:
+        assert time.monotonic() < deadline, "the worker did not recompute"
+        time.sleep(0.1)
+    assert views.analysis(Scope(domain="jeugdhulp")).value is not first.value
+    views.close()
+    assert views._worker is None or not views._worker.is_alive()  # noqa: SLF001
 
 
 def test_brokers_ranked(client: TestClient) -> None:
@@ -203,5 +234,6 @@ def test_pages(client: TestClient, seeded_store: LocalGraphStore) -> None:
     assert "Kies een provincie" in client.get("/kaart/witte-vlekken?niveau=gemeente").text
     brokers = client.get("/kaart/makelaars?sorteer=brokerage")
     assert brokers.status_code == 200 and "poortwachter" in brokers.text
+    assert "Berekend om" in brokers.text and "Berekend om" in gaps.text
     assert not any(h in brokers.text for h in hidden)
     assert client.get("/kaart/makelaars?thema=geen").status_code == 422

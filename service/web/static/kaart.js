@@ -220,7 +220,8 @@
         document.getElementById("kaart-focus-naam").textContent = ego ? ego.name : form.ego.value;
         status.textContent = data.count + " knopen, " + data.edge_count + " verbindingen, " +
           data.communities + " groepen. Tussenpositie: " +
-          (data.method.betweenness === "exact" ? "exact berekend" : "geschat (" + data.method.betweenness + ")") + ".";
+          (data.method.betweenness === "exact" ? "exact berekend" : "geschat (" + data.method.betweenness + ")") + ". " +
+          ageLine(data.computed_at, data.stale);
         box.dataset.nodes = String(graph.order);
         box.dataset.edges = String(graph.size);
         box.dataset.state = "klaar";
@@ -230,6 +231,17 @@
         status.textContent = "De kaart kon niet laden: " + err;
         box.dataset.state = "fout";
       });
+  }
+
+  // "Berekend om 10:42 (3 minuten geleden); wordt bijgewerkt." — the metrics come from the
+  // last background computation (see service/networks.py).
+  function ageLine(computedAt, stale) {
+    if (!computedAt) { return ""; }
+    var at = new Date(computedAt);
+    var minutes = Math.floor((Date.now() - at.getTime()) / 60000);
+    var ago = minutes < 1 ? "zojuist" : minutes === 1 ? "1 minuut geleden" : minutes + " minuten geleden";
+    var hhmm = ("0" + at.getHours()).slice(-2) + ":" + ("0" + at.getMinutes()).slice(-2);
+    return "Berekend om " + hhmm + " (" + ago + ")" + (stale ? "; wordt bijgewerkt." : ".");
   }
 
   form.addEventListener("submit", function (event) { event.preventDefault(); load(true); });
