@@ -247,10 +247,11 @@ def test_two_workers_and_an_import_on_one_store(env: dict[str, str], tmp_path: P
     reader = threading.Thread(target=background_reads, daemon=True)
     reader.start()
     importing = subprocess.Popen(
-        [EXE, "import", str(_import_file(tmp_path / "leden.csv")), "--batch-size", "5"],
+        [EXE, "import", str(_import_file(tmp_path / "leden.csv")), "--batch-size", "1"],
         env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     timings["import started"] = time.monotonic() - started
     races: dict[str, list[int]] = {}
+    refused: list[str] = []  # writes a worker refused while the import ran
     views: dict[str, dict[str, Any]] = {}
     try:
         assert _until(lambda: calls.request(a, "GET", "/api/v1/members/imp-0000", staff)
@@ -260,10 +261,12 @@ def test_two_workers_and_an_import_on_one_store(env: dict[str, str], tmp_path: P
         r = calls.request(a, "PUT", "/api/v1/me", member,
                           json={"profile": PROFILE, "visibility": "members",
                                 "consent_matching": True})
-        assert r.status_code == 200, r.text
         assert importing.poll() is None, "the import ended before the first write"
-        timings["profile on B"] = _until(lambda: calls.request(
-            b, "GET", f"/api/v1/members/{me}", staff).json().get("profile") == PROFILE)
+        if r.status_code == 200:
+            timings["profile on B"] = _until(lambda: calls.request(
+                b, "GET", f"/api/v1/members/{me}", staff).json().get("profile") == PROFILE)
+        else:
+            refused.append(f"PUT /me beside the import: {r.status_code} {r.text}")
 
         def found(worker: Worker, member_id: str, text: str) -> bool:
             r = calls.request(worker, "POST", "/api/v1/match", staff,
@@ -271,16 +274,19 @@ def test_two_workers_and_an_import_on_one_store(env: dict[str, str], tmp_path: P
                                     "limit": 5})
             return r.status_code == 200 and member_id in [x["id"] for x in r.json()["results"]]
 
-        timings["match on B"] = _until(lambda: found(b, me, PROFILE))
+        if "profile on B" in timings:
+            timings["match on B"] = _until(lambda: found(b, me, PROFILE))
 
         # An admin adds a member on B; A shows it and A's matcher finds it.
         r = calls.request(b, "POST", "/api/v1/members", admin,
                           json={"id": "new-0001", "name": "Nieuw Lid", "gemeente": "Assen",
                                 "profile": NEW_PROFILE})
-        assert r.status_code == 201, r.text
-        timings["new member on A"] = _until(lambda: calls.request(
-            a, "GET", "/api/v1/members/new-0001", staff).status_code == 200)
-        timings["match on A"] = _until(lambda: found(a, "new-0001", NEW_PROFILE))
+        if r.status_code == 201:
+            timings["new member on A"] = _until(lambda: calls.request(
+                a, "GET", "/api/v1/members/new-0001", staff).status_code == 200)
+            timings["match on A"] = _until(lambda: found(a, "new-0001", NEW_PROFILE))
+        else:
+            refused.append(f"POST /members beside the import: {r.status_code} {r.text}")
         overlapped = importing.poll() is None
         timings["writes checked"] = time.monotonic() - started
 
@@ -309,11 +315,12 @@ def test_two_workers_and_an_import_on_one_store(env: dict[str, str], tmp_path: P
         finally:
             importing.kill()
     counts: dict[str, int] = {}
+    expected = before + IMPORTED + ("new member on A" in timings)
 
     def all_imported(name: str, worker: Worker) -> bool:
         r = calls.request(worker, "GET", "/api/v1/members", admin, params={"limit": 1})
         counts[name] = r.json()["count"]
-        return counts[name] == before + IMPORTED + 1
+        return counts[name] == expected
 
     for name, w in (("A", a), ("B", b)):  # the finished import is in both workers' lists
         timings[f"import in list on {name}"] = _until(lambda n=name, w=w: all_imported(n, w))
@@ -325,6 +332,7 @@ def test_two_workers_and_an_import_on_one_store(env: dict[str, str], tmp_path: P
     problems = [f"{what}: visible after {took:.2f} s, not within {VISIBLE_WITHIN_S} s"
                 for what, took in timings.items()
                 if what in VISIBLE and took > VISIBLE_WITHIN_S]
+    problems += refused
     if importing.returncode != 0:
         problems.append(f"the import failed: {out.decode(errors='replace')[-2000:]}")
     if calls.errors():
@@ -336,8 +344,8 @@ def test_two_workers_and_an_import_on_one_store(env: dict[str, str], tmp_path: P
         if accepted != 1 or views[intro]["state"] != "candidate_accepted":
             problems.append(f"{intro}: {accepted} candidate_accept entries, "
                             f"state {views[intro]['state']}")
-    problems += [f"worker {name} lists {n} members, not {before + IMPORTED + 1}"
-                 for name, n in counts.items() if n != before + IMPORTED + 1]
+    problems += [f"worker {name} lists {n} members, not {expected}"
+                 for name, n in counts.items() if n != expected]
     assert not problems, "\n".join(problems)
 
 
