@@ -1,4 +1,9 @@
-"""Accounts, API keys and the audit log, in one SQLite file next to the graph.
+"""Accounts, API keys, the audit log and installation secrets: a small port, two adapters.
+
+``open_access(settings)`` picks the adapter that goes with the graph store: the embedded
+store keeps them in ``access.sqlite`` in the data dir (:mod:`.access_sqlite`), Neo4j in the
+same database as the graph, on nodes of their own (:mod:`.access_neo4j`), so every worker
+on one database sees the same accounts.
 
 Keys are 256 random bits, so a plain SHA-256 of the key is enough to store them (the same
 choice GitHub and Stripe make for tokens); the key itself is shown once and never stored.
@@ -9,43 +14,26 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from schakel.errors import SchakelError
 from schakel.graph.privacy import Viewer
 
-__all__ = ["AccessStore", "Principal", "AccountError", "ROLES", "AccountRole"]
+if TYPE_CHECKING:
+    from schakel.graph.store import GraphStore
+
+    from .config import Settings
+
+__all__ = ["AccessStore", "Principal", "AccountError", "ROLES", "AccountRole", "open_access"]
 
 AccountRole = Literal["member", "staff", "admin"]
 ROLES: tuple[str, ...] = AccountRole.__args__  # type: ignore[attr-defined]
 _RANK = {role: n for n, role in enumerate(ROLES)}
 KEY_PREFIX = "sk-"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY,
-    role TEXT NOT NULL,
-    member_id TEXT,
-    key_hash TEXT NOT NULL UNIQUE,
-    created TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-    n INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    who TEXT NOT NULL,
-    action TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS audit_subject ON audit(subject);
-"""
+AUDIT_FIELDS = ("at", "who", "action", "subject", "detail")
 
 
 class AccountError(SchakelError):
@@ -70,38 +58,17 @@ class Principal:
         return "staff" if self.can("staff") else "member"
 
 
-def _hash(key: str) -> str:
+def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _now() -> str:
+def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class AccessStore:
-    """Users and audit rows. Thread-safe: one connection behind a lock."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def close(self) -> None:
-        self._db.close()
+class AccessStore(ABC):
+    """Users, audit rows and secrets. Adapters are thread-safe and store only what the
+    port hands them (hashes, never keys); the checks live here, once."""
 
     # -- users ----------------------------------------------------------------------------
 
@@ -123,51 +90,74 @@ class AccessStore:
         if role == "member" and not member_id:
             raise AccountError("een lidaccount hoort bij een lid: geef het lid-id op")
         key = KEY_PREFIX + secrets.token_urlsafe(32)
-        with self._tx() as db:
-            exists = db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
-            if exists and not replace:
-                raise AccountError(f"account {name!r} bestaat al")
-            db.execute("INSERT OR REPLACE INTO users(name, role, member_id, key_hash, created) "
-                       "VALUES (?, ?, ?, ?, ?)", (name, role, member_id, _hash(key), _now()))
+        if not self._put_user(name, role, member_id, key_hash(key), replace):
+            raise AccountError(f"account {name!r} bestaat al")
         return key
 
     def authenticate(self, key: str) -> Principal | None:
         """The account holding this key, or None."""
-        with self._lock:
-            row = self._db.execute("SELECT name, role, member_id FROM users WHERE key_hash = ?",
-                                   (_hash(key),)).fetchone()
-        return Principal(row[0], row[1], row[2]) if row else None
+        return self._by_key_hash(key_hash(key))
 
+    @abstractmethod
+    def _put_user(self, name: str, role: str, member_id: str | None, hashed: str,
+                  replace: bool) -> bool:
+        """Store the account atomically; False if the name exists and ``replace`` is off."""
+
+    @abstractmethod
+    def _by_key_hash(self, hashed: str) -> Principal | None: ...
+
+    @abstractmethod
     def users(self) -> list[Principal]:
-        with self._lock:
-            rows = self._db.execute("SELECT name, role, member_id FROM users ORDER BY name")
-            return [Principal(*r) for r in rows.fetchall()]
+        """All accounts, by name."""
 
-    def remove_user(self, name: str) -> bool:
-        with self._tx() as db:
-            return db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount > 0
+    @abstractmethod
+    def remove_user(self, name: str) -> bool: ...
 
+    @abstractmethod
     def remove_member_accounts(self, member_id: str) -> int:
         """Accounts of an erased member stop working."""
-        with self._tx() as db:
-            return db.execute("DELETE FROM users WHERE member_id = ?", (member_id,)).rowcount
 
     # -- audit ----------------------------------------------------------------------------
 
     def audit(self, who: str, action: str, subject: str, detail: str = "") -> None:
         """Record that ``who`` read or changed personal data of ``subject`` (a member id)."""
-        with self._tx() as db:
-            db.execute("INSERT INTO audit(at, who, action, subject, detail) VALUES (?,?,?,?,?)",
-                       (_now(), who, action, subject, detail))
+        self._add_audit({"at": now(), "who": who, "action": action, "subject": subject,
+                         "detail": detail})
 
+    @abstractmethod
+    def _add_audit(self, row: dict[str, str]) -> None: ...
+
+    @abstractmethod
     def audit_rows(self, subject: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
-        sql = "SELECT at, who, action, subject, detail FROM audit"
-        args: tuple[Any, ...] = ()
-        if subject:
-            sql += " WHERE subject = ?"
-            args = (subject,)
-        sql += " ORDER BY n DESC LIMIT ?"
-        with self._lock:
-            rows = self._db.execute(sql, (*args, limit)).fetchall()
-        keys = ("at", "who", "action", "subject", "detail")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
+        """The newest rows first, each with the keys of ``AUDIT_FIELDS``."""
+
+    # -- secrets --------------------------------------------------------------------------
+
+    def secret(self, name: str, proposal: bytes | None = None) -> bytes:
+        """The installation's secret ``name``, made on first use (``proposal`` or 32 random
+        bytes). Atomic: two workers asking at once get the same secret."""
+        return self._get_or_create_secret(name, proposal or secrets.token_bytes(32))
+
+    @abstractmethod
+    def _get_or_create_secret(self, name: str, value: bytes) -> bytes: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+def open_access(settings: Settings, store: GraphStore | None = None) -> AccessStore:
+    """The access store that goes with the configured graph store. With Neo4j it shares the
+    driver of ``store`` when given one (one connection pool per process).
+
+    Raises
+    ------
+    StoreError
+        When Neo4j cannot be reached or refuses the credentials.
+    """
+    if settings.store == "neo4j":
+        from .access_neo4j import Neo4jAccessStore  # the driver only when asked for
+
+        return Neo4jAccessStore.for_settings(settings, store)
+    from .access_sqlite import SqliteAccessStore
+
+    return SqliteAccessStore(settings.access_path)

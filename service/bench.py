@@ -25,7 +25,7 @@ from schakel.matching.engine import Matcher, MatchQuery
 from schakel.matching.evaluate import load_questions
 from schakel.seeds.load import seed_store
 
-from .access import AccessStore
+from .access import open_access
 from .bench_live import LiveRow, measure_live
 from .cli import _progress, _settings, app, console
 from .config import Settings
@@ -103,7 +103,8 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
     with tempfile.TemporaryDirectory(prefix="schakel-bench-") as tmp:
         data = Path(tmp)
         cache_path = cache or data / "embeddings.sqlite"
-        scratch = settings.model_copy(update={"data_dir": data, "embeddings": cache_path})
+        scratch = settings.model_copy(update={"data_dir": data, "embeddings": cache_path,
+                                            "store": "local"})
         store = LocalGraphStore(scratch.store_path)
         with _progress() as bar:
             task = bar.add_task(f"{members} leden zaaien", total=None)
@@ -142,7 +143,7 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
 
         # Over HTTP: the real app in uvicorn, its own matcher from the warm cache.
         port = _free_port()
-        access = AccessStore(scratch.access_path)
+        access = open_access(scratch, store)
         key = access.add_user("bench", "staff", replace=True)
         access.close()
         app_ = create_app(scratch, store=store)

@@ -22,7 +22,7 @@ from schakel.graph.model import Introduction, Member, Question, Relationship
 from schakel.graph.store import GraphStore
 from schakel.matching.engine import MatchQuery
 
-from .access import AccessStore
+from .access import open_access
 from .config import Settings
 from .context import AppState
 
@@ -93,7 +93,7 @@ def _introductions(store: GraphStore, n: int) -> list[Introduction]:
 def measure_live(store: GraphStore, settings: Settings, queries: list[MatchQuery],
                  map_view: Callable[[AppState], object] | None = None) -> LiveRow:
     """Measure on ``store`` (already seeded) through a fresh :class:`AppState`."""
-    access = AccessStore(settings.access_path)
+    access = open_access(settings, store)
     state = AppState(settings, store, Gazetteer.load(), access)
     try:
         state.warm_up()

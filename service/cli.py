@@ -124,13 +124,13 @@ def demo(members: MembersOpt = None, seed: SeedOpt = None, host: HostOpt = None,
 
 
 def _print_demo_keys(settings: Settings, store: GraphStore) -> None:
-    from .access import AccessStore
+    from .access import open_access
     from .cli_users import demo_keys
 
     ids = store.ids("Member")[:200]
     props = store.props_of(ids)
     member = next((i for i in ids if props[i].get("visibility") == "members"), None)
-    access = AccessStore(settings.access_path)
+    access = open_access(settings, store)
     try:
         keys = demo_keys(access, member)
     finally:
@@ -152,15 +152,37 @@ def seed(members: MembersOpt = None, seed: SeedOpt = None) -> None:
         store.close()
 
 
+WorkersOpt = Annotated[int, typer.Option(
+    "--workers", "-w", min=1, max=64,
+    help="Aantal serverprocessen op dezelfde graaf (standaard 1).")]
+
+
 @app.command()
-def serve(host: HostOpt = None, port: PortOpt = None) -> None:
+def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1) -> None:
     """Start de server (API op /api/v1, pagina's op /)."""
     settings = _settings(host=host, port=port)
     store = _open(settings)  # a clear message, not a traceback, when the store is not there
     try:
-        _serve(settings, store)
+        if workers == 1:
+            _serve(settings, store)
+            return
     finally:
         store.close()
+    _serve_workers(settings, workers)
+
+
+def _serve_workers(settings: Settings, workers: int) -> None:
+    """N processes, each with its own app: uvicorn imports the factory in every worker, and
+    each reads its settings from the environment, which carries the options given here."""
+    import os
+
+    import uvicorn
+
+    os.environ.update({"SCHAKEL_HOST": settings.host, "SCHAKEL_PORT": str(settings.port)})
+    console.print(f"Schakel draait op [bold]http://{settings.host}:{settings.port}[/bold] "
+                  f"met {workers} processen (stoppen: Ctrl+C)")
+    uvicorn.run("schakel.service.workers:create_worker_app", factory=True, workers=workers,
+                host=settings.host, port=settings.port, log_level="info")
 
 
 @app.command("import")

@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from schakel.errors import StoreError
 from schakel.graph.model import Member
 
-from .access import ROLES, AccessStore, AccountError
+from .access import ROLES, AccessStore, AccountError, open_access
 from .cli import _open, _settings, app, console
 
 users = typer.Typer(help="Accounts en API-sleutels (rollen: member, staff, admin).",
@@ -18,7 +19,12 @@ app.add_typer(users, name="users")
 
 
 def _access() -> AccessStore:
-    return AccessStore(_settings().access_path)
+    """Where the server looks: access.sqlite in the data dir, or the Neo4j database."""
+    try:
+        return open_access(_settings())
+    except StoreError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
 
 
 @users.command("add")

@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     encoder: Literal["use", "sentence-transformers"] = Field(
         default="use", description="Sentence encoder backend for matching.")
     embeddings: Path | None = Field(
-        default=None, description="Embedding cache file (default: embeddings.sqlite in data_dir).")
+        default=None, description="Embedding cache file (default: embeddings.sqlite in data_dir); "
+                                  "per machine, also with Neo4j: it can always be rebuilt.")
     encoder_model: str = Field(
         default="", description="Model folder or package for the sentence-transformers backend.")
 
@@ -56,7 +57,8 @@ class Settings(BaseSettings):
 
     @property
     def access_path(self) -> Path:
-        """Accounts (hashed API keys) and the audit log."""
+        """Accounts (hashed API keys), the audit log and secrets with the embedded store (with
+        Neo4j they live in its database: see ``access.open_access``)."""
         return self.data_dir / "access.sqlite"
 
     @property

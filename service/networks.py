@@ -18,7 +18,6 @@ so hidden members never reach a graph, a metric, a page or an export.
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -41,6 +40,7 @@ from schakel.graph.projection import Projection
 from schakel.graph.query import region_scope
 from schakel.graph.store import GraphStore
 
+from .access import AccessStore, open_access
 from .config import Settings
 
 logger = logging.getLogger(__name__)
@@ -446,12 +446,17 @@ def network_views(state: Any) -> NetworkViews:
     return views
 
 
-def pseudonym_key(settings: Settings) -> bytes:
-    """The installation's key for pseudonyms: made once, kept beside the graph, so the same
-    person gets the same pseudonym in every export of this installation."""
-    path = Path(settings.data_dir) / "pseudoniem.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(secrets.token_bytes(32))
-        path.chmod(0o600)
-    return path.read_bytes()
+def pseudonym_key(settings: Settings, access: AccessStore | None = None) -> bytes:
+    """The installation's key for pseudonyms, so the same person gets the same pseudonym in
+    every export of this installation. It lives in the access store (``access``, or one
+    opened for the call), made once and atomically: workers starting together agree on it.
+    A key file from before (``pseudoniem.key`` in the data dir) is adopted, not replaced."""
+    legacy = Path(settings.data_dir) / "pseudoniem.key"
+    proposal = legacy.read_bytes() if legacy.is_file() else None
+    if access is not None:
+        return access.secret("pseudoniem", proposal)
+    opened = open_access(settings)
+    try:
+        return opened.secret("pseudoniem", proposal)
+    finally:
+        opened.close()

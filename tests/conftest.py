@@ -93,10 +93,10 @@ DEMO_MEMBER = "m-000002"  # visible to members in the seeded graph (seed 7)
 
 
 def make_keys(data_dir: Path, member_id: str = DEMO_MEMBER) -> Keys:
-    from schakel.service.access import AccessStore
+    from schakel.service.access import open_access
     from schakel.service.config import Settings
 
-    access = AccessStore(Settings(data_dir=data_dir).access_path)
+    access = open_access(Settings(data_dir=data_dir, store="local"))
     try:
         return Keys(admin=access.add_user("beheer", "admin"),
                     staff=access.add_user("regiebureau", "staff"),

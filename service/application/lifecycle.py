@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from schakel.graph.geo import Gazetteer
 from schakel.graph.store import GraphStore
 
-from ..access import AccessStore
+from ..access import open_access
 from ..config import Settings
 from ..context import AppState
 from ..state import open_store
@@ -25,7 +25,7 @@ def opened(settings: Settings, store: GraphStore | None = None) -> Iterator[AppS
     StoreError : the store cannot be opened.
     """
     graph = store if store is not None else open_store(settings)
-    access = AccessStore(settings.access_path)
+    access = open_access(settings, graph)  # shared by every worker on the store
     try:
         ctx = AppState(settings, graph, Gazetteer.load(), access)
         try:

@@ -97,7 +97,7 @@ def export(state: StateDep, scope: ScopeDep, who: StaffDep,
         raise Forbidden("admin")
     state.access.audit(who.user, "netwerk geexporteerd", "*",
                        f"{format}, {'pseudoniemen' if pseudonymise else 'namen'}")
-    key = pseudonym_key(state.settings) if pseudonymise else None
+    key = pseudonym_key(state.settings, state.access) if pseudonymise else None
     body = export_view(state, scope, format, metrics=metrics, pseudonymise_key=key)
     name = f"schakel-netwerk.{format}"
     return Response(body, media_type=MEDIA_TYPES[format],

@@ -19,7 +19,8 @@ import pytest
 
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.store import GraphStore
-from schakel.service.access import AccessStore
+from schakel.service.access import AccessStore, open_access
+from schakel.service.config import Settings
 
 PASSWORD = "schakel-test-123"
 DATABASES = ("contract", "seeded", "scratch")
@@ -49,6 +50,12 @@ class BoltServer:
 
         with GraphDatabase.driver(self.uri, auth=(self.user, self.password)) as driver:
             driver.execute_query("MATCH (n) DETACH DELETE n", database_=database)
+
+
+def open_access_for(env: dict[str, str]) -> AccessStore:
+    """The accounts a Schakel process started with ``env`` (SCHAKEL_* variables) sees."""
+    return open_access(Settings(**{k.removeprefix("SCHAKEL_").lower(): v
+                                   for k, v in env.items()}))
 
 
 def _wait_for_bolt(uri: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
@@ -186,7 +193,7 @@ def demos(bolt_server: BoltServer, tmp_path_factory: pytest.TempPathFactory
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
     headers = {}
     for kind, env in envs.items():  # an admin sees every route; same name on both sides
-        access = AccessStore(Path(env["SCHAKEL_DATA_DIR"]) / "access.sqlite")
+        access = open_access_for(env)
         headers[kind] = {"Authorization": f"Bearer {access.add_user('test-beheer', 'admin')}"}
         access.close()
     started = {kind: _start_demo(env, root / f"{kind}.log", DEMO_MEMBERS, DEMO_SEED)

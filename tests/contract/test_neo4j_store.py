@@ -18,7 +18,7 @@ from schakel.errors import StoreError
 from schakel.graph import neo4j_queries
 from schakel.graph.model import NODE_MODELS, Member
 from schakel.graph.neo4j import Neo4jGraphStore
-from schakel.service.access import AccessStore
+from schakel.service.access import open_access
 from schakel.service.app import create_app
 from schakel.service.config import Settings
 
@@ -176,7 +176,7 @@ def test_neo4j_down_during_requests_gives_503_not_500(store: Neo4jGraphStore,
     via = Neo4jGraphStore(f"bolt://127.0.0.1:{proxy.port}", bolt_server.user,
                           bolt_server.password, "contract", retry_time=0.5)
     try:
-        access = AccessStore(tmp_path / "access.sqlite")
+        access = open_access(Settings(store="neo4j", data_dir=tmp_path), store)
         key = access.add_user("beheer", "admin")
         access.close()
         app = create_app(Settings(store="neo4j", data_dir=tmp_path), store=via)

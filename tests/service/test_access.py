@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from schakel.graph.local import LocalGraphStore
-from schakel.service.access import ROLES, AccessStore, AccountError
+from schakel.service.access import ROLES, AccountError
+from schakel.service.access_sqlite import SqliteAccessStore
 from schakel.service.app import create_app
 from schakel.service.auth import declared_routes
 from schakel.service.config import Settings
@@ -106,13 +107,13 @@ def test_member_cannot_reach_staff_pages(client: TestClient, keys: Keys) -> None
 
 
 def test_keys_are_stored_hashed(tmp_path: Path) -> None:
-    access = AccessStore(tmp_path / "access.sqlite")
+    access = SqliteAccessStore(tmp_path / "access.sqlite")
     key = access.add_user("anna", "staff")
     assert key.startswith("sk-") and len(key) > 40
     assert access.authenticate(key) is not None and access.authenticate(key + "x") is None
     access.close()
     assert key.encode() not in (tmp_path / "access.sqlite").read_bytes()
-    access = AccessStore(tmp_path / "access.sqlite")
+    access = SqliteAccessStore(tmp_path / "access.sqlite")
     with pytest.raises(AccountError, match="bestaat al"):
         access.add_user("anna", "staff")
     with pytest.raises(AccountError, match="onbekende rol"):

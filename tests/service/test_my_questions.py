@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.model import Member
-from schakel.service.access import AccessStore
+from schakel.service.access_sqlite import SqliteAccessStore
 from schakel.service.app import create_app
 from schakel.service.config import Settings
 
@@ -45,7 +45,7 @@ def test_member_asks_and_sees_only_their_own_questions(client: TestClient, keys:
     assert row["asker"]["id"] == keys.member_id  # in the regiebureau's queue, as theirs
     assert [q["id"] for q in client.get("/api/v1/me/questions", headers=me).json()] \
         == [mine["id"]]
-    access = AccessStore(tmp_path / "access.sqlite")
+    access = SqliteAccessStore(tmp_path / "access.sqlite")
     other = {"Authorization": f"Bearer {access.add_user('ander', 'member', 'm-000004')}"}
     access.close()
     assert client.get("/api/v1/me/questions", headers=other).json() == []
@@ -80,7 +80,7 @@ def test_both_sides_answer_on_their_page(client: TestClient, keys: Keys, tmp_pat
                 json={"action": "approve"})
     # the asker sees nothing yet: the candidate answers first
     assert person["id"] not in client.get("/mijn-vragen").text
-    access = AccessStore(tmp_path / "access.sqlite")
+    access = SqliteAccessStore(tmp_path / "access.sqlite")
     their_key = access.add_user("kandidaat", "member", candidate)
     access.close()
     client.cookies.set("schakel_sleutel", their_key)

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.model import Introduction, Member, Question, Relationship, Tally
 from schakel.matching.embeddings import EmbeddingCache
-from schakel.service.access import AccessStore
+from schakel.service.access_sqlite import SqliteAccessStore
 from schakel.service.app import create_app
 from schakel.service.auth import declared_routes
 from schakel.service.config import Settings
@@ -197,7 +197,7 @@ def test_export_holds_everything_on_me_and_the_audit_log(client: TestClient,
 
 def test_erasure_leaves_no_trace(client: TestClient, store: LocalGraphStore, tmp_path: Path,
                                  embedding_file: Path, keys: Keys) -> None:
-    access = AccessStore(tmp_path / "access.sqlite")
+    access = SqliteAccessStore(tmp_path / "access.sqlite")
     own_key = access.add_user("verdwijnt", "member", "p-private")
     access.close()
     store.write([Question(id="q-1", text="Wie helpt " + PRIVATE + " met een vraag?"),
@@ -209,7 +209,7 @@ def test_erasure_leaves_no_trace(client: TestClient, store: LocalGraphStore, tmp
                  Relationship.of("SUGGESTS", "i-2", "p-private")])
     mine = {"Authorization": f"Bearer {own_key}"}
     assert client.post("/api/v1/match", json={"text": PROFILE}, headers=mine).status_code == 403
-    staff = AccessStore(tmp_path / "access.sqlite")
+    staff = SqliteAccessStore(tmp_path / "access.sqlite")
     staff_key = staff.add_user("regie-2", "staff")
     staff.close()
     client.post("/api/v1/match", json={"text": PROFILE},

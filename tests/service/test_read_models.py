@@ -13,7 +13,7 @@ from schakel.graph.local import LocalGraphStore
 from schakel.graph.model import Member, Theme
 from schakel.matching.engine import MatchQuery
 from schakel.service import read_models
-from schakel.service.access import AccessStore
+from schakel.service.access_sqlite import SqliteAccessStore
 from schakel.service.config import Settings
 from schakel.service.context import AppState
 
@@ -24,7 +24,7 @@ WORD = "paardencoaching"  # in no generated profile
 def state(seeded_store: LocalGraphStore, tmp_path: Path, gazetteer: Gazetteer) -> Any:
     seeded_store.sync_interval = 0  # notice other processes' writes at once (default 0.1 s)
     settings = Settings(data_dir=tmp_path)
-    access = AccessStore(settings.access_path)
+    access = SqliteAccessStore(settings.access_path)
     app_state = AppState(settings, seeded_store, gazetteer, access)
     app_state.warm_up()
     yield app_state
