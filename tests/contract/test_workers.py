@@ -1,8 +1,10 @@
 """Two `schakel serve` workers and a `schakel import` on one store at once, on both stores.
 
 Real processes, as they run in production: every write one worker acknowledges is seen by
-the other within a second (a member's own profile edit, an admin's new member, and the
-matcher finding the new text), accounts made with `schakel users add` work on both, no
+the other within a second (a member's own profile edit, an admin's new member, the imported
+members in the lists), the matcher finds a new text within ``MATCH_WITHIN_S`` (it must encode
+every new text first, the import's too, so under a bulk import it trails by the encoding
+backlog), accounts made with `schakel users add` work on both, no
 request fails with a 5xx, and two workers acting on one introduction at once leave exactly
 one transition.
 """
@@ -31,8 +33,9 @@ EXE = str(Path(sys.executable).with_name("schakel"))
 SEED_MEMBERS = 60
 IMPORTED = 300
 VISIBLE_WITHIN_S = 1.0
-VISIBLE = ("profile on B", "match on B", "new member on A", "match on A",
-           "import in list on A", "import in list on B")
+MATCH_WITHIN_S = 10.0
+VISIBLE = ("profile on B", "new member on A", "import in list on A", "import in list on B")
+MATCHED = ("match on B", "match on A")
 PROFILE = ("Ik begeleid thuiszittende jongeren met autisme terug naar school via "
            "paardrijlessen op de manege, samen met de leerplichtambtenaar.")
 NEW_PROFILE = ("Als ervaringsdeskundige ouder zet ik een lotgenotengroep op voor gezinnen "
@@ -275,7 +278,7 @@ def test_two_workers_and_an_import_on_one_store(env: dict[str, str], tmp_path: P
             return r.status_code == 200 and member_id in [x["id"] for x in r.json()["results"]]
 
         if "profile on B" in timings:
-            timings["match on B"] = _until(lambda: found(b, me, PROFILE))
+            timings["match on B"] = _until(lambda: found(b, me, PROFILE), MATCH_WITHIN_S)
 
         # An admin adds a member on B; A shows it and A's matcher finds it.
         r = calls.request(b, "POST", "/api/v1/members", admin,
@@ -284,7 +287,8 @@ def test_two_workers_and_an_import_on_one_store(env: dict[str, str], tmp_path: P
         if r.status_code == 201:
             timings["new member on A"] = _until(lambda: calls.request(
                 a, "GET", "/api/v1/members/new-0001", staff).status_code == 200)
-            timings["match on A"] = _until(lambda: found(a, "new-0001", NEW_PROFILE))
+            timings["match on A"] = _until(lambda: found(a, "new-0001", NEW_PROFILE),
+                                           MATCH_WITHIN_S)
         else:
             refused.append(f"POST /members beside the import: {r.status_code} {r.text}")
         overlapped = importing.poll() is None
@@ -332,6 +336,8 @@ def test_two_workers_and_an_import_on_one_store(env: dict[str, str], tmp_path: P
     problems = [f"{what}: visible after {took:.2f} s, not within {VISIBLE_WITHIN_S} s"
                 for what, took in timings.items()
                 if what in VISIBLE and took > VISIBLE_WITHIN_S]
+    problems += [f"{what}: found after {took:.2f} s, not within {MATCH_WITHIN_S} s"
+                 for what, took in timings.items() if what in MATCHED and took > MATCH_WITHIN_S]
     problems += refused
     if importing.returncode != 0:
         problems.append(f"the import failed: {out.decode(errors='replace')[-2000:]}")
