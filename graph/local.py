@@ -167,24 +167,12 @@ class LocalGraphStore(GraphStore):
                     f"SELECT id, label, props FROM nodes WHERE id IN ({marks})", part):
                 found[node_id] = (label, json.loads(props))
         for node_id, (label, props) in found.items():
-            if node_id in g:
-                attrs = g.nodes[node_id]
-                attrs.clear()
-                attrs.update(props, label=label)
-            else:
-                g.add_node(node_id, label=label, **props)
-            self._by_label[label].add(node_id)
+            self._put_node(node_id, label, props)
         for start, rel_type, end in sorted(changes.rel_keys()):
             row = self._db.execute("SELECT props FROM rels WHERE src = ? AND type = ? AND dst = ?",
                                    (start, rel_type, end)).fetchone()
             if row is not None and start in found and end in g:
-                if g.has_edge(start, end, rel_type):
-                    data = g.edges[start, end, rel_type]
-                    data.clear()
-                    data.update(json.loads(row[0]))
-                else:
-                    g.add_edge(start, end, key=rel_type, **json.loads(row[0]))
-                    self._rel_counts[rel_type] += 1
+                self._put_edge(start, rel_type, end, json.loads(row[0]))
             elif row is None and g.has_edge(start, end, rel_type):
                 g.remove_edge(start, end, rel_type)
                 self._rel_counts[rel_type] -= 1
@@ -331,21 +319,29 @@ class LocalGraphStore(GraphStore):
                 g.remove_edges_from(gone)
                 self._rel_counts[rel_type] -= len(gone)
         for node_id, label, props in node_rows:
-            if node_id in g:
-                attrs = g.nodes[node_id]
-                attrs.clear()
-                attrs.update(props, label=label)
-            else:
-                g.add_node(node_id, label=label, **props)
-            self._by_label[label].add(node_id)
+            self._put_node(node_id, label, props)
         for start, rel_type, end, props in rels:
-            if g.has_edge(start, end, rel_type):
-                data = g.edges[start, end, rel_type]
-                data.clear()
-                data.update(props)
-            else:
-                g.add_edge(start, end, key=rel_type, **props)
-                self._rel_counts[rel_type] += 1
+            self._put_edge(start, rel_type, end, props)
+
+    def _put_node(self, node_id: str, label: str, props: dict[str, Any]) -> None:
+        g = self._graph
+        if node_id in g:
+            attrs = g.nodes[node_id]
+            attrs.clear()
+            attrs.update(props, label=label)
+        else:
+            g.add_node(node_id, label=label, **props)
+        self._by_label[label].add(node_id)
+
+    def _put_edge(self, start: str, rel_type: str, end: str, props: dict[str, Any]) -> None:
+        g = self._graph
+        if g.has_edge(start, end, rel_type):
+            data = g.edges[start, end, rel_type]
+            data.clear()
+            data.update(props)
+        else:
+            g.add_edge(start, end, key=rel_type, **props)
+            self._rel_counts[rel_type] += 1
 
     @staticmethod
     def _sql_write(cur: sqlite3.Cursor, node_rows: list[tuple[str, str, dict[str, Any]]],
