@@ -7,6 +7,7 @@ raises :class:`GraphValidationError` before the adapter is called, so nothing is
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -26,6 +27,7 @@ __all__ = ["GraphStore", "WriteResult", "Batch", "Direction", "RawNode", "Change
 Direction = Literal["out", "in", "both"]
 RawNode = tuple[str, str, dict[str, Any]]  # (id, label, props)
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,8 @@ class GraphStore(ABC):
             return WriteResult(0, 0)
         # Validation reads the store, so it runs inside the adapter's write transaction:
         # no other writer can change an id's label between the check and the write.
-        return self._atomically(lambda: self._write_batch(node_list, rel_list, replace_list))
+        return self._told(self._atomically(
+            lambda: self._write_batch(node_list, rel_list, replace_list)))
 
     def update(self, work: Callable[[], Batch | None]) -> WriteResult:
         """Read, check and write in one transaction (compare-and-set across processes).
@@ -107,7 +110,7 @@ class GraphStore(ABC):
             return self._write_batch(list(batch.nodes), list(batch.relationships),
                                      list(dict.fromkeys(batch.replace)))
 
-        return self._atomically(unit)
+        return self._told(self._atomically(unit))
 
     def _write_batch(self, nodes: list[Node], rels: list[Relationship],
                      replace: list[tuple[str, str]]) -> WriteResult:
@@ -133,13 +136,15 @@ class GraphStore(ABC):
         if not wanted:
             return 0
 
-        def unit() -> int:
+        def unit() -> WriteResult:
             removed, rels = self._delete(wanted)
-            if removed:
-                self._record(ChangeSet.of(0, None, removed, (), rels))
-            return sum(len(v) for v in removed.values())
+            if not removed:
+                return WriteResult(0, 0)
+            changes = ChangeSet.of(0, None, removed, (), rels)
+            return WriteResult(0, 0, sum(len(v) for v in removed.values()),
+                               replace_seq(changes, self._record(changes)))
 
-        return self._atomically(unit)
+        return self._told(self._atomically(unit)).removed
 
     def delete_relationships(self, keys: Iterable[tuple[str, str, str]]) -> int:
         """Delete relationships given as ``(start, type, end)``; returns how many went."""
@@ -147,13 +152,35 @@ class GraphStore(ABC):
         if not wanted:
             return 0
 
-        def unit() -> int:
+        def unit() -> WriteResult:
             gone = self._delete_relationships(wanted)
-            if gone:
-                self._record(ChangeSet.of(0, None, None, (), gone))
-            return len(gone)
+            if not gone:
+                return WriteResult(0, 0)
+            changes = ChangeSet.of(0, None, None, (), gone)
+            return WriteResult(0, 0, len(gone), replace_seq(changes, self._record(changes)))
 
-        return self._atomically(unit)
+        return self._told(self._atomically(unit)).removed
+
+    # -- telling this process's read models ------------------------------------------------
+    def subscribe(self, listener: Callable[[ChangeSet], None]) -> Callable[[], None]:
+        """Call ``listener`` with every change set this store object commits, right after
+        the commit, in the writing thread (read models of this process follow their own
+        writes at once; other processes' writes reach them through :meth:`changes_since`).
+        Returns a function that unsubscribes."""
+        listeners: list[Callable[[ChangeSet], None]] = self.__dict__.setdefault(
+            "_listeners", [])
+        listeners.append(listener)
+        return lambda: listeners.remove(listener) if listener in listeners else None
+
+    def _told(self, result: WriteResult) -> WriteResult:
+        if result.changes:
+            for listener in list(self.__dict__.get("_listeners", ())):
+                try:
+                    listener(result.changes)
+                except Exception:  # noqa: BLE001 - the write is committed; a read model
+                    # that failed to follow catches up from the feed on its next read
+                    logger.exception("a read model failed to follow a write")
+        return result
 
     # -- the change feed -------------------------------------------------------------------
     def changes_since(self, seq: int) -> list[ChangeSet] | None:

@@ -266,6 +266,8 @@ def live_table(rows: list[Row]) -> Table:
         table.add_column(f"{r.members:,} leden".replace(",", "."), justify="right")
     lines = [
         ("match warm p50 / p95", lambda x: f"{x.warm_p50:.1f} / {x.warm_p95:.1f}"),
+        ("profielwijziging + bijwerken leesmodellen p50 / p95",
+         lambda x: f"{x.write_p50:.1f} / {x.write_p95:.1f}"),
         ("eerste match na profielwijziging p50 / p95",
          lambda x: f"{x.after_profile_p50:.1f} / {x.after_profile_p95:.1f}"),
         ("eerste match na stap in introductie p50 / p95",

@@ -4,9 +4,12 @@ Every write, by this process or another (a second worker, `schakel import`), lan
 store's ordered change feed. :meth:`ReadModels.refresh` reads what it has not applied yet and
 hands the merged :class:`~schakel.graph.changes.ChangeSet` to each read model, which updates
 only what the change touched and publishes a new version beside the old one. Readers take the
-published models without a lock; only catching up is serialised, and a reader waits for it at
-most ``CATCH_UP_WAIT_S`` (then it answers from the models it has). A follower thread applies
-other processes' writes even when no request comes.
+published models without a lock; only catching up is serialised. A write by this process
+catches the models up in the writing thread, right after its commit (the store tells its
+subscribers), so the answer to a write is followed by reads that show it; a follower thread
+applies other processes' writes as they come. A reader that finds the models behind catches
+them up itself only when nobody else is doing so; otherwise it answers from the published
+version (waiting at most ``CATCH_UP_WAIT_S``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 M = TypeVar("M")
 FIRST_BUILD_WAIT_S = 60.0  # a large network's first index build
-CATCH_UP_WAIT_S = 2.0  # an incremental catch-up takes milliseconds; never hang a reader on it
+CATCH_UP_WAIT_S = 0.0  # a reader never waits for another thread's catch-up
+WRITER_WAIT_S = 2.0  # a writer waits this long for the catch-up of its own write (then the
+# follower thread applies it, a moment later)
 FOLLOW_INTERVAL_S = 0.2
 
 
@@ -73,13 +78,16 @@ class _Follower(Generic[M]):
         self.lock = threading.Lock()
         self.last_changes = ChangeSet()  # what the last catch-up applied
 
-    def get(self, wait: float = CATCH_UP_WAIT_S) -> M:
+    def get(self, wait: float | None = None) -> M:
         """The model, first caught up with the store when that can be done within ``wait``
         seconds (otherwise the one there is)."""
         model = self.model
         if model is not None and self.store.version == self.seq:
             return model
-        self.refresh(wait if model is not None else FIRST_BUILD_WAIT_S)
+        if model is None:
+            self.refresh(FIRST_BUILD_WAIT_S)
+        else:
+            self.refresh(CATCH_UP_WAIT_S if wait is None else wait)
         model = self.model
         if model is None:
             raise MatcherBusyError(
@@ -136,6 +144,14 @@ class ReadModels:
         self._views = _Follower(store, self._build_views, self._apply_views)
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
+        self._unsubscribe = store.subscribe(self._written)
+
+    def _written(self, _changes: ChangeSet) -> None:
+        """This process wrote: catch up the models that exist (never start a first build in
+        a writer's thread)."""
+        for follower in (self._views, self._matcher):
+            if follower.model is not None:
+                follower.refresh(WRITER_WAIT_S)
 
     # -- building and following --------------------------------------------------------------
     def _build_matcher(self) -> Matcher:
@@ -222,6 +238,7 @@ class ReadModels:
         self._follower.start()
 
     def close(self) -> None:
+        self._unsubscribe()
         self._stop.set()
         if self._follower is not None:
             self._follower.join(timeout=5)

@@ -3,6 +3,7 @@ rebuild, a reader never hangs on a catch-up, cached views survive unrelated writ
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,6 @@ from schakel.graph.geo import Gazetteer
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.model import Member, Theme
 from schakel.matching.engine import MatchQuery
-from schakel.service import read_models
 from schakel.service.access_sqlite import SqliteAccessStore
 from schakel.service.config import Settings
 from schakel.service.context import AppState
@@ -71,18 +71,44 @@ def test_another_process_write_reaches_the_read_models_without_a_rebuild(
 
 
 def test_a_reader_answers_from_the_published_models_while_a_catch_up_runs(
-        state: AppState, seeded_store: LocalGraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+        state: AppState, seeded_store: LocalGraphStore) -> None:
     (member,) = _consenting_members(seeded_store, 1)
-    monkeypatch.setattr(read_models, "CATCH_UP_WAIT_S", 0.05)
     follower = state.models._matcher
-    with follower.lock:  # a long catch-up in another thread
-        seeded_store.write([member.model_copy(update={"profile": f"Alles over {WORD}."})])
+    holding, release = threading.Event(), threading.Event()
+
+    def long_catch_up() -> None:
+        with follower.lock:
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=long_catch_up)
+    thread.start()
+    holding.wait(10)
+    try:
+        other = LocalGraphStore(seeded_store.path)  # another process writes
+        other.write([member.model_copy(update={"profile": f"Alles over {WORD}."})])
+        other.close()
         stale = state.match(MatchQuery(text=f"Wie doet iets met {WORD}?", kinds=["member"],
                                        limit=3, viewer="staff"))
-    assert member.id not in [r.id for r in stale.results]  # the version it had
+    finally:
+        release.set()
+        thread.join()
+    assert member.id not in [r.id for r in stale.results]  # the version it had, at once
     fresh = state.match(MatchQuery(text=f"Wie doet iets met {WORD}?", kinds=["member"],
                                    limit=3, viewer="staff"))
     assert fresh.results[0].id == member.id
+
+
+def test_a_write_of_this_process_is_followed_before_it_returns(
+        state: AppState, seeded_store: LocalGraphStore) -> None:
+    (member,) = _consenting_members(seeded_store, 1)
+    follower = state.models._matcher
+    seeded_store.write([member.model_copy(update={"profile": f"Alles over {WORD}."})])
+    assert follower.seq == seeded_store.version  # caught up in the writing thread
+    assert follower.last_changes.ids("Member") == {member.id}
+    answer = state.match(MatchQuery(text=f"Wie doet iets met {WORD}?", kinds=["member"],
+                                    limit=3, viewer="staff"))
+    assert answer.results[0].id == member.id
 
 
 def test_a_cached_view_survives_writes_it_does_not_depend_on(
