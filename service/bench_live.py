@@ -12,6 +12,7 @@ service's own context (read models following the change feed), as a request woul
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -63,20 +64,22 @@ def _ms(work: Callable[[], object]) -> float:
 
 
 class _Profiles:
-    """Profile edits of consenting members, each a new text (so one text is encoded)."""
+    """Profile edits of members, each a text never seen before (this run's token), so every
+    write encodes one text, as a real edit does."""
 
     def __init__(self, store: GraphStore) -> None:
         self.store = store
         ids = store.ids("Member")
         self.ids = ids[:: max(1, len(ids) // 200)]
         self.n = 0
+        self.token = secrets.token_hex(4)
 
     def write(self) -> None:
         node = self.store.require(self.ids[self.n % len(self.ids)])
         assert isinstance(node, Member)
         self.n += 1
         self.store.write([node.model_copy(update={
-            "profile": f"{node.profile} Bijgewerkt ({self.n})."[:2000]})])
+            "profile": f"{node.profile} Bijgewerkt ({self.token}-{self.n})."[:2000]})])
 
 
 def _introductions(store: GraphStore, n: int) -> list[Introduction]:
