@@ -24,6 +24,7 @@ from schakel.errors import ScopeError
 
 from .bulk import no_cyclic_gc
 from .geo import Gazetteer, Place
+from .query import with_narrower
 from .store import GraphStore
 
 __all__ = ["LEVELS", "KINDS", "GapData", "GapMatrix", "gap_matrix", "nearest"]
@@ -121,16 +122,8 @@ class GapData:
 
     def theme_scopes(self, themes: list[str]) -> dict[str, set[str]]:
         """theme -> itself and every narrower theme."""
-        scopes = {}
-        for theme in themes:
-            scope, todo = {theme}, [theme]
-            while todo:
-                for child in self.narrower.get(todo.pop(), ()):
-                    if child not in scope:
-                        scope.add(child)
-                        todo.append(child)
-            scopes[theme] = scope
-        return scopes
+        return {theme: with_narrower(theme, lambda t: self.narrower.get(t, ()))
+                for theme in themes}
 
     def about_of(self, scope: set[str], label: str) -> set[str]:
         return {x for t in scope for x in self.about.get(t, ()) if self.labels.get(x) == label}

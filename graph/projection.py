@@ -21,6 +21,7 @@ import networkx as nx
 from .bulk import no_cyclic_gc
 from .changes import ChangeSet
 from .privacy import shows, visible
+from .query import with_narrower
 from .store import GraphStore
 
 __all__ = ["Person", "Org", "Projection", "NO_DOMAIN", "REBUILD_SHARE"]
@@ -251,13 +252,7 @@ class Projection:
 
     def theme_scope(self, theme: str) -> set[str]:
         """A theme and all its narrower themes."""
-        scope, todo = {theme}, [theme]
-        while todo:
-            for child in self.narrower.get(todo.pop(), ()):
-                if child not in scope:
-                    scope.add(child)
-                    todo.append(child)
-        return scope
+        return with_narrower(theme, lambda t: self.narrower.get(t, ()))
 
     def member_ids(self, *, themes: set[str] | None = None, places: set[str] | None = None,
                    domain: str | None = None, role: str | None = None) -> list[str]:

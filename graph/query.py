@@ -3,7 +3,7 @@ region (with its hierarchy) and domain. Works on any GraphStore adapter."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from schakel.errors import UnknownReferenceError
 
@@ -27,16 +27,23 @@ def region_scope(gazetteer: Gazetteer, place: Place) -> set[str]:
     return scope
 
 
-def theme_scope(store: GraphStore, theme_id: str) -> set[str]:
-    """A theme and all its narrower themes (a filter on "verzuim" finds "thuiszitters")."""
+def with_narrower(theme_id: str, narrower: Callable[[str], Iterable[str]]) -> set[str]:
+    """A theme and every theme below it, ``narrower(t)`` giving the themes just below ``t``
+    (from the store, or from a read model's copy of the tree)."""
     scope = {theme_id}
     todo = [theme_id]
     while todo:
-        for narrower in store.neighbour_ids(todo.pop(), "BROADER", direction="in"):
-            if narrower not in scope:
-                scope.add(narrower)
-                todo.append(narrower)
+        for child in narrower(todo.pop()):
+            if child not in scope:
+                scope.add(child)
+                todo.append(child)
     return scope
+
+
+def theme_scope(store: GraphStore, theme_id: str) -> set[str]:
+    """A theme and all its narrower themes (a filter on "verzuim" finds "thuiszitters")."""
+    return with_narrower(theme_id,
+                         lambda t: store.neighbour_ids(t, "BROADER", direction="in"))
 
 
 class Filters:
