@@ -348,17 +348,14 @@ def analytics(
 ) -> None:
     """Bereken de netwerkmaten van alle zichtbare leden en laat zien hoe lang elke maat duurt."""
     from schakel.graph.analytics import analyse
-    from schakel.graph.network import member_network
-    from schakel.graph.privacy import visible
+    from schakel.graph.projection import Projection
 
     settings = _settings()
     store = _open(settings)
     try:
         started = time.perf_counter()
-        snap = store.snapshot()
-        ids = store.ids("Member")
-        props = store.props_of(ids)
-        g = member_network(snap, [i for i in ids if visible(props[i])])
+        projection = Projection.build(store)  # members visible to members, by bulk reads
+        g = projection.graph(projection.member_ids())
         built = time.perf_counter() - started
         with console.status(f"Netwerkmaten van {len(g)} leden ..."):
             result = analyse(g, seed=settings.seed)
