@@ -360,3 +360,35 @@ def test_member_erases_their_data(demo: Demo, browser: Browser) -> None:
     assert "q-demo-02" in queue.text
     assert not watch.errors, watch.errors
     context.close()
+
+
+@pytest.mark.slow
+def test_staff_asks_the_match_page_as_people_do(demo: Demo, browser: Browser) -> None:
+    """The form as a person sends it: optional fields left empty, a typo in the place, a
+    radius without a place; every answer a page with the form and a Dutch message."""
+    context = browser.new_context()
+    watch = Watch()
+    page = watch(context.new_page())
+    _log_in(page, demo, demo.staff_key, "/matchen")
+    page.fill("#vraag", "Wie heeft ervaring met thuiszitters en jeugdhulp in de klas?")
+    page.click("form.match button[type=submit]")
+    page.wait_for_load_state()
+    assert "Zo lezen we de vraag" in page.content()
+    assert page.locator(".result").count() > 0  # empty place and radius: just the question
+    page.get_by_label("Plaats (gemeente, regio of provincie)").fill("Enschde")
+    page.click("form.match button[type=submit]")
+    page.wait_for_load_state()
+    assert "We kennen de plaats ‘Enschde’ niet" in page.locator("[role=alert]").inner_text()
+    assert page.locator("#vraag").input_value().startswith("Wie heeft ervaring")
+    page.get_by_label("Plaats (gemeente, regio of provincie)").fill("")
+    page.get_by_label("Straal in km").fill("30")
+    page.click("form.match button[type=submit]")
+    page.wait_for_load_state()
+    assert "Een straal werkt alleen samen met een plaats" in page.locator(
+        "[role=alert]").inner_text()
+    page.get_by_label("Plaats (gemeente, regio of provincie)").fill("Enschede")
+    page.click("form.match button[type=submit]")
+    page.wait_for_load_state()
+    assert "Enschede" in page.locator(".understood").inner_text()
+    assert not watch.errors, watch.errors
+    context.close()

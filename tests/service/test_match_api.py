@@ -97,7 +97,25 @@ def test_match_page(client: TestClient) -> None:
     assert "Zo lezen we de vraag" in page.text and 'class="result"' in page.text
     assert "Zwolle" in page.text and "thema" in page.text
     bad = client.get("/matchen", params={"vraag": "autisme", "plaats": "Atlantis"})
-    assert bad.status_code == 422 and "onbekend gebied" in bad.text and "<html" in bad.text
+    assert bad.status_code == 422 and "We kennen de plaats ‘Atlantis’ niet" in bad.text
+    assert "<textarea" in bad.text  # the form stays, with what was typed
+
+
+def test_match_page_takes_the_form_as_a_browser_sends_it(client: TestClient) -> None:
+    """Empty optional fields arrive as empty strings; wrong numbers get a Dutch message."""
+    sent = {"vraag": "Wie weet veel van thuiszitters?", "plaats": "", "straal": "",
+            "aantal": "10"}
+    ok = client.get("/matchen", params=sent)
+    assert ok.status_code == 200 and 'class="result"' in ok.text
+    for straal, plaats, message in (
+            ("abc", "Zwolle", "Vul bij straal een getal in van 1 tot en met 400 km."),
+            ("900", "Zwolle", "Vul bij straal een getal in van 1 tot en met 400 km."),
+            ("30", "", "Een straal werkt alleen samen met een plaats.")):
+        r = client.get("/matchen", params={**sent, "straal": straal, "plaats": plaats})
+        assert r.status_code == 422 and message in r.text, r.text[:300]
+        assert "Input should" not in r.text and "radius_km" not in r.text
+    near = client.get("/matchen", params={**sent, "straal": "25,5", "plaats": "Zwolle"})
+    assert near.status_code == 200 and 'value="25,5"' in near.text
 
 
 @pytest.mark.usefixtures("matcher")
