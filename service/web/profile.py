@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from schakel.errors import GraphValidationError
 from schakel.graph.privacy import PRIVATE_FIELDS
@@ -21,7 +22,11 @@ from .pages import templates
 router = APIRouter(include_in_schema=False)
 FIELD_NAMES = {"organisation": "organisatie", "function": "functie", "themes": "thema's",
                "contact": "contactgegevens"}
-Line = Annotated[str, Form(max_length=300)]
+# The form takes more than the profile allows, so a too-long field gets a Dutch message on
+# the page (which says which field and how long it may be), not an error page.
+Line = Annotated[str, Form(max_length=5000)]
+LABELS = {"function": "Functie", "profile": "Over mij", "availability": "Beschikbaarheid",
+          "gemeente": "Gemeente", "contact": "Contactgegevens"}
 
 
 def _page(request: Request, state: StateDep, who: MemberDep, status: int = 200,
@@ -43,8 +48,8 @@ def profile_page(request: Request, state: StateDep, who: MemberDep,
 @router.post("/mijn-profiel", response_class=HTMLResponse)
 def save_profile(
     request: Request, state: StateDep, who: MemberDep,
-    functie: Line = "", profiel: Annotated[str, Form(max_length=5000)] = "",
-    beschikbaarheid: Annotated[str, Form(max_length=200)] = "", gemeente: Line = "",
+    functie: Line = "", profiel: Annotated[str, Form(max_length=20000)] = "",
+    beschikbaarheid: Line = "", gemeente: Line = "",
     thema: Annotated[list[str] | None, Form()] = None,
     zichtbaarheid: Annotated[str, Form(max_length=20)] = "members",
     prive: Annotated[list[str] | None, Form()] = None,
@@ -65,7 +70,10 @@ def save_profile(
         "contact": contact.strip()}
     if gemeente.strip():  # left empty: keep the gemeente as it is
         fields["gemeente"] = gemeente.strip()
-    body = ProfileIn.model_validate(fields)
+    try:
+        body = ProfileIn.model_validate(fields)
+    except ValidationError as e:
+        return _page(request, state, who, 422, _too_long(e))
     try:
         update_profile(state, who, body.model_dump(exclude_unset=True))
     except GraphValidationError as e:
@@ -85,3 +93,17 @@ def erase_me(request: Request, state: StateDep, who: MemberDep,
     response = templates.TemplateResponse(request, "erased.html", {"erasure": erasure})
     response.delete_cookie(COOKIE)
     return response
+
+
+def _too_long(error: ValidationError) -> list[str]:
+    """Dutch messages for the fields that do not fit the profile."""
+    messages = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem.get("loc") else ""
+        label = LABELS.get(field, field)
+        limit = (problem.get("ctx") or {}).get("max_length")
+        if limit is not None:
+            messages.append(f"{label} is te lang: hoogstens {limit} tekens.")
+        else:
+            messages.append(f"{label}: deze waarde kunnen we niet opslaan.")
+    return messages

@@ -282,6 +282,13 @@ def test_profile_page_edits_exports_and_erases(client: TestClient, store: LocalG
                                              "functie": "iets anders"})
     assert bad.status_code == 422 and "Atlantis" in bad.text
     assert store.get(keys.member_id).function == "intern begeleider"  # nothing written
+    # A realistic contact line longer than the profile allows: a Dutch message, no 500.
+    long_contact = "Bereikbaar op maandag, dinsdag en donderdag tussen negen en vijf " * 4
+    too_long = client.post("/mijn-profiel", data={**form, "contact": long_contact,
+                                                  "functie": "iets anders"})
+    assert too_long.status_code == 422, too_long.text[:300]
+    assert "Contactgegevens is te lang: hoogstens 200 tekens." in too_long.text
+    assert store.get(keys.member_id).function == "intern begeleider"  # nothing written
     assert client.get("/api/v1/me/export").json()["member"]["contact"] == "06-12345678"
     unsure = client.post("/mijn-profiel/wissen", data={})
     assert unsure.status_code == 422 and store.get(keys.member_id) is not None
