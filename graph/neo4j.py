@@ -38,7 +38,7 @@ from .neo4j_cache import ReadCache, Rel
 from .neo4j_write import Labelling, chunks, relabel, write_nodes
 from .store import FEED_KEEP, GraphStore, RawNode
 
-__all__ = ["Neo4jGraphStore"]
+__all__ = ["Neo4jGraphStore", "driver_errors"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,6 +74,23 @@ def _now_ms() -> int:
 
 def _unavailable(uri: str, e: Exception) -> StoreError:
     return StoreError(f"Neo4j is niet bereikbaar op {uri}; probeer het later opnieuw ({e})")
+
+
+def driver_errors(uri: str, fn: Callable[[], T], *,
+                  keep: tuple[type[BaseException], ...] = ()) -> T:
+    """Run ``fn``, turning the driver's errors into :class:`StoreError` with a Dutch message
+    (errors of the types in ``keep`` pass unchanged: the caller decides what they mean)."""
+    try:
+        return fn()
+    except keep:
+        raise
+    except AuthError as e:
+        raise StoreError(f"Neo4j op {uri} weigert de gebruiker of het wachtwoord "
+                         f"(SCHAKEL_NEO4J_USER/SCHAKEL_NEO4J_PASSWORD): {e}") from e
+    except (ServiceUnavailable, SessionExpired, OSError) as e:
+        raise _unavailable(uri, e) from e
+    except (Neo4jError, DriverError) as e:
+        raise StoreError(f"Neo4j-fout: {e}") from e
 
 
 class Neo4jGraphStore(GraphStore):
@@ -121,17 +138,13 @@ class Neo4jGraphStore(GraphStore):
     # -- plumbing ----------------------------------------------------------------------------
     def _errors(self, fn: Callable[[], T]) -> T:
         """Run ``fn``, turning driver errors into :class:`StoreError`."""
-        try:
-            return fn()
-        except AuthError as e:
-            raise StoreError(f"Neo4j op {self.uri} weigert de gebruiker of het wachtwoord "
-                             f"(SCHAKEL_NEO4J_USER/SCHAKEL_NEO4J_PASSWORD): {e}") from e
-        except (ServiceUnavailable, SessionExpired) as e:
-            raise _unavailable(self.uri, e) from e
-        except (Neo4jError, DriverError) as e:
-            raise StoreError(f"Neo4j-fout: {e}") from e
-        except OSError as e:
-            raise _unavailable(self.uri, e) from e
+        return driver_errors(self.uri, fn)
+
+    @property
+    def driver(self) -> Driver:
+        """The driver (its connection pool), for other stores on the same database, such as
+        the accounts; this store closes it."""
+        return self._driver
 
     def _session(self, mode: str) -> Session:
         # One bookmark manager for all sessions: in a cluster, a read sees earlier writes.

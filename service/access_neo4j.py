@@ -16,15 +16,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import (
-    AuthError,
     ConstraintError,
     DriverError,
-    Neo4jError,
-    ServiceUnavailable,
-    SessionExpired,
 )
 
 from schakel.errors import StoreError
+from schakel.graph.neo4j import Neo4jGraphStore, driver_errors
 
 from .access import AUDIT_FIELDS, AccessStore, Principal, now
 from .access_sqlite import saved_rows
@@ -104,8 +101,8 @@ class Neo4jAccessStore(AccessStore):
     def for_settings(cls, settings: Settings, store: GraphStore | None = None
                      ) -> Neo4jAccessStore:
         """On the graph store's driver when there is one, else a driver of its own."""
-        driver = getattr(store, "_driver", None)  # share the pool; the store closes it
-        if isinstance(driver, Driver):
+        driver = store.driver if isinstance(store, Neo4jGraphStore) else None
+        if driver is not None:  # share the pool; the store closes it
             access = cls(driver, getattr(store, "database", None), getattr(store, "uri", ""),
                          own_driver=False)
         else:
@@ -152,23 +149,15 @@ class Neo4jAccessStore(AccessStore):
     # -- plumbing ----------------------------------------------------------------------------
 
     def _run(self, mode: str, work: Callable[[ManagedTransaction], T]) -> T:
-        try:
+        def run() -> T:
             # The driver's shared bookmarks: in a cluster a read sees this process's writes.
             with self._driver.session(
                     database=self.database,
                     bookmark_manager=self._driver.execute_query_bookmark_manager) as session:
-                run = session.execute_write if mode == "w" else session.execute_read
-                return run(work)
-        except AuthError as e:
-            raise StoreError(f"Neo4j op {self.uri} weigert de gebruiker of het wachtwoord "
-                             f"(SCHAKEL_NEO4J_USER/SCHAKEL_NEO4J_PASSWORD): {e}") from e
-        except (ServiceUnavailable, SessionExpired, OSError) as e:
-            raise StoreError(f"Neo4j is niet bereikbaar op {self.uri}; probeer het later "
-                             f"opnieuw ({e})") from e
-        except ConstraintError:
-            raise  # the callers decide what a uniqueness race means
-        except (Neo4jError, DriverError) as e:
-            raise StoreError(f"Neo4j-fout: {e}") from e
+                return (session.execute_write if mode == "w" else session.execute_read)(work)
+
+        # A uniqueness race passes: the callers decide what it means.
+        return driver_errors(self.uri, run, keep=(ConstraintError,))
 
     def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
         return self._run("w", work)
