@@ -21,10 +21,13 @@ from schakel.graph.store import GraphStore
 from .catalog import Catalog, Items
 from .embeddings import CachedEncoder
 from .features import (
+    NEAR_KM,
+    PARTIAL_KM,
     Places,
     availability_scores,
     domain_scores,
     role_scores,
+    subject_fit,
     theme_scores,
     theme_vector,
 )
@@ -379,6 +382,10 @@ class Matcher:
         if not mask.any():
             return []
         signals, cos = self._signals(st, index, q, qv, tvec, n_themes, mask, near, timings)
+        fit = subject_fit(signals, mask)
+        for preference in ("geo", "role"):  # an asked place or role lifts only fitting rows
+            if preference in signals:
+                signals[preference] = signals[preference] * fit
         total = combine(w, signals, n)
         top = top_k(total, max(3 * query.limit, 20), mask)
         ctx = _KindContext(kind, roles, signals, cos, near, dist)
@@ -531,11 +538,17 @@ class Matcher:
             anchor = int(items.anchor[r])
             rel = relations[anchor]
             row_place = cat.places[anchor].name
+            km = float(dist[r])
             if cat.places[anchor].kind == "land":
                 text = "Landelijk"
+            elif rel in ("same", "inside") or km <= NEAR_KM:
+                text = (f"Binnen {q.place.name}" if rel in ("same", "inside") else
+                        _GEO_NL[rel].format(place=q.place.name, row=row_place, km=round(km)))
+                text += ", zoals gevraagd" if rel != "covers" else ""
             else:
-                text = _GEO_NL[rel].format(place=q.place.name, row=row_place,
-                                           km=round(float(dist[r])))
+                text = _GEO_NL[rel].format(place=q.place.name, row=row_place, km=round(km))
+                if km <= PARTIAL_KM:
+                    text += f" (tussen {NEAR_KM:.0f} en {PARTIAL_KM:.0f} km)"
             add("geo", text)
         if signals["domain"][r] > 0:
             ds = [cat.taxonomy.domain_names[d] for d, v in
@@ -548,9 +561,13 @@ class Matcher:
                 add("domain", f"Uit een ander domein ({', '.join(ds)}) dan de vrager: "
                               "verbindt domeinen")
         if signals["role"][r] > 0 and items.roles is not None:
-            best = max((role for role, has in zip(ROLES, items.roles[r], strict=True) if has),
-                       key=lambda role: q.role_fit.get(role, 0.0))
-            add("role", f"{_ROLE_NL[best]}: past bij deze vraag")
+            held = [role for role, has in zip(ROLES, items.roles[r], strict=True) if has]
+            asked = [role for role in held if role in q.asked_roles]
+            if asked:
+                add("role", f"{_ROLE_NL[asked[0]]}, zoals gevraagd")
+            else:
+                best = max(held, key=lambda role: q.role_fit.get(role, 0.0))
+                add("role", f"{_ROLE_NL[best]}: past bij deze vraag")
         if kind == "member" and items.load is not None:
             load = int(items.load[r])
             text = f"Beschikbaar: {attrs.get('availability') or 'niet opgegeven'}"
@@ -590,4 +607,5 @@ class Matcher:
             "domains": sorted(q.wanted_domains),
             "asker_domain": q.asker_domain,
             "roles": sorted(q.role_fit),
+            "asked_roles": sorted(q.asked_roles),
         }
