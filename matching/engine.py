@@ -160,8 +160,12 @@ class Matcher:
     """
 
     def __init__(self, gazetteer: Gazetteer, encoder: CachedEncoder,
-                 weights: Weights | None = None) -> None:
+                 weights: Weights | None = None, learn_themes: bool = False) -> None:
         self.gazetteer = gazetteer
+        # Fit the network's theme model after each full build (the service does; tests that
+        # do not need it keep their syncs quick).
+        self.learn_themes = learn_themes
+        self.themes_learned = threading.Event()
         self.encoder = encoder
         self.weights = weights or Weights()
         self._state: _State | None = None
@@ -230,15 +234,36 @@ class Matcher:
         themes = catalog.taxonomy.theme_ids
         theme_vectors = self.encoder.encode([catalog.taxonomy.theme_texts[t] for t in themes])
         places = old.places if old is not None else Places(self.gazetteer, catalog.places)
-        texts, vectors, labels = training_rows(catalog, indexes["member"].vectors,
-                                               indexes["practice"].vectors, self.encoder.encode)
-        model = fit_theme_model(texts, vectors, labels)
+        model = old.theme_model if old is not None and old.vocabulary == vocabulary else None
         self._state = _State(catalog, indexes, vocabulary, analyzer,
                              QuestionReader(catalog.taxonomy, self.gazetteer, analyzer),
                              theme_vectors, places, model)
         self.version = version
         self.last_encoded = encoded
+        if self.learn_themes:
+            self._learn_themes(self._state)
         return encoded
+
+    def _learn_themes(self, st: _State) -> None:
+        """Fit the theme model on the network as it is now, beside the readers (seconds to
+        a minute): questions are answered meanwhile with the previous model or none."""
+        done = threading.Event()
+        self.themes_learned = done
+
+        def fit() -> None:
+            try:
+                texts, vectors, labels = training_rows(
+                    st.catalog, st.indexes["member"].vectors, st.indexes["practice"].vectors,
+                    self.encoder.encode)
+                model = fit_theme_model(texts, vectors, labels)
+                with self._writing:
+                    now = self._state
+                    if now is not None and now.vocabulary == st.vocabulary:
+                        self._state = replace(now, theme_model=model)
+            finally:
+                done.set()
+
+        threading.Thread(target=fit, name="schakel-theme-model", daemon=True).start()
 
     def apply(self, store: GraphStore, changes: ChangeSet) -> dict[str, int]:
         """Follow one committed change set (or several merged): re-read the touched ids,
@@ -415,24 +440,25 @@ class Matcher:
             q.themes = {th: 1.0 for th in themes if th in index}
         tagged = len(q.themes)
         if themes is None:
-            for theme, weight in self._themes_from_meaning(st, text, qv):
+            for theme, weight in self._themes_from_meaning(st, text, qv, tagged):
                 q.themes.setdefault(theme, weight)
         return q, qv, tagged
 
-    def _themes_from_meaning(self, st: _State, text: str, qv: np.ndarray
+    def _themes_from_meaning(self, st: _State, text: str, qv: np.ndarray, tagged: int
                              ) -> list[tuple[str, float]]:
         """Themes a question means without naming them: the network's theme model (weight =
         its probability), or else the theme whose own text is closest in meaning."""
         tax = st.catalog.taxonomy
-        if st.theme_model is not None:
-            p = st.theme_model.predict([text], qv[None, :])[0]
-            best = np.argsort(-p)[:THEMES_FROM_MODEL]
-            return [(st.theme_model.themes[int(i)], round(float(min(1.0, p[i])), 3))
-                    for i in best if p[i] >= THEME_PROBABILITY]
         sims = st.theme_vectors @ qv
-        return [(tax.theme_ids[int(i)], THEME_FROM_MEANING)
-                for i in np.argsort(-sims)[:THEMES_FROM_MEANING]
-                if sims[i] >= THEME_SIMILARITY and tax.theme_ids[int(i)] in tax.assignable]
+        found = [(tax.theme_ids[int(i)], THEME_FROM_MEANING)
+                 for i in np.argsort(-sims)[:THEMES_FROM_MEANING]
+                 if sims[i] >= THEME_SIMILARITY and tax.theme_ids[int(i)] in tax.assignable]
+        if found or tagged or st.theme_model is None:
+            return found
+        p = st.theme_model.predict([text], qv[None, :])[0]
+        best = np.argsort(-p)[:THEMES_FROM_MODEL]
+        return [(st.theme_model.themes[int(i)], round(float(min(1.0, p[i])), 3))
+                for i in best if p[i] >= THEME_PROBABILITY]
 
     def _signals(self, st: _State, index: KindIndex, q: Question, qv: np.ndarray, tvec: np.ndarray,
                  n_themes: int, mask: np.ndarray, near: np.ndarray | None,

@@ -102,7 +102,9 @@ class QuestionReader:
                 continue
             for text in texts:
                 stems = self.analyzer.phrase(text)
-                if stems:
+                # A phrase of several words is a unit: cut down to one word by the stop list
+                # ("school in de buurt" -> "school") it would mean something else.
+                if stems and not (len(stems) == 1 and len(words(text)) > 1):
                     index.setdefault(stems, set()).add(node)
         return index
 

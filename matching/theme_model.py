@@ -30,9 +30,9 @@ __all__ = ["ThemeModel", "fit_theme_model", "MAX_ROWS", "MIN_ROWS", "THEME_TEXT_
            "training_rows"]
 
 # Enough rows to learn from, and a cap that keeps fitting within seconds at 100k members.
-MIN_ROWS, MAX_ROWS = 40, 4000
+MIN_ROWS, MAX_ROWS = 40, 1500
 # The themes' own texts are few and exact: each is given this many times.
-THEME_TEXT_REPEAT = 4
+THEME_TEXT_REPEAT = 2
 # How strongly the embedding counts against the n-grams (both are unit-length per row).
 DENSE_SCALE = 2.0
 
@@ -57,7 +57,7 @@ class ThemeModel:
 
 
 def fit_theme_model(texts: Sequence[str], vectors: np.ndarray, labels: Sequence[Sequence[str]],
-                    seed: int = 0, max_ngrams: int = 0, c: float = 4.0) -> ThemeModel | None:
+                    seed: int = 0, max_ngrams: int = 0, c: float = 1.0) -> ThemeModel | None:
     """Fit on labelled texts (their sentence vectors beside them). A text with several themes
     is a row per theme, so the model learns a distribution over themes (one multinomial
     logistic regression: one fit, not one per theme). Themes with fewer than two rows are
@@ -75,7 +75,7 @@ def fit_theme_model(texts: Sequence[str], vectors: np.ndarray, labels: Sequence[
         ngrams = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2,
                                  max_features=max_ngrams, sublinear_tf=True, dtype=np.float32)
         ngrams.fit(list(dict.fromkeys(texts)))
-    model = ThemeModel(learnable, ngrams, LogisticRegression(C=c, max_iter=200,
+    model = ThemeModel(learnable, ngrams, LogisticRegression(C=c, max_iter=100,
                                                              random_state=seed))
     index = [i for i, _ in rows]
     x = model._features([texts[i] for i in index], vectors[index])

@@ -57,6 +57,9 @@ def scratch_network(members: int, seed: int, settings: Settings) -> Iterator[Mat
                        progress=lambda d, t: bar.update(task, completed=d, total=t))
             matcher = open_matcher(settings, Gazetteer.load())
             sync_with_progress(bar, matcher, store)
+            if matcher.learn_themes:
+                bar.add_task("Thema's leren uit het netwerk", total=None)
+                matcher.themes_learned.wait()
         yield matcher
 
 

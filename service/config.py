@@ -45,6 +45,9 @@ class Settings(BaseSettings):
                                   "per machine, also with Neo4j: it can always be rebuilt.")
     encoder_model: str = Field(
         default="", description="Model folder or package for the sentence-transformers backend.")
+    learn_themes: bool = Field(
+        default=True, description="Fit the question-to-theme model on the loaded network after "
+                                  "each full build of the matcher (in the background).")
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -42,4 +42,4 @@ def open_matcher(settings: Settings, gazetteer: Gazetteer) -> Matcher:
     settings.embeddings_path.parent.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(settings.embeddings_path)
     return Matcher(gazetteer, CachedEncoder(_encoder(settings.encoder, settings.encoder_model),
-                                            cache))
+                                            cache), learn_themes=settings.learn_themes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ from schakel.graph.local import LocalGraphStore
 from schakel.seeds.load import seed_store
 
 SEEDED_MEMBERS = 300
+# Servers and matchers started by tests skip the background theme model (a minute of CPU per
+# full build on this machine); tests/matching/test_theme_model.py fits it on purpose.
+os.environ.setdefault("SCHAKEL_LEARN_THEMES", "false")
 
 
 @pytest.fixture(scope="session")
