@@ -45,7 +45,8 @@ class ThemeModel:
     ngrams: TfidfVectorizer | None
     classifier: LogisticRegression
 
-    def _features(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray | sparse.csr_matrix:
+    def _features(self, texts: Sequence[str],
+                  vectors: np.ndarray) -> np.ndarray | sparse.csr_matrix:
         if self.ngrams is None:
             return vectors * DENSE_SCALE
         grams = self.ngrams.transform(texts)
