@@ -148,10 +148,10 @@ def signal_views(store: GraphStore, signals: list[Signal], viewer: Viewer = "mem
         rec = recognition(store, s.id, viewer, me)
         contributors = list(rec.names)
         hidden = rec.hidden
-        if label == "Member" and raiser:
+        if label == "Member" and raiser and raiser not in {c.id for c in contributors}:
             if shown and raised_by is not None:
                 contributors.insert(0, raised_by)
-            else:
+            elif raiser not in store.neighbour_ids(s.id, "RECOGNISES", "in"):
                 hidden += 1
         agenda = []
         tables = {r.end: r.props for r in store.relationships(s.id, "AGENDERED_AT")}
