@@ -277,6 +277,8 @@ class Tally(Node):
     outcome_nuttig: int = Field(default=0, ge=0)
     outcome_niet_nuttig: int = Field(default=0, ge=0)
     outcome_geen_contact: int = Field(default=0, ge=0)
+    signals: int = Field(default=0, ge=0)
+    recognitions: int = Field(default=0, ge=0)
 
 
 NODE_MODELS: dict[str, type[Node]] = {

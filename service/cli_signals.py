@@ -49,3 +49,45 @@ def import_(
     if report.errors:
         console.print(f"[red]{len(report.errors)} rij(en) niet opgeslagen.[/red]")
         raise typer.Exit(1)
+
+
+@signals.command("bench")
+def bench(
+    sizes: Annotated[str, typer.Option("--sizes", help="Aantallen signalen, komma's ertussen.")]
+    = "1000,10000",
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+) -> None:
+    """Meet hoe lang clusteren duurt op gegenereerde signalen (met bekende groepen): het
+    coderen van de teksten (eenmalig, daarna uit de cache) en het clusteren zelf."""
+    import time
+    from datetime import date
+
+    from sklearn.metrics import adjusted_rand_score
+
+    from schakel.matching.embeddings import make_encoder
+    from schakel.matching.signals.clusters import Item, clusters
+    from schakel.matching.signals.generate import generate
+
+    settings = _settings()
+    encoder = make_encoder(settings.encoder, settings.encoder_model)
+    table = Table(title="schakel signals bench")
+    for col in ("signalen", "coderen (s)", "clusteren (s)", "clusters", "los", "ARI",
+                "opkomend"):
+        table.add_column(col, justify="right")
+    today = date(2026, 6, 1)
+    for n in [int(x) for x in sizes.split(",") if x.strip()]:
+        gen = generate(n, seed=seed, today=today)
+        started = time.perf_counter()
+        with console.status(f"{n} teksten coderen ..."):
+            vectors = encoder.encode([g.text for g in gen])
+        encoded = time.perf_counter() - started
+        items = [Item(g.id, g.text, g.themes, g.day) for g in gen]
+        started = time.perf_counter()
+        found, loose = clusters(items, vectors, today=today)
+        took = time.perf_counter() - started
+        label = {s: k for k, c in enumerate(found) for s in c.signals}
+        ari = adjusted_rand_score([g.group for g in gen],
+                                  [label.get(g.id, -1 - i) for i, g in enumerate(gen)])
+        table.add_row(str(n), f"{encoded:.1f}", f"{took:.2f}", str(len(found)),
+                      str(len(loose)), f"{ari:.3f}", str(sum(c.emerging for c in found)))
+    console.print(table)

@@ -121,3 +121,20 @@ def test_calls_and_tables(client: TestClient, keys: Keys) -> None:
     assert "tafel-netwerktafel" in names and "tafel-ozkt" in names
     bad = client.post("/api/v1/calls", json={"title": "x" * 301})
     assert bad.status_code == 422 and "Te lang" in bad.text
+
+
+def test_the_members_export_holds_their_signals_and_recognitions_not_anonymous_ones(
+        client: TestClient, keys: Keys) -> None:
+    member = keys.bearer(keys.member)
+    own = client.post("/api/v1/signals/mine", json={"text": TEXT, "place": "Emmen"},
+                      headers=member).json()["id"]
+    client.post("/api/v1/signals/mine", json={"text": "Anoniem: niemand betaalt de brug.",
+                                              "anonymous": True}, headers=member)
+    other = client.post("/api/v1/signals", json={"text": "Wachtlijsten jeugd-ggz"}).json()["id"]
+    for action in ("oogsten", "toetsen"):
+        client.post(f"/api/v1/signals/{other}/steps", json={"action": action})
+    client.put(f"/api/v1/signals/{other}/recognition", json={"note": "Ja"}, headers=member)
+    data = client.get("/api/v1/me/export", headers=member).json()
+    assert [s["id"] for s in data["signals"]] == [own]
+    assert [(r["signal"], r["note"]) for r in data["recognitions"]] == [(other, "Ja")]
+    assert "niemand betaalt de brug" not in str(data)
