@@ -355,6 +355,8 @@ REL_SCHEMA: dict[str, tuple[frozenset[str], frozenset[str], type[BaseModel]]] = 
                   _NoProps),
     "ANSWERS": (frozenset({"Signal"}), frozenset({"Call"}), _NoProps),
     "FOLLOWS_UP": (frozenset({"Call"}), frozenset({"Signal"}), _NoProps),
+    # Verdiepen: a question the regiebureau asks the network about a signal (brokering).
+    "DEEPENS": (frozenset({"Question"}), frozenset({"Signal"}), _NoProps),
     "CONFLICT": (frozenset({"Member"}), frozenset({"Member", "Organisation"}), _Conflict),
 }
 

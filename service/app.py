@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(maps.router, dependencies=[Depends(require("staff"))])
     app.include_router(brokering_pages.router, dependencies=[Depends(require("staff"))])
     app.include_router(signal_pages.member_router, dependencies=[Depends(require("member"))])
+    app.include_router(signal_pages.cluster_router, dependencies=[Depends(require("staff"))])
     app.include_router(signal_pages.staff_router, dependencies=[Depends(require("staff"))])
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     _add_error_handlers(app)

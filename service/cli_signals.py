@@ -51,6 +51,37 @@ def import_(
         raise typer.Exit(1)
 
 
+@signals.command("brief")
+def brief_(
+    key: Annotated[str, typer.Argument(help="Id van een cluster, of van een signaal (dan "
+                                            "het cluster waar het in zit).")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", dir_okay=False,
+                                             help="Schrijf de Markdown naar dit bestand.")]
+    = None,
+) -> None:
+    """De agendabrief van een cluster als Markdown (de pagina /signalen/clusters/ID/brief
+    toont hem om af te drukken)."""
+    from .application.signal_brief import brief, markdown
+
+    settings = _settings()
+    store = _open(settings)
+    try:
+        with opened(settings, store) as ctx:
+            with console.status("Teksten voorbereiden (alleen nieuwe teksten) ..."):
+                ctx.warm_up()
+            text = markdown(brief(ctx, key))
+    except SchakelError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from e
+    finally:
+        store.close()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"Agendabrief geschreven naar {out}.")
+
+
 @signals.command("bench")
 def bench(
     sizes: Annotated[str, typer.Option("--sizes", help="Aantallen signalen, komma's ertussen.")]

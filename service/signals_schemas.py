@@ -161,3 +161,48 @@ class ImportRowError(BaseModel):
     id: str | None
     field: str
     message: str
+
+
+class ClusterOut(_Out):
+    id: str
+    label: str
+    signals: list[str]
+    themes: list[tuple[str, int]]
+    terms: list[str]
+    regions: dict[str, int]
+    domains: dict[str, int]
+    weekly: list[int] = Field(description="Signals per week, the last eight weeks, oldest first.")
+    recent: int
+    emerging: bool = Field(description="Opkomend: grows faster than the rest.")
+    by_hand: bool
+
+
+class ClustersOut(BaseModel):
+    data: list[ClusterOut]
+    loose: list[str] = Field(description="Signals in no cluster.")
+
+
+class MergeIn(_In):
+    clusters: list[Annotated[str, Field(max_length=200)]] = Field(min_length=2, max_length=20)
+
+
+class SplitIn(_In):
+    signals: list[Id] = Field(min_length=1, max_length=500)
+
+
+class SplitOut(BaseModel):
+    rest: str
+    apart: str
+
+
+class InviteIn(_In):
+    candidate: Id
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class SuggestionOut(BaseModel):
+    kind: str
+    id: str
+    name: str
+    score: float
+    reasons: list[str]

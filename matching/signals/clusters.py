@@ -26,7 +26,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..text import STOP_WORDS, words
 
-__all__ = ["Item", "Cluster", "Settings", "cluster_labels", "clusters", "emerging"]
+__all__ = ["Item", "Cluster", "Settings", "cluster_labels", "clusters", "describe", "emerging"]
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def clusters(items: Sequence[Item], vectors: np.ndarray, *, today: date,
         for members in found.values():
             groups["c-" + min(m.id for m in members)] = members
     terms = _top_terms(groups, [it.text for it in items])
-    out = [_describe(key, members, terms.get(key, []), names, today, s, key in hand)
+    out = [describe(key, members, terms.get(key, []), names, today, s, key in hand)
            for key, members in groups.items()]
     emerging(out)
     return sorted(out, key=lambda c: (-len(c.signals), c.id)), sorted(loose)
@@ -155,8 +155,10 @@ def _top_terms(groups: Mapping[str, list[Item]], corpus: list[str], n: int = 3
     return out
 
 
-def _describe(key: str, members: list[Item], terms: list[str], names: Mapping[str, str],
-              today: date, s: Settings, by_hand: bool) -> Cluster:
+def describe(key: str, members: list[Item], terms: list[str], names: Mapping[str, str],
+             today: date, s: Settings | None = None, by_hand: bool = False) -> Cluster:
+    """One group with its label, spread and growth."""
+    s = s or Settings()
     themes = Counter(t for m in members for t in m.themes).most_common(3)
     shown = [names.get(t, t) for t, _ in themes[:2]]
     label = " en ".join(shown) if shown else "Zonder thema"

@@ -247,6 +247,23 @@ class SignalDesk:
         self.store.update(work)
         return self.view(signal_id)
 
+    # -- hand decisions on clusters -----------------------------------------------------------
+
+    def pin(self, assign: dict[str, str], who: str, action: str, note: str = "") -> None:
+        """Staff's merge or split: each signal gets its group key (Signal.cluster; "" lets
+        the algorithm decide again). One write for all of them, or none."""
+        def work() -> Batch:
+            signals = [get_signal(self.store, sid) for sid in sorted(assign)]
+            stamp = now_iso(self.clock())
+            out = []
+            for s in signals:
+                entry = Entry(stamp, who, action, note=note, detail=assign[s.id] or "los")
+                out.append(s.model_copy(update={"cluster": assign[s.id], "updated": stamp,
+                                                "history": [*s.history, entry.dumps()]}))
+            return Batch.of(out)
+
+        self.store.update(work)
+
     # -- recognition -------------------------------------------------------------------------
 
     def recognise(self, signal_id: str, member_id: str, note: str = "") -> None:

@@ -7,23 +7,31 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import secrets
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from schakel.errors import ImportFormatError, NodeNotFoundError
+from schakel.errors import ImportFormatError, InvalidQueryError, NodeNotFoundError
 from schakel.graph.exchange import ImportReport, import_document
-from schakel.graph.model import Call, Signal, Table
+from schakel.graph.model import Call, Relationship, Signal, Table
+from schakel.matching.brokering import IntroductionView
+from schakel.matching.engine import MatchResult
 from schakel.matching.signals import STEP_NL, SignalDesk, SignalView
+from schakel.matching.signals.clusters import Cluster, Item, clusters, describe
 
 from ..access import Principal
 from ..context import AppState
+from .brokering import make_broker
+from .matching import run_match
 from .members import own_member
 
 __all__ = ["make_desk", "submit_as_member", "submit_as_staff", "my_signals", "board",
            "signal_for", "act", "recognise", "unrecognise", "tables", "table_agenda",
            "put_out_call", "calls", "import_csv", "read_signal_csv", "recognisable",
-           "CSV_COLUMNS"]
+           "CSV_COLUMNS", "signal_clusters", "cluster_for", "merge_clusters", "split_cluster",
+           "release_cluster", "suggestions", "invite", "invitations", "deepen_text"]
 
 # Steps at which members see signals of others (to recognise them): from toetsen on.
 SHOWN_FROM = 3
@@ -216,3 +224,159 @@ def import_csv(ctx: AppState, path: Path, who: str) -> ImportReport:
             row["history"] = [Entry(stamp, who, "signaal geïmporteerd",
                                     detail=f"uit {path.name}").dumps()]
     return import_document(ctx.store, {"signals": rows}, lookup=ctx.lookup)
+
+
+# -- clusters ----------------------------------------------------------------------------------
+
+def _items(ctx: AppState, signals: list[Signal]) -> list[Item]:
+    store = ctx.store
+    ids = {s.id for s in signals}
+    edges = store.edges(["ABOUT", "IN_REGION", "IN_DOMAIN"])
+    themes: dict[str, set[str]] = {}
+    places: dict[str, str] = {}
+    domains: dict[str, set[str]] = {}
+    for start, end, _ in edges["ABOUT"]:
+        if start in ids:
+            themes.setdefault(start, set()).add(end)
+    for start, end, _ in edges["IN_REGION"]:
+        if start in ids:
+            places[start] = end
+    for start, end, _ in edges["IN_DOMAIN"]:
+        if start in ids:
+            domains.setdefault(start, set()).add(end)
+    regions = store.props_of(set(places.values()))
+    provs = store.props_of({p.get("provincie") for p in regions.values()} - {None})
+    domain_names = {d: str(p.get("name", d)) for d, p in store.props_of(
+        {d for ds in domains.values() for d in ds}).items()}
+
+    def provincie(place: str | None) -> str:
+        props = regions.get(place or "", {})
+        if props.get("kind") == "provincie":
+            return str(props.get("name", ""))
+        return str(provs.get(props.get("provincie") or "", {}).get("name", ""))
+
+    return [Item(s.id, s.text, frozenset(themes.get(s.id, ())), _day(s.created),
+                 s.cluster, provincie(places.get(s.id)),
+                 frozenset(domain_names.get(d, d) for d in domains.get(s.id, ())))
+            for s in signals]
+
+
+def _day(stamp: str) -> date:
+    try:
+        return date.fromisoformat(stamp[:10])
+    except ValueError:
+        return _now().date()
+
+
+def _theme_names(ctx: AppState) -> dict[str, str]:
+    return {t: str(p.get("name", t)) for t, p in ctx.store.props_of(
+        ctx.store.ids("Theme")).items()}
+
+
+def signal_clusters(ctx: AppState) -> tuple[list[Cluster], list[str]]:
+    """The groups of similar signals (largest first) and the signals in none; computed
+    again when signals or their themes, places or domains change."""
+    def compute() -> tuple[list[Cluster], list[str]]:
+        signals = make_desk(ctx).signals()
+        if not signals:
+            return [], []
+        vectors = ctx.matcher().encoder.encode([s.text for s in signals])
+        return clusters(_items(ctx, signals), vectors, today=_now().date(),
+                        theme_names=_theme_names(ctx))
+
+    return ctx.cached("signal_clusters", compute,
+                      on=("Signal", "ABOUT", "IN_REGION", "IN_DOMAIN"))
+
+
+def cluster_for(ctx: AppState, key: str) -> Cluster:
+    """A cluster by its id, or the one a signal is in (a signal in none: a group of one)."""
+    found, _loose = signal_clusters(ctx)
+    for c in found:
+        if c.id == key or key in c.signals:
+            return c
+    signal = ctx.store.get(key)
+    if not isinstance(signal, Signal):
+        raise NodeNotFoundError(key)
+    item = _items(ctx, [signal])[0]
+    return describe(f"los-{signal.id}", [item], [], _theme_names(ctx), _now().date())
+
+
+def merge_clusters(ctx: AppState, who: Principal, keys: list[str]) -> str:
+    """Staff put these clusters together by hand; returns the merged cluster's id."""
+    groups = [cluster_for(ctx, k) for k in dict.fromkeys(keys)]
+    if len(groups) < 2:
+        raise InvalidQueryError("clusters", "kies minstens twee clusters om samen te voegen")
+    target = next((g.id for g in groups if g.by_hand), f"hand-{secrets.token_hex(4)}")
+    assign = {s: target for g in groups for s in g.signals}
+    make_desk(ctx).pin(assign, who.user, "clusters samengevoegd")
+    return target
+
+
+def split_cluster(ctx: AppState, who: Principal, key: str, signal_ids: list[str]
+                  ) -> tuple[str, str]:
+    """Staff take these signals out of the cluster into a cluster of their own; both
+    halves keep their shape when clusters are computed again. Returns both ids."""
+    group = cluster_for(ctx, key)
+    chosen = set(signal_ids)
+    if not chosen or not chosen < set(group.signals):
+        raise InvalidQueryError("signals", "kies een deel van de signalen van dit cluster")
+    rest = group.id if group.by_hand else f"hand-{secrets.token_hex(4)}"
+    apart = f"hand-{secrets.token_hex(4)}"
+    assign = {s: (apart if s in chosen else rest) for s in group.signals}
+    make_desk(ctx).pin(assign, who.user, "cluster gesplitst")
+    return rest, apart
+
+
+def release_cluster(ctx: AppState, who: Principal, key: str) -> None:
+    """Undo the hand decision: the algorithm groups these signals again."""
+    group = cluster_for(ctx, key)
+    make_desk(ctx).pin(dict.fromkeys(group.signals, ""), who.user, "handmatige keuze losgelaten")
+
+
+# -- verdiepen ---------------------------------------------------------------------------------
+
+ASKER = "org-mao"  # the regiebureau asks the network on the signal's behalf
+DEEPEN_KINDS = ("member", "practice", "community")
+
+
+def deepen_text(ctx: AppState, key: str) -> str:
+    """A signal's text, or a cluster's label and first signals: the question to match."""
+    signal = ctx.store.get(key)
+    if isinstance(signal, Signal):
+        return signal.text
+    group = cluster_for(ctx, key)
+    texts = [s.text for s in ctx.store.get_many(group.signals[:5]) if isinstance(s, Signal)]
+    return " ".join([group.label + ".", *texts])[:5000]
+
+
+def suggestions(ctx: AppState, key: str, limit: int = 8) -> MatchResult:
+    """Experts, ervaringsdeskundigen, practices and communities for a signal or a cluster,
+    with the matcher's Dutch reasons (the signal is the question)."""
+    return run_match(ctx, deepen_text(ctx, key), kinds=DEEPEN_KINDS, limit=limit,
+                     viewer="staff")
+
+
+def invite(ctx: AppState, who: Principal, signal_id: str, candidate: str, note: str = ""
+           ) -> IntroductionView:
+    """Invite someone to deepen the signal through the same double opt-in as
+    introductions: a question of the regiebureau (DEEPENS the signal) with them proposed;
+    staff approve it on the brokering pages, the candidate says yes or no."""
+    signal = make_desk(ctx).view(signal_id)
+    broker = make_broker(ctx)
+    existing = ctx.store.neighbour_ids(signal_id, "DEEPENS", "in")
+    if existing:
+        question = existing[0]
+    else:
+        question = broker.ask(f"Verdiepen van een signaal: {signal.text}"[:5000], ASKER,
+                              who.user, kind="ontwikkelvraag",
+                              themes=[t.id for t in signal.themes]).id
+        ctx.store.write(relationships=[Relationship.of("DEEPENS", question, signal_id)])
+    return broker.add_candidate(question, candidate, who.user, note)
+
+
+def invitations(ctx: AppState, signal_id: str) -> list[IntroductionView]:
+    broker = make_broker(ctx)
+    out = []
+    for q in ctx.store.neighbour_ids(signal_id, "DEEPENS", "in"):
+        out += broker.question(q).introductions
+    return out

@@ -7,23 +7,33 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
 
 from schakel.matching.signals import SignalView
 
 from ..application import signals as uc
+from ..application.signal_brief import brief, markdown
 from ..auth import MemberDep, StaffDep
+from ..brokering_schemas import IntroductionOut
 from ..deps import StateDep
 from ..signals_schemas import (
     AgendaOut,
     AgendaRowOut,
     CallIn,
     CallOut,
+    ClusterOut,
+    ClustersOut,
+    InviteIn,
+    MergeIn,
     MySignalIn,
     RecognitionIn,
     SignalIn,
     SignalOut,
     SignalsOut,
+    SplitIn,
+    SplitOut,
     StepIn,
+    SuggestionOut,
     TableOut,
 )
 
@@ -69,6 +79,53 @@ def submit(body: SignalIn, state: StateDep, who: StaffDep) -> SignalOut:
                              channel=body.channel, urgency=body.urgency, themes=body.themes,
                              domains=body.domains, place=body.place, call=body.call)
     return SignalOut.model_validate(uc.signal_for(state, who, sid))
+
+
+@router.get("/signals/clusters", response_model=ClustersOut)
+def clusters(state: StateDep, _who: StaffDep) -> ClustersOut:
+    """Groups of similar signals (HDBSCAN over text, themes and time), largest first, with
+    a Dutch label, spread, weekly growth and the opkomend flag."""
+    found, loose = uc.signal_clusters(state)
+    return ClustersOut(data=[ClusterOut.model_validate(c) for c in found], loose=loose)
+
+
+@router.post("/signals/clusters/merge", response_model=ClusterOut)
+def merge(body: MergeIn, state: StateDep, who: StaffDep) -> ClusterOut:
+    """Put clusters together by hand; the decision survives clustering again."""
+    return ClusterOut.model_validate(uc.cluster_for(state, uc.merge_clusters(
+        state, who, body.clusters)))
+
+
+@router.post("/signals/clusters/{cluster_id}/split", response_model=SplitOut)
+def split(cluster_id: str, body: SplitIn, state: StateDep, who: StaffDep) -> SplitOut:
+    """Take these signals out of the cluster into one of their own."""
+    rest, apart = uc.split_cluster(state, who, cluster_id, body.signals)
+    return SplitOut(rest=rest, apart=apart)
+
+
+@router.get("/signals/clusters/{cluster_id}/brief", response_class=PlainTextResponse)
+def brief_markdown(cluster_id: str, state: StateDep, _who: StaffDep) -> PlainTextResponse:
+    """The agenda brief as Markdown (a cluster id, or a signal id for its cluster)."""
+    return PlainTextResponse(markdown(brief(state, cluster_id)),
+                             media_type="text/markdown; charset=utf-8")
+
+
+@router.get("/signals/{signal_id}/suggestions", response_model=list[SuggestionOut])
+def suggestions(signal_id: str, state: StateDep, _who: StaffDep) -> list[SuggestionOut]:
+    """Verdiepen: experts, ervaringsdeskundigen, practices and communities for the signal,
+    with the matcher's reasons."""
+    return [SuggestionOut(kind=r.kind, id=r.id, name=r.name, score=r.score,
+                          reasons=[x.text for x in r.reasons])
+            for r in uc.suggestions(state, signal_id).results]
+
+
+@router.post("/signals/{signal_id}/invitations", response_model=IntroductionOut,
+             status_code=201)
+def invite(signal_id: str, body: InviteIn, state: StateDep, who: StaffDep) -> IntroductionOut:
+    """Invite someone to deepen the signal: a proposed introduction on the regiebureau's
+    question for this signal, through the usual double opt-in."""
+    return IntroductionOut.model_validate(uc.invite(state, who, signal_id, body.candidate,
+                                                    body.note))
 
 
 @router.get("/signals/{signal_id}", response_model=SignalOut)

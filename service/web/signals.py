@@ -7,20 +7,28 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from schakel.errors import InvalidQueryError, TransitionError, UnknownReferenceError
-from schakel.graph.model import INSTRUMENTS, OPTIONS
+from schakel.errors import (
+    CandidateRefusedError,
+    InvalidQueryError,
+    TransitionError,
+    UnknownReferenceError,
+)
+from schakel.graph.model import INSTRUMENTS, OPTIONS, Signal
 from schakel.matching.signals import ACTION_NL, STEP_HELP, STEP_NL
 
 from ..application import signals as uc
 from ..application.directory import place_names
+from ..application.signal_brief import bars, brief, markdown
 from ..auth import MemberDep, StaffDep
 from ..deps import StateDep
 from .pages import templates
 
 member_router = APIRouter(include_in_schema=False)
 staff_router = APIRouter(include_in_schema=False)
+# /signalen/clusters/... before /signalen/{signal_id}: the app includes this router first
+cluster_router = APIRouter(include_in_schema=False)
 
 URGENCIES = {"": "weet ik niet", "laag": "laag", "gemiddeld": "gemiddeld", "hoog": "hoog"}
 # What a form field may hold (the model's limits); longer input gets a Dutch message.
@@ -126,8 +134,13 @@ def take_in(request: Request, state: StateDep, who: StaffDep, tekst: Field = "",
 
 def _signal(request: Request, state: StateDep, who: StaffDep, signal_id: str,
             status: int = 200, problems: list[str] | None = None) -> HTMLResponse:
+    view = uc.signal_for(state, who, signal_id)
+    deepen = 3 <= view.step <= 5
     return templates.TemplateResponse(request, "signaal.html", {
-        "s": uc.signal_for(state, who, signal_id), "actions": ACTION_NL,
+        "s": view, "actions": ACTION_NL,
+        "suggested": uc.suggestions(state, signal_id).results if deepen else [],
+        "invited": uc.invitations(state, signal_id),
+        "cluster": uc.cluster_for(state, signal_id),
         "tables": uc.tables(state), "instruments": INSTRUMENTS, "options": OPTIONS,
         "problems": problems or [], "limits": LIMITS,
     }, status_code=status)
@@ -168,3 +181,96 @@ def agenda_page(request: Request, table_id: str, state: StateDep,
     table, rows = uc.table_agenda(state, table_id)
     return templates.TemplateResponse(request, "tafel.html", {
         "table": table, "rows": rows, "steps": STEP_NL, "tables": uc.tables(state)})
+
+
+# -- clusters and the brief ------------------------------------------------------------------
+
+def _clusters(request: Request, state: StateDep, status: int = 200,
+              problems: list[str] | None = None) -> HTMLResponse:
+    found, loose = uc.signal_clusters(state)
+    return templates.TemplateResponse(request, "signaal_clusters.html", {
+        "clusters": found, "loose": loose, "problems": problems or []}, status_code=status)
+
+
+@cluster_router.post("/signalen/clusters/samenvoegen", response_class=HTMLResponse)
+async def merge(request: Request, state: StateDep, who: StaffDep) -> Response:
+    form = await request.form()
+    keys = [str(k)[:200] for k in form.getlist("cluster")][:50]
+    try:
+        key = uc.merge_clusters(state, who, keys)
+    except InvalidQueryError as e:
+        return _clusters(request, state, 422, [str(e)])
+    return RedirectResponse(f"/signalen/clusters/{key}", status_code=303)
+
+
+@cluster_router.get("/signalen/clusters", response_class=HTMLResponse)
+def clusters_page(request: Request, state: StateDep, _who: StaffDep) -> HTMLResponse:
+    return _clusters(request, state)
+
+
+@cluster_router.get("/signalen/clusters/{cluster_id}", response_class=HTMLResponse)
+def cluster_page(request: Request, cluster_id: str, state: StateDep,
+                 _who: StaffDep) -> HTMLResponse:
+    return _cluster(request, state, cluster_id)
+
+
+def _cluster(request: Request, state: StateDep, cluster_id: str, status: int = 200,
+             problems: list[str] | None = None) -> HTMLResponse:
+    group = uc.cluster_for(state, cluster_id)
+    desk = uc.make_desk(state)
+    views = desk.views([s for s in desk.store.get_many(group.signals)
+                        if isinstance(s, Signal)], "staff")
+    return templates.TemplateResponse(request, "signaal_cluster.html", {
+        "c": group, "signals": views, "steps": STEP_NL, "problems": problems or []},
+        status_code=status)
+
+
+@cluster_router.post("/signalen/clusters/{cluster_id}/splitsen", response_class=HTMLResponse)
+async def split(request: Request, cluster_id: str, state: StateDep, who: StaffDep) -> Response:
+    form = await request.form()
+    chosen = [str(s)[:200] for s in form.getlist("signaal")][:500]
+    try:
+        rest, _apart = uc.split_cluster(state, who, cluster_id, chosen)
+    except InvalidQueryError as e:
+        return _cluster(request, state, cluster_id, 422, [str(e)])
+    return RedirectResponse(f"/signalen/clusters/{rest}", status_code=303)
+
+
+@cluster_router.post("/signalen/clusters/{cluster_id}/loslaten")
+def release(cluster_id: str, state: StateDep, who: StaffDep) -> RedirectResponse:
+    uc.release_cluster(state, who, cluster_id)
+    return RedirectResponse("/signalen/clusters", status_code=303)
+
+
+@cluster_router.get("/signalen/clusters/{cluster_id}/brief", response_class=HTMLResponse)
+def brief_page(request: Request, cluster_id: str, state: StateDep,
+               _who: StaffDep) -> HTMLResponse:
+    b = brief(state, cluster_id)
+    top = max(b.regions.values(), default=0) or 1
+    regions = [(label, n, round(230 * n / top)) for label, n in b.regions.items()]
+    return templates.TemplateResponse(request, "signaal_brief.html", {
+        "b": b, "regions": regions, "weeks": bars(b.weekly)})
+
+
+@cluster_router.get("/signalen/clusters/{cluster_id}/brief.md")
+def brief_md(cluster_id: str, state: StateDep, _who: StaffDep) -> PlainTextResponse:
+    return PlainTextResponse(markdown(brief(state, cluster_id)),
+                             media_type="text/markdown; charset=utf-8", headers={
+                                 "Content-Disposition": f'attachment; filename="agendabrief-'
+                                                        f'{cluster_id}.md"'})
+
+
+# -- verdiepen -------------------------------------------------------------------------------
+
+@staff_router.post("/signalen/{signal_id}/uitnodigen", response_class=HTMLResponse)
+def invite(request: Request, signal_id: str, state: StateDep, who: StaffDep,
+           kandidaat: Field = "", notitie: Field = "") -> Response:
+    problems = _too_long({"notitie": notitie})
+    if problems:
+        return _signal(request, state, who, signal_id, 422, problems)
+    try:
+        uc.invite(state, who, signal_id, kandidaat.strip(), notitie)
+    except (CandidateRefusedError, InvalidQueryError, UnknownReferenceError) as e:
+        return _signal(request, state, who, signal_id, 409 if isinstance(
+            e, CandidateRefusedError) else 422, [str(e)])
+    return RedirectResponse(f"/signalen/{signal_id}#verdiepen-met", status_code=303)

@@ -102,6 +102,7 @@ RELS = [
     rel("RAISED_BY", "s-2", "m-1"),
     rel("ANSWERS", "s-2", "c-1"),
     rel("FOLLOWS_UP", "c-1", "s-1"),
+    rel("DEEPENS", "q-1", "s-2"),
     rel("RECOGNISES", "m-3", "s-2", note="Bij ons ook", at="2026-01-06T10:00:00+00:00"),
     rel("ASKED_BY", "q-1", "m-2"),
     rel("FOR", "i-1", "q-1"),
