@@ -95,12 +95,14 @@ def bench(
 
     from sklearn.metrics import adjusted_rand_score
 
-    from schakel.matching.embeddings import make_encoder
+    from schakel.matching.embeddings import CachedEncoder, EmbeddingCache, make_encoder
     from schakel.matching.signals.clusters import Item, clusters
     from schakel.matching.signals.generate import generate
 
     settings = _settings()
-    encoder = make_encoder(settings.encoder, settings.encoder_model)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    cache = EmbeddingCache(settings.embeddings_path)  # a second run encodes nothing
+    encoder = CachedEncoder(make_encoder(settings.encoder, settings.encoder_model), cache)
     table = Table(title="schakel signals bench")
     for col in ("signalen", "coderen (s)", "clusteren (s)", "clusters", "los", "ARI",
                 "opkomend"):
@@ -121,4 +123,5 @@ def bench(
                                   [label.get(g.id, -1 - i) for i, g in enumerate(gen)])
         table.add_row(str(n), f"{encoded:.1f}", f"{took:.2f}", str(len(found)),
                       str(len(loose)), f"{ari:.3f}", str(sum(c.emerging for c in found)))
+    cache.close()
     console.print(table)

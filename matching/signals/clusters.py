@@ -49,7 +49,11 @@ class Settings:
     time_weight: float = 0.25
     window_days: int = 90  # signals this far apart in time count as one step apart
     dims: int = 24  # PCA components kept of the embedding
+    # The smallest group HDBSCAN counts grows with the number of signals (a quarter of the
+    # square root, at least 4): with 10,000 signals a handful of near-identical reports is
+    # not yet a theme of the network.
     min_cluster_size: int = 4
+    size_per_sqrt: float = 0.25
     recent_days: int = 28  # "recent" for growth and the opkomend flag
     weeks: int = 8  # weeks of growth shown
 
@@ -93,9 +97,10 @@ def cluster_labels(items: Sequence[Item], vectors: np.ndarray,
                    settings: Settings | None = None) -> list[int]:
     """One label per item (-1: fits no group), before hand decisions."""
     s = settings or Settings()
-    if len(items) < s.min_cluster_size:
+    size = max(s.min_cluster_size, round(s.size_per_sqrt * len(items) ** 0.5))
+    if len(items) < size:
         return [-1] * len(items)
-    model = HDBSCAN(min_cluster_size=s.min_cluster_size, min_samples=2, copy=True)
+    model = HDBSCAN(min_cluster_size=size, min_samples=2, copy=True)
     return [int(x) for x in model.fit_predict(_features(items, vectors, s))]
 
 
@@ -126,14 +131,14 @@ def clusters(items: Sequence[Item], vectors: np.ndarray, *, today: date,
                 found.setdefault(label, []).append(items[i])
         for members in found.values():
             groups["c-" + min(m.id for m in members)] = members
-    terms = _top_terms(groups, [it.text for it in items])
+    terms = _top_terms(groups, items)
     out = [describe(key, members, terms.get(key, []), names, today, s, key in hand)
            for key, members in groups.items()]
     emerging(out)
     return sorted(out, key=lambda c: (-len(c.signals), c.id)), sorted(loose)
 
 
-def _top_terms(groups: Mapping[str, list[Item]], corpus: list[str], n: int = 3
+def _top_terms(groups: Mapping[str, list[Item]], corpus: Sequence[Item], n: int = 3
                ) -> dict[str, list[str]]:
     """Per group, the words that stand out most against all signals (TF-IDF)."""
     if not groups or not corpus:
@@ -141,15 +146,16 @@ def _top_terms(groups: Mapping[str, list[Item]], corpus: list[str], n: int = 3
     vectorizer = TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False,
                                  stop_words=sorted(STOP_WORDS), min_df=2)
     try:
-        vectorizer.fit(corpus)
+        matrix = vectorizer.fit_transform([it.text for it in corpus])
     except ValueError:  # no word in two signals
         return {}
     vocab = np.array(vectorizer.get_feature_names_out())
-    background = np.asarray(vectorizer.transform(corpus).mean(axis=0)).ravel()
+    background = np.asarray(matrix.mean(axis=0)).ravel()
+    row = {it.id: i for i, it in enumerate(corpus)}
     out = {}
     for key, members in groups.items():
-        mean = np.asarray(vectorizer.transform([m.text for m in members]).mean(axis=0)).ravel()
-        score = mean - background
+        rows = [row[m.id] for m in members]
+        score = np.asarray(matrix[rows].mean(axis=0)).ravel() - background
         best = [i for i in np.argsort(-score)[: n * 2] if score[i] > 0 and len(vocab[i]) > 3]
         out[key] = [str(vocab[i]) for i in best[:n]]
     return out
@@ -178,12 +184,13 @@ def describe(key: str, members: list[Item], terms: list[str], names: Mapping[str
 
 
 def emerging(found: list[Cluster], factor: float = 2.0, min_recent: int = 3) -> None:
-    """Flag groups whose recent share is at least ``factor`` times that of all signals
-    (and that have ``min_recent`` recent signals): they grow faster than the rest."""
+    """Flag groups that grow faster than the rest: their share of recent signals is at
+    least ``factor`` times that of all other signals (and they have ``min_recent``)."""
     total = sum(len(c.signals) for c in found)
     recent = sum(c.recent for c in found)
-    if not total or not recent:
-        return
-    overall = recent / total
     for c in found:
-        c.emerging = c.recent >= min_recent and c.recent / len(c.signals) >= factor * overall
+        others, others_recent = total - len(c.signals), recent - c.recent
+        rest = others_recent / others if others else 0.0
+        share = c.recent / len(c.signals)
+        c.emerging = c.recent >= min_recent and (share >= factor * rest if rest else
+                                                 others > 0)

@@ -18,12 +18,13 @@ from ..context import AppState
 from .matching import run_match
 from .signals import DEEPEN_KINDS, cluster_for, deepen_text
 
-__all__ = ["Brief", "brief", "markdown", "bars"]
+__all__ = ["Brief", "brief", "markdown", "bars", "SHOWN"]
 
 # A knelpunt across onderwijs, zorg and kinderopvang goes to their own table; otherwise the
 # network's own table decides where it goes next.
 CROSS_TABLE, DEFAULT_TABLE = "tafel-ozkt", "tafel-netwerktafel"
 CROSS = {"Onderwijs", "Zorg", "Jeugdhulp", "Kinderopvang"}
+SHOWN = 12  # signals written out in a brief; the rest are counted
 
 
 @dataclass
@@ -111,7 +112,9 @@ def markdown(b: Brief) -> str:
         lines += ["*Opkomend: dit knelpunt wordt de laatste weken vaker gemeld dan andere.*",
                   ""]
     lines += [f"## De signalen ({len(b.signals)})", ""]
-    lines += [f"- {text} *(stap {step})*" for text, step in b.signals]
+    lines += [f"- {text} *(stap {step})*" for text, step in b.signals[:SHOWN]]
+    if len(b.signals) > SHOWN:
+        lines.append(f"- … en {len(b.signals) - SHOWN} andere signalen")
     lines += ["", "## Spreiding en herkenning", "",
               f"{len(b.signals)} keer gemeld, {b.recognised} keer herkend.", "",
               "| provincie | aantal | |", "|---|---:|---|"]

@@ -20,7 +20,7 @@ from schakel.matching.signals import ACTION_NL, STEP_HELP, STEP_NL
 
 from ..application import signals as uc
 from ..application.directory import place_names
-from ..application.signal_brief import bars, brief, markdown
+from ..application.signal_brief import SHOWN, bars, brief, markdown
 from ..auth import MemberDep, StaffDep
 from ..deps import StateDep
 from .pages import templates
@@ -249,7 +249,7 @@ def brief_page(request: Request, cluster_id: str, state: StateDep,
     top = max(b.regions.values(), default=0) or 1
     regions = [(label, n, round(230 * n / top)) for label, n in b.regions.items()]
     return templates.TemplateResponse(request, "signaal_brief.html", {
-        "b": b, "regions": regions, "weeks": bars(b.weekly)})
+        "b": b, "regions": regions, "weeks": bars(b.weekly), "shown": SHOWN})
 
 
 @cluster_router.get("/signalen/clusters/{cluster_id}/brief.md")
