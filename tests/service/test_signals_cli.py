@@ -53,3 +53,21 @@ def test_signals_import_reports_each_bad_row_and_stores_good_ones_whole(tmp_path
     with LocalGraphStore(data / "schakel.sqlite") as store:
         assert store.count("Signal") == 2
         assert store.version > version  # rewritten, not doubled
+
+
+def test_signals_brief_writes_markdown(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run(data, "seed", "-n", "20")[0] == 0
+    sheet = tmp_path / "signalen.csv"
+    sheet.write_text(CSV, encoding="utf-8")
+    run(data, "signals", "import", str(sheet))
+    with LocalGraphStore(data / "schakel.sqlite") as store:
+        sid = next(s.id for s in store.find("Signal") if isinstance(s, Signal)
+                   and s.text.startswith("Leerlingen"))
+    out = tmp_path / "brief.md"
+    code, text = run(data, "signals", "brief", sid, "-o", str(out))
+    assert code == 0, text
+    brief = out.read_text(encoding="utf-8")
+    assert brief.startswith("# Agendabrief: Thuiszitters")
+    assert "Leerlingen wachten maanden op jeugdhulp." in brief and "## Voorstel" in brief
+    assert run(data, "signals", "brief", "bestaat-niet")[0] == 2
