@@ -126,7 +126,7 @@ def recognition(store: GraphStore, signal_id: str, viewer: Viewer = "member",
             domains[domain_names.get(d, d)] += 1
         for r in props.get("roles") or ["member"]:
             roles[ROLE_NL.get(r, r)] += 1
-        if visible(props, viewer):
+        if m == me or visible(props, viewer):
             out.names.append(Ref(m, _name(props, m), "Member"))
         else:
             out.hidden += 1
@@ -143,7 +143,8 @@ def signal_views(store: GraphStore, signals: list[Signal], viewer: Viewer = "mem
         raiser = next(iter(store.neighbour_ids(s.id, "RAISED_BY")), None)
         raiser_props = store.props_of([raiser]).get(raiser, {}) if raiser else {}
         label = raiser_props.get("label", "")
-        shown = raiser is not None and (label != "Member" or visible(raiser_props, viewer))
+        shown = raiser is not None and (label != "Member" or raiser == me
+                                        or visible(raiser_props, viewer))
         raised_by = Ref(raiser, _name(raiser_props, raiser), label) if shown and raiser else None
         rec = recognition(store, s.id, viewer, me)
         contributors = list(rec.names)

@@ -9,7 +9,7 @@ import hashlib
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +45,7 @@ def make_desk(ctx: AppState) -> SignalDesk:
     return SignalDesk(ctx.store, ctx, place_of=place_of, clock=_now)
 
 
-def _now() -> Any:
-    from datetime import UTC, datetime
-
+def _now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -101,7 +99,8 @@ def signal_for(ctx: AppState, who: Principal, signal_id: str) -> SignalView:
     view = desk.view(signal_id, who.viewer, who.member_id)
     if who.can("staff"):
         return view
-    own = view.raised_by is not None and view.raised_by.id == who.member_id
+    own = bool(who.member_id) and who.member_id in ctx.store.neighbour_ids(signal_id,
+                                                                             "RAISED_BY")
     if not own and not view.recognition.mine and view.step < SHOWN_FROM:
         raise NodeNotFoundError(signal_id)
     return view

@@ -138,3 +138,16 @@ def test_the_members_export_holds_their_signals_and_recognitions_not_anonymous_o
     assert [s["id"] for s in data["signals"]] == [own]
     assert [(r["signal"], r["note"]) for r in data["recognitions"]] == [(other, "Ja")]
     assert "niemand betaalt de brug" not in str(data)
+
+
+def test_a_member_who_hides_still_sees_their_own_signal(
+        client: TestClient, keys: Keys, seeded_store: LocalGraphStore) -> None:
+    me = seeded_store.get(keys.member_id)
+    assert me is not None
+    seeded_store.write([me.model_copy(update={"visibility": "none"})])
+    member = keys.bearer(keys.member)
+    sig = client.post("/api/v1/signals/mine", json={"text": TEXT}, headers=member).json()
+    assert sig["raised_by"]["id"] == keys.member_id  # to themself they are named
+    assert client.get(f"/api/v1/signals/{sig['id']}", headers=member).status_code == 200
+    staff_view = client.get(f"/api/v1/signals/{sig['id']}").json()
+    assert staff_view["raised_by"] is None and staff_view["raised_as"] == "lid"
