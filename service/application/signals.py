@@ -163,6 +163,13 @@ def calls(ctx: AppState) -> list[Call]:
     return make_desk(ctx).calls()
 
 
+def open_calls(ctx: AppState) -> list[Call]:
+    """Calls members may answer now: opened (or no date) and not yet closed."""
+    today = _now().date().isoformat()
+    return [c for c in calls(ctx) if (not c.opens or c.opens <= today)
+            and (not c.closes or c.closes >= today)]
+
+
 # -- CSV import ------------------------------------------------------------------------------
 
 # Dutch column names a spreadsheet may use, and the exchange field each stands for.

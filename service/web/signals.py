@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from schakel.errors import (
     CandidateRefusedError,
     InvalidQueryError,
+    NodeNotFoundError,
     TransitionError,
     UnknownReferenceError,
 )
@@ -32,9 +33,10 @@ cluster_router = APIRouter(include_in_schema=False)
 
 URGENCIES = {"": "weet ik niet", "laag": "laag", "gemiddeld": "gemiddeld", "hoog": "hoog"}
 # What a form field may hold (the model's limits); longer input gets a Dutch message.
-LIMITS = {"tekst": 5000, "plaats": 100, "toelichting": 1000, "notitie": 2000,
-          "oorzaken": 5000, "gedeeld": 2000, "terugkoppeling": 5000, "vrager": 200}
-FIELD_NL = {"tekst": "Het signaal", "plaats": "De plaats", "toelichting": "De toelichting",
+LIMITS = {"titel": 300, "uitleg": 5000, "tekst": 5000, "plaats": 100, "toelichting": 1000,
+          "notitie": 2000, "oorzaken": 5000, "gedeeld": 2000, "terugkoppeling": 5000, "vrager": 200}
+FIELD_NL = {"titel": "De titel", "uitleg": "De uitleg", "tekst": "Het signaal",
+            "plaats": "De plaats", "toelichting": "De toelichting",
             "notitie": "De notitie", "oorzaken": "De oorzaken", "gedeeld": "Hoe gedeeld",
             "terugkoppeling": "De terugkoppeling", "vrager": "Ingebracht door"}
 Field = Annotated[str, Form(max_length=20000)]  # a hard cap; the real limits are LIMITS
@@ -53,7 +55,7 @@ def _mine(request: Request, state: StateDep, who: MemberDep, status: int = 200,
     return templates.TemplateResponse(request, "mijn_signalen.html", {
         "signals": uc.my_signals(state, who), "others": uc.recognisable(state, who),
         "urgencies": URGENCIES, "places": place_names(state), "limits": LIMITS,
-        "problems": problems or [], "form": form or {},
+        "problems": problems or [], "form": form or {}, "calls": uc.open_calls(state),
     }, status_code=status)
 
 
@@ -64,8 +66,10 @@ def my_page(request: Request, state: StateDep, who: MemberDep) -> HTMLResponse:
 
 @member_router.post("/mijn-signalen", response_class=HTMLResponse)
 def submit(request: Request, state: StateDep, who: MemberDep, tekst: Field = "",
-           plaats: Field = "", urgentie: Field = "", anoniem: Field = "") -> Response:
-    form = {"tekst": tekst, "plaats": plaats, "urgentie": urgentie, "anoniem": anoniem}
+           plaats: Field = "", urgentie: Field = "", anoniem: Field = "",
+           uitvraag: Field = "") -> Response:
+    form = {"tekst": tekst, "plaats": plaats, "urgentie": urgentie, "anoniem": anoniem,
+            "uitvraag": uitvraag}
     problems = _too_long(form)
     if len(tekst.strip()) < 3:
         problems.append("Beschrijf in een paar woorden waar u tegenaan loopt.")
@@ -75,7 +79,8 @@ def submit(request: Request, state: StateDep, who: MemberDep, tekst: Field = "",
         return _mine(request, state, who, 422, problems, form)
     try:
         view = uc.submit_as_member(state, who, tekst, place=plaats.strip() or None,
-                                   urgency=urgentie, anonymous=bool(anoniem))
+                                   urgency=urgentie, anonymous=bool(anoniem),
+                                   call=uitvraag.strip() or None)
     except (InvalidQueryError, UnknownReferenceError) as e:
         return _mine(request, state, who, 422, [str(e)], form)
     anchor = "" if anoniem else f"#{view.id}"
@@ -274,3 +279,37 @@ def invite(request: Request, signal_id: str, state: StateDep, who: StaffDep,
         return _signal(request, state, who, signal_id, 409 if isinstance(
             e, CandidateRefusedError) else 422, [str(e)])
     return RedirectResponse(f"/signalen/{signal_id}#verdiepen-met", status_code=303)
+
+
+# -- calls (uitvragen, step 01) ----------------------------------------------------------------
+
+def _calls(request: Request, state: StateDep, status: int = 200,
+           problems: list[str] | None = None, form: dict[str, str] | None = None
+           ) -> HTMLResponse:
+    return templates.TemplateResponse(request, "uitvragen.html", {
+        "calls": uc.calls(state), "problems": problems or [], "form": form or {},
+        "limits": LIMITS}, status_code=status)
+
+
+@cluster_router.get("/signalen/uitvragen", response_class=HTMLResponse)
+def calls_page(request: Request, state: StateDep, _who: StaffDep) -> HTMLResponse:
+    return _calls(request, state)
+
+
+@cluster_router.post("/signalen/uitvragen", response_class=HTMLResponse)
+def put_out(request: Request, state: StateDep, who: StaffDep, titel: Field = "",
+            uitleg: Field = "", soort: Field = "open", opent: Field = "", sluit: Field = "",
+            signaal: Field = "") -> Response:
+    form = {"titel": titel, "uitleg": uitleg, "soort": soort, "opent": opent, "sluit": sluit,
+            "signaal": signaal}
+    problems = _too_long({"titel": titel, "uitleg": uitleg})
+    if problems:
+        return _calls(request, state, 422, problems, form)
+    try:
+        uc.put_out_call(state, who, titel, text=uitleg, kind=soort, opens=opent, closes=sluit,
+                        follows_up=signaal.strip() or None)
+    except (InvalidQueryError, UnknownReferenceError) as e:
+        return _calls(request, state, 422, [str(e)], form)
+    except NodeNotFoundError:
+        return _calls(request, state, 422, [f"Er is geen signaal {signaal.strip()!r}."], form)
+    return RedirectResponse("/signalen/uitvragen", status_code=303)

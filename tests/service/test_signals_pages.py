@@ -82,3 +82,23 @@ def test_too_long_or_empty_input_gets_dutch_messages(member: TestClient, staff: 
 
 def test_members_do_not_reach_the_board(member: TestClient) -> None:
     assert member.get("/signalen").status_code == 403
+
+
+def test_staff_put_out_a_call_and_members_answer_it(member: TestClient, staff: TestClient,
+                                                     seeded_store: LocalGraphStore) -> None:
+    r = staff.post("/signalen/uitvragen", data={"titel": "Waar lopen jullie tegenaan?",
+                                                "uitleg": "", "soort": "open", "opent": "",
+                                                "sluit": "", "signaal": ""})
+    assert r.status_code == 303
+    bad = staff.post("/signalen/uitvragen", data={"titel": "Gericht", "soort": "gericht"})
+    assert bad.status_code == 422 and "gerichte uitvraag hoort bij een signaal" in bad.text
+    long = staff.post("/signalen/uitvragen", data={"titel": "x" * 301})
+    assert long.status_code == 422 and "De titel is te lang" in long.text
+    call = next(iter(seeded_store.find("Call")))
+    page = member.get("/mijn-signalen").text
+    assert "Waar lopen jullie tegenaan?" in page
+    r = member.post("/mijn-signalen", data={"tekst": "De leerplicht staat alleen.",
+                                            "uitvraag": call.id})
+    assert r.status_code == 303
+    sid = r.headers["location"].rsplit("#", 1)[1]
+    assert seeded_store.neighbour_ids(sid, "ANSWERS") == [call.id]
