@@ -24,10 +24,14 @@ from schakel.errors import GraphValidationError, ImportFormatError, SchakelError
 from .geo import Gazetteer
 from .lookup import Lookup
 from .model import (
+    CHANNELS,
+    INSTRUMENTS,
     NODE_MODELS,
+    OPTIONS,
     ORG_KINDS,
     REL_SCHEMA,
     ROLES,
+    URGENCIES,
     VISIBILITY,
     Node,
     Relationship,
@@ -41,10 +45,13 @@ __all__ = [
     "export_document", "member_batch",
 ]
 
-SECTIONS = ("organisations", "members", "practices", "communities", "relationships")
+SECTIONS = ("organisations", "members", "practices", "communities", "tables", "calls",
+            "signals", "relationships")
 # Relationships that rows express through their own fields; export writes them there.
 _ROW_FIELDS = {"WORKS_AT", "BASED_IN", "ACTIVE_IN", "WORKS_ON", "IN_DOMAIN", "ABOUT",
-               "IN_REGION", "INVOLVES", "MEMBER_OF"}
+               "IN_REGION", "INVOLVES", "MEMBER_OF", "RAISED_BY", "ANSWERS"}
+_SIGNAL_FIELDS = ("text", "step", "channel", "urgency", "instrument", "option", "created",
+                  "updated", "causes", "shared", "feedback", "cluster", "history")
 # Relationships a member has at most one of.
 _ONE_PER_MEMBER = {"WORKS_AT", "BASED_IN"}
 # Relationships inside the reference data, which the document does not carry.
@@ -207,6 +214,9 @@ def import_document(
         "members": _member,
         "practices": _practice,
         "communities": _community,
+        "tables": _table,
+        "calls": _call,
+        "signals": _signal,
         "relationships": _relationship,
     }
     for section in SECTIONS:
@@ -448,6 +458,50 @@ def _community(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -
     return links.prepared(i)
 
 
+def _table(store: GraphStore, _lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
+    return _Links(_node(store, "Table", row, ("name", "kind", "scope"))).prepared(i)
+
+
+def _call(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
+    links = _Links(_node(store, "Call", row, ("title", "text", "kind", "opens", "closes",
+                                               "created")))
+    links.field(row, "themes", "ABOUT", lookup.theme, "thema")
+    links.field(row, "domains", "IN_DOMAIN", lookup.domain, "domein")
+    links.field(row, "regions", "IN_REGION", lookup.region, "plaats")
+    return links.prepared(i)
+
+
+def _signal(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
+    """A signal; ``raised_by`` is the id of a member, organisation or region (left out or
+    empty: anonymous, through the regiebureau)."""
+    def raiser(ref: str) -> str | None:
+        label = store.label_of(ref)
+        return ref if label in ("Member", "Organisation", "Region") else None
+
+    def call(ref: str) -> str | None:
+        return ref if store.label_of(ref) == "Call" else None
+
+    if isinstance(row.get("step"), str) and row["step"].strip().isdigit():
+        row = {**row, "step": int(row["step"])}
+    if "step" in row and (not isinstance(row["step"], int) or not 1 <= row["step"] <= 7):
+        raise _RowProblem("step", "kies een stap van 1 tot en met 7")
+    for key, allowed in (("channel", CHANNELS), ("urgency", URGENCIES),
+                         ("instrument", INSTRUMENTS), ("option", OPTIONS)):
+        if row.get(key) and row[key] not in allowed:
+            raise _RowProblem(key, f"onbekend: {row[key]!r}; kies uit {', '.join(allowed)}")
+    text = row.get("text")
+    if isinstance(text, str) and not 3 <= len(text.strip()) <= 5000:
+        raise _RowProblem("text", "de tekst moet 3 tot 5000 tekens lang zijn")
+    links = _Links(_node(store, "Signal", row, _SIGNAL_FIELDS))
+    links.field(row, "themes", "ABOUT", lookup.theme, "thema")
+    links.field(row, "domains", "IN_DOMAIN", lookup.domain, "domein")
+    links.field(row, "place", "IN_REGION", lookup.region, "plaats", single=True)
+    links.field(row, "raised_by", "RAISED_BY", raiser, "lid, organisatie of regio",
+                single=True)
+    links.field(row, "call", "ANSWERS", call, "uitvraag", single=True)
+    return links.prepared(i)
+
+
 def _relationship(store: GraphStore, _lookup: Lookup, row: dict[str, Any], i: int
                   ) -> _Prepared:
     rel_type = row.get("type")
@@ -524,7 +578,20 @@ def export_document(store: GraphStore) -> dict[str, Any]:
          "members": store.neighbour_ids(n.id, "MEMBER_OF", direction="in")}
         for n in store.iter_nodes("Community")
     ]
-    exported_labels = {"Organisation", "Member", "Practice", "Community"}
+    doc["tables"] = [{**n.props(), "id": n.id} for n in store.iter_nodes("Table")]
+    doc["calls"] = [
+        {**n.props(), "id": n.id, "themes": targets(n.id, "ABOUT"),
+         "domains": targets(n.id, "IN_DOMAIN"), "regions": targets(n.id, "IN_REGION")}
+        for n in store.iter_nodes("Call")
+    ]
+    doc["signals"] = [
+        {**n.props(), "id": n.id, "themes": targets(n.id, "ABOUT"),
+         "domains": targets(n.id, "IN_DOMAIN"), "place": first(n.id, "IN_REGION"),
+         "raised_by": first(n.id, "RAISED_BY"), "call": first(n.id, "ANSWERS")}
+        for n in store.iter_nodes("Signal")
+    ]
+    exported_labels = {"Organisation", "Member", "Practice", "Community", "Table", "Call",
+                       "Signal"}
     rels = [r for rel_type in REL_SCHEMA if rel_type not in _ROW_FIELDS | _REFERENCE_TYPES
             for r in store.relationships(type=rel_type)]
     labels = store.labels_of({r.start for r in rels} | {r.end for r in rels})

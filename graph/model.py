@@ -14,10 +14,10 @@ from schakel.errors import GraphValidationError
 
 __all__ = [
     "NodeId", "Role", "RegionKind", "Node", "Domain", "Region", "Theme", "Organisation",
-    "Member", "Practice", "Community", "Question", "Introduction", "Signal", "Table", "Tally",
-    "Relationship",
+    "Member", "Practice", "Community", "Question", "Introduction", "Call", "Signal", "Table",
+    "Tally", "Relationship",
     "NODE_MODELS", "REL_SCHEMA", "ROLES", "VISIBILITY", "ORG_KINDS",
-    "INTRO_STATES", "QUESTION_STATUSES",
+    "INTRO_STATES", "QUESTION_STATUSES", "CHANNELS", "URGENCIES", "INSTRUMENTS", "OPTIONS",
     "node_from_dict", "problems_from",
 ]
 
@@ -202,12 +202,60 @@ class Introduction(Node):
     history: History = []
 
 
+Date = Annotated[str, StringConstraints(pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
+Channel = Literal["online", "intake", "gesprek", "werkveld", "oproep", "import"]
+CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
+Urgency = Literal["", "laag", "gemiddeld", "hoog"]
+URGENCIES: tuple[str, ...] = Urgency.__args__  # type: ignore[attr-defined]
+# The Verbindingsroute's five instruments (where a knelpunt's cause sits) and its six
+# handelingsopties (what national parties can do about it).
+Instrument = Literal["", "wetgeving", "sturen en verantwoorden", "financiering",
+                     "besluitvorming", "communicatie"]
+INSTRUMENTS: tuple[str, ...] = Instrument.__args__[1:]  # type: ignore[attr-defined]
+Option = Literal["", "agendering, lobby en beleidsbeïnvloeding",
+                 "kennisdeling, inspiratie en uitvoeringsondersteuning",
+                 "dataverzameling en onderzoek", "professionalisering en vakontwikkeling",
+                 "financiering, subsidiëring en experimenteerruimte",
+                 "beleidskaders, wetten en richtlijnen"]
+OPTIONS: tuple[str, ...] = Option.__args__[1:]  # type: ignore[attr-defined]
+
+
+class Call(Node):
+    """An uitvraag (step 01): an open call to the network, or one targeted at an earlier
+    signal (FOLLOWS_UP). Themes ABOUT, domains IN_DOMAIN, regions IN_REGION."""
+
+    label: ClassVar[str] = "Call"
+    title: Name
+    text: Text = ""
+    kind: Literal["open", "gericht"] = "open"
+    opens: Date = ""
+    closes: Date = ""
+    created: str = ""
+
+
 class Signal(Node):
-    """A knelpunt from practice, followed through the network's seven steps."""
+    """A knelpunt from practice, followed through the network's seven steps (01-07).
+
+    Who raised it is a RAISED_BY relationship (member, organisation or region); without
+    one it came in anonymously through the regiebureau. Themes are ABOUT, domains IN_DOMAIN,
+    the place IN_REGION, the call it answers ANSWERS. ``cluster`` is a hand decision of
+    staff (signals with the same key stay together when clusters are computed again).
+    """
 
     label: ClassVar[str] = "Signal"
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=5000)]
     step: int = Field(default=1, ge=1, le=7)
+    channel: Channel = "online"
+    urgency: Urgency = ""
+    instrument: Instrument = ""
+    option: Option = ""
+    created: str = ""
+    updated: str = ""
+    causes: Text = ""  # step 04: what deepening found
+    shared: Text = ""  # step 05: how it was shared (interview, podcast, Blikvanger ...)
+    feedback: Text = ""  # step 07: what happened, which steps, the result
+    cluster: Annotated[str, StringConstraints(max_length=100)] = ""
+    history: History = []
 
 
 class Table(Node):
@@ -215,6 +263,8 @@ class Table(Node):
 
     label: ClassVar[str] = "Table"
     name: Name
+    kind: Annotated[str, StringConstraints(max_length=100)] = ""
+    scope: Text = ""
 
 
 class Tally(Node):
@@ -227,12 +277,14 @@ class Tally(Node):
     outcome_nuttig: int = Field(default=0, ge=0)
     outcome_niet_nuttig: int = Field(default=0, ge=0)
     outcome_geen_contact: int = Field(default=0, ge=0)
+    signals: int = Field(default=0, ge=0)
+    recognitions: int = Field(default=0, ge=0)
 
 
 NODE_MODELS: dict[str, type[Node]] = {
     m.label: m
     for m in (Domain, Region, Theme, Organisation, Member, Practice, Community,
-              Question, Introduction, Signal, Table, Tally)
+              Question, Introduction, Call, Signal, Table, Tally)
 }
 
 
@@ -262,7 +314,17 @@ class _Conflict(BaseModel):
 class _Agendered(BaseModel):
     model_config = ConfigDict(extra="forbid")
     date: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    instrument: Instrument = ""
+    option: Option = ""
     result: Text = ""
+
+
+class _Recognised(BaseModel):
+    """A member's "herken ik", with an optional note."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    at: str = ""
 
 
 # type -> (allowed start labels, allowed end labels, property model)
@@ -272,10 +334,12 @@ REL_SCHEMA: dict[str, tuple[frozenset[str], frozenset[str], type[BaseModel]]] = 
     "WORKS_ON": (frozenset({"Member"}), frozenset({"Theme"}), _Level),
     "BASED_IN": (frozenset({"Member", "Organisation"}), frozenset({"Region"}), _NoProps),
     "PART_OF": (frozenset({"Region"}), frozenset({"Region"}), _NoProps),
-    "IN_DOMAIN": (frozenset({"Organisation"}), frozenset({"Domain"}), _NoProps),
-    "IN_REGION": (frozenset({"Practice", "Question"}), frozenset({"Region"}), _NoProps),
-    "ABOUT": (frozenset({"Practice", "Community", "Question", "Signal"}), frozenset({"Theme"}),
-              _NoProps),
+    "IN_DOMAIN": (frozenset({"Organisation", "Call", "Signal"}), frozenset({"Domain"}),
+                  _NoProps),
+    "IN_REGION": (frozenset({"Practice", "Question", "Call", "Signal"}), frozenset({"Region"}),
+                  _NoProps),
+    "ABOUT": (frozenset({"Practice", "Community", "Question", "Call", "Signal"}),
+              frozenset({"Theme"}), _NoProps),
     "INVOLVES": (frozenset({"Practice"}), frozenset({"Organisation"}), _NoProps),
     "MEMBER_OF": (frozenset({"Member"}), frozenset({"Community"}), _NoProps),
     "KNOWS": (frozenset({"Member"}), frozenset({"Member"}), _Knows),
@@ -285,8 +349,14 @@ REL_SCHEMA: dict[str, tuple[frozenset[str], frozenset[str], type[BaseModel]]] = 
     "FOR": (frozenset({"Introduction"}), frozenset({"Question"}), _NoProps),
     "SUGGESTS": (frozenset({"Introduction"}),
                  frozenset({"Member", "Region", "Practice", "Community"}), _NoProps),
-    "RECOGNISES": (frozenset({"Member"}), frozenset({"Signal"}), _NoProps),
+    "RECOGNISES": (frozenset({"Member"}), frozenset({"Signal"}), _Recognised),
     "AGENDERED_AT": (frozenset({"Signal"}), frozenset({"Table"}), _Agendered),
+    "RAISED_BY": (frozenset({"Signal"}), frozenset({"Member", "Organisation", "Region"}),
+                  _NoProps),
+    "ANSWERS": (frozenset({"Signal"}), frozenset({"Call"}), _NoProps),
+    "FOLLOWS_UP": (frozenset({"Call"}), frozenset({"Signal"}), _NoProps),
+    # Verdiepen: a question the regiebureau asks the network about a signal (brokering).
+    "DEEPENS": (frozenset({"Question"}), frozenset({"Signal"}), _NoProps),
     "CONFLICT": (frozenset({"Member"}), frozenset({"Member", "Organisation"}), _Conflict),
 }
 

@@ -1,5 +1,5 @@
 """The network's reference data (domains, regions, themes, organisations, practices,
-communities) read from the YAML/CSV files in this folder and turned into graph nodes."""
+communities, tables) read from the YAML/CSV files in this folder and turned into graph nodes."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from schakel.graph.model import (
     Practice,
     Region,
     Relationship,
+    Table,
     Theme,
 )
 
@@ -94,4 +95,7 @@ def reference_data(gazetteer: Gazetteer | None = None) -> Reference:
                           description=row.get("description", "")))
         for theme in row.get("themes") or []:
             ref.link("ABOUT", row["id"], theme)
+    for row in load_yaml("tables.yaml"):
+        ref.add(Table(id=row["id"], name=row["name"], kind=row.get("kind", ""),
+                      scope=row.get("scope", "")))
     return ref

@@ -31,6 +31,7 @@ from .web import login, maps, pages, profile
 from .web import matching as matching_page
 from .web import mine as mine_page
 from .web import nearby as nearby_page
+from .web import signals as signal_pages
 from .web.login import login_page
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(matching_page.router, dependencies=[Depends(require("staff"))])
     app.include_router(maps.router, dependencies=[Depends(require("staff"))])
     app.include_router(brokering_pages.router, dependencies=[Depends(require("staff"))])
+    app.include_router(signal_pages.member_router, dependencies=[Depends(require("member"))])
+    app.include_router(signal_pages.cluster_router, dependencies=[Depends(require("staff"))])
+    app.include_router(signal_pages.staff_router, dependencies=[Depends(require("staff"))])
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     _add_error_handlers(app)
     return app

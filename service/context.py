@@ -76,7 +76,8 @@ class AppState:
         self.models.refresh()
         self.access.remove_member_accounts(member_id)
         self.access.audit(who, "gewist", member_id, ", ".join(x for x in (
-            f"{erasure.questions} vragen, {erasure.introductions} introducties", how) if x))
+            f"{erasure.questions} vragen, {erasure.introductions} introducties, "
+            f"{erasure.signals} signalen, {erasure.recognitions} keer herkend", how) if x))
         return erasure
 
     def warm_up(self) -> None:

@@ -127,6 +127,10 @@ def personal_data(ctx: AppState, who: Principal) -> dict[str, Any]:
                  for q in store.get_many(store.neighbour_ids(member.id, "ASKED_BY", "in"))]
     introductions = [{"id": i.id, **i.props()}
                      for i in store.get_many(store.neighbour_ids(member.id, "SUGGESTS", "in"))]
+    signals = [{"id": s.id, **s.props()}
+               for s in store.get_many(store.neighbour_ids(member.id, "RAISED_BY", "in"))]
+    recognitions = [{"signal": r.end, "text": getattr(store.get(r.end), "text", ""), **r.props}
+                    for r in store.relationships(member.id, "RECOGNISES")]
     ctx.access.audit(who.user, "gegevens opgevraagd", member.id)
     return {
         "member": {"id": member.id, **member.props()},
@@ -134,6 +138,8 @@ def personal_data(ctx: AppState, who: Principal) -> dict[str, Any]:
         "known_by": incoming,
         "questions": questions,
         "introductions": introductions,
+        "signals": signals,
+        "recognitions": recognitions,
         "accounts": [{"name": u.user, "role": u.role} for u in ctx.access.users()
                      if u.member_id == member.id],
         "audit": ctx.access.audit_rows(subject=member.id),

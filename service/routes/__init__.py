@@ -23,6 +23,7 @@ from . import (
     practices,
     questions,
     regions,
+    signals,
     themes,
     users,
 )
@@ -34,5 +35,5 @@ for module, role in ((me, "member"), (mine, "member"), (members, "member"),
                      (practices, "member"),
                      (communities, "member"), (nearby, "member"), (match, "staff"),
                      (network, "staff"), (questions, "staff"), (introductions, "member"),
-                     (brokering, "staff"), (users, "admin")):
+                     (brokering, "staff"), (signals, "member"), (users, "admin")):
     api_router.include_router(module.router, dependencies=[Depends(require(role))])

@@ -54,6 +54,9 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/api/v1/practices?theme=thuiszitters&region=Nederland", None),
     ("GET", "/api/v1/practices/{practice}", None),
     ("GET", "/api/v1/communities", None),
+    ("GET", "/api/v1/tables", None),
+    ("GET", "/api/v1/tables/tafel-ozkt/agenda", None),
+    ("GET", "/signalen", None),
     ("POST", "/api/v1/match", {"text": "Wie heeft ervaring met jeugdhulp in de klas, liefst in "
                                        "de buurt van Emmen?", "limit": 10}),
     ("POST", "/api/v1/match", {"text": "thuiszitters", "near": "Drenthe", "radius_km": 30,

@@ -12,6 +12,7 @@ from schakel.errors import GraphValidationError, NodeNotFoundError
 from schakel.graph.model import (
     NODE_MODELS,
     REL_SCHEMA,
+    Call,
     Community,
     Domain,
     Introduction,
@@ -63,8 +64,16 @@ NODES: list[Node] = [
                                                                             "theme"],
                  approved_at="2026-01-04T10:00:00+00:00",
                  history=['{"at": "2026-01-04T10:00:00+00:00", "who": "anna"}']),
+    Call(id="c-1", title="Waar loopt u tegenaan?", text="Vertel het ons.", kind="gericht",
+         opens="2026-01-01", closes="2026-02-01", created="2026-01-01T09:00:00+00:00"),
     Signal(id="s-1", text="Wachtlijsten jeugdhulp", step=3),
-    Table(id="t-1", name="Landelijke tafel"),
+    Signal(id="s-2", text="Geen budget voor de brug tussen school en zorg", step=7,
+           channel="intake", urgency="hoog", instrument="financiering",
+           option="financiering, subsidiëring en experimenteerruimte",
+           created="2026-01-05T10:00:00+00:00", causes="Twee potjes.", shared="podcast",
+           feedback="Besproken aan de OZKT.", cluster="hand-1",
+           history=['{"at": "2026-01-05T10:00:00+00:00", "who": "anna", "action": "7"}']),
+    Table(id="t-1", name="Landelijke tafel", kind="landelijk", scope="Het hele land."),
     Tally(id="tally-erased", erased_members=1, introductions=2, outcome_nuttig=1),
 ]
 RELS = [
@@ -87,12 +96,22 @@ RELS = [
     rel("ABOUT", "com-y", "thuiszitters"),
     rel("ABOUT", "q-1", "verzuim"),
     rel("ABOUT", "s-1", "verzuim"),
+    rel("ABOUT", "c-1", "verzuim"),
+    rel("IN_DOMAIN", "s-2", "onderwijs"),
+    rel("IN_REGION", "s-2", "gm-emmen"),
+    rel("RAISED_BY", "s-2", "m-1"),
+    rel("ANSWERS", "s-2", "c-1"),
+    rel("FOLLOWS_UP", "c-1", "s-1"),
+    rel("DEEPENS", "q-1", "s-2"),
+    rel("RECOGNISES", "m-3", "s-2", note="Bij ons ook", at="2026-01-06T10:00:00+00:00"),
     rel("ASKED_BY", "q-1", "m-2"),
     rel("FOR", "i-1", "q-1"),
     rel("SUGGESTS", "i-1", "m-1"),
     rel("SUGGESTS", "i-1", "pr-x"),
     rel("RECOGNISES", "m-1", "s-1"),
     rel("AGENDERED_AT", "s-1", "t-1", date="2026-02-01", result="besproken"),
+    rel("AGENDERED_AT", "s-2", "t-1", date="2026-02-02", instrument="financiering",
+        option="dataverzameling en onderzoek"),
     rel("IN_REGION", "q-1", "gm-emmen"),
     rel("CONFLICT", "m-3", "org-a", note="familie", by="regiebureau", at="2026-01-05"),
 ]
@@ -137,7 +156,7 @@ def test_every_node_and_relationship_type_round_trips(backend: Opener) -> None:
         assert store.count() == len(NODES)
         assert store.count_relationships() == len(RELS)
         assert store.counts()["nodes"]["Member"] == 3
-        assert store.counts()["relationships"]["ABOUT"] == 4
+        assert store.counts()["relationships"]["ABOUT"] == 5
         assert store.labels_of(["m-1", "t-1", "nope"]) == {"m-1": "Member", "t-1": "Table"}
         assert store.props_of(["gm-emmen"])["gm-emmen"] == {**NODES[3].props(), "label": "Region"}
 
@@ -250,7 +269,7 @@ def test_delete_detaches_and_erases(backend: Opener) -> None:
     assert store.neighbour_ids("org-a", "WORKS_AT", "in") == []
     assert store.neighbour_ids("m-2", "KNOWS", "both") == []
     assert store.count_relationships("KNOWS") == 0
-    assert store.count_relationships() == len(RELS) - 9
+    assert store.count_relationships() == len(RELS) - 10  # with RAISED_BY s-2 -> m-1
     assert store.delete_relationships([("pr-x", "ABOUT", "thuiszitters"),
                                        ("pr-x", "ABOUT", "verzuim")]) == 1
     assert store.neighbour_ids("pr-x", "ABOUT") == []

@@ -49,6 +49,28 @@ def good_document() -> dict[str, Any]:
     }
 
 
+def signal_document() -> dict[str, Any]:
+    return {
+        "calls": [{"id": "call-test", "title": "Waar loopt u tegenaan?", "kind": "open",
+                   "opens": "2026-01-01", "themes": ["thuiszitters"], "domains": ["onderwijs"],
+                   "regions": ["Emmen"]}],
+        "signals": [
+            {"id": "sig-test-1", "text": "Leerlingen wachten maanden op jeugdhulp.",
+             "step": "3", "channel": "intake", "urgency": "hoog", "themes": ["thuiszitters"],
+             "domains": ["jeugdhulp"], "place": "Emmen", "raised_by": "t-1",
+             "call": "call-test"},
+            {"id": "sig-test-2", "text": "Niemand betaalt de brug tussen school en zorg.",
+             "instrument": "financiering"},
+        ],
+        "relationships": [
+            {"type": "RECOGNISES", "from": "t-2", "to": "sig-test-1",
+             "props": {"note": "Bij ons ook"}},
+            {"type": "AGENDERED_AT", "from": "sig-test-1", "to": "tafel-ozkt",
+             "props": {"date": "2026-03-01", "option": "dataverzameling en onderzoek"}},
+        ],
+    }
+
+
 def test_good_document_is_imported_with_names_resolved(seeded_store: LocalGraphStore) -> None:
     report = import_document(seeded_store, good_document())
     assert report.errors == []
@@ -189,9 +211,41 @@ def test_unreadable_documents_are_refused(tmp_path: Path) -> None:
         read_document(no_header)
 
 
+def test_signals_calls_and_their_links_are_imported(seeded_store: LocalGraphStore) -> None:
+    import_document(seeded_store, good_document())
+    report = import_document(seeded_store, signal_document())
+    assert report.errors == []
+    s = seeded_store
+    sig = s.get("sig-test-1")
+    assert sig is not None and sig.step == 3 and sig.urgency == "hoog"  # type: ignore[attr-defined]
+    assert s.neighbour_ids("sig-test-1", "RAISED_BY") == ["t-1"]
+    assert s.neighbour_ids("sig-test-1", "ANSWERS") == ["call-test"]
+    assert s.neighbour_ids("sig-test-1", "IN_REGION") == ["gm-emmen"]
+    assert s.neighbour_ids("sig-test-2", "RAISED_BY") == []  # anonymous
+    assert s.neighbour_ids("call-test", "IN_DOMAIN") == ["onderwijs"]
+    assert s.relationships("t-2", "RECOGNISES")[0].props["note"] == "Bij ons ook"
+
+
+def test_bad_signal_rows_are_reported_in_dutch_and_not_written(
+        seeded_store: LocalGraphStore) -> None:
+    doc = {"signals": [
+        {"id": "sig-bad-1", "text": "Wachtlijsten", "raised_by": "nobody"},
+        {"id": "sig-bad-2", "text": "Wachtlijsten", "step": 9},
+        {"id": "sig-bad-3", "text": "Wachtlijsten", "themes": ["bestaat-niet"]},
+        {"id": "sig-ok", "text": "Wachtlijsten"},
+    ]}
+    report = import_document(seeded_store, doc)
+    assert [(e.row, e.field) for e in report.errors] == [
+        (1, "raised_by"), (2, "step"), (3, "themes[0]")]
+    assert report.errors[1].message == "kies een stap van 1 tot en met 7"
+    assert "onbekende lid, organisatie of regio" in report.errors[0].message
+    assert seeded_store.get("sig-bad-1") is None and seeded_store.get("sig-ok") is not None
+
+
 def test_export_then_import_gives_the_same_graph(seeded_store: LocalGraphStore,
                                                  tmp_path: Path) -> None:
     import_document(seeded_store, good_document())
+    import_document(seeded_store, signal_document())
     exported = export_document(seeded_store)
     assert {m["id"] for m in exported["members"]} >= {"t-1", "t-2"}
     # Into a store that has only the reference data:

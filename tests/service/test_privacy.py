@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from schakel.graph.local import LocalGraphStore
-from schakel.graph.model import Introduction, Member, Question, Relationship, Tally
+from schakel.graph.model import Introduction, Member, Question, Relationship, Signal, Tally
 from schakel.matching.embeddings import EmbeddingCache
 from schakel.service.access_sqlite import SqliteAccessStore
 from schakel.service.app import create_app
@@ -191,6 +191,7 @@ def test_export_holds_everything_on_me_and_the_audit_log(client: TestClient,
     assert data["member"]["id"] == keys.member_id and data["member"]["contact"]
     assert {r["type"] for r in data["relationships"]} >= {"WORKS_ON", "BASED_IN"}
     assert data["accounts"] == [{"name": "lid", "role": "member"}]
+    assert data["signals"] == [] and data["recognitions"] == []
     reads = [a for a in data["audit"] if a["action"] == "profiel gelezen"]
     assert reads and reads[0]["who"] == "regiebureau"  # staff read it, and it shows
 
@@ -202,8 +203,13 @@ def test_erasure_leaves_no_trace(client: TestClient, store: LocalGraphStore, tmp
     access.close()
     store.write([Question(id="q-1", text="Wie helpt " + PRIVATE + " met een vraag?"),
                  Introduction(id="i-1", state="closed", outcome="nuttig"),
-                 Introduction(id="i-2")],
+                 Introduction(id="i-2"),
+                 Signal(id="s-own", text="Bij " + PRIVATE + " loopt de zorg vast."),
+                 Signal(id="s-anon", text="Wachtlijsten in de jeugdhulp.", step=3)],
                 [Relationship.of("ASKED_BY", "q-1", "p-private"),
+                 Relationship.of("RAISED_BY", "s-own", "p-private"),
+                 Relationship.of("RECOGNISES", "p-private", "s-anon",
+                                 note="Ik, " + PRIVATE + ", herken dit."),
                  Relationship.of("FOR", "i-1", "q-1"),
                  Relationship.of("SUGGESTS", "i-1", "m-000001"),
                  Relationship.of("SUGGESTS", "i-2", "p-private")])
@@ -227,8 +233,12 @@ def test_erasure_leaves_no_trace(client: TestClient, store: LocalGraphStore, tmp
     # graph: the member, their question and both introductions; only counts are left
     for node in ("p-private", "q-1", "i-1", "i-2"):
         assert store.get(node) is None
+    # their signal goes; the anonymous one stays, without their recognition
+    assert store.get("s-own") is None and store.get("s-anon") is not None
+    assert store.neighbour_ids("s-anon", "RECOGNISES", "in") == []
     tally = store.get("tally-erased")
     assert isinstance(tally, Tally) and (tally.introductions, tally.questions) == (2, 1)
+    assert (tally.signals, tally.recognitions) == (1, 1)
     assert tally.outcome_nuttig == 1
     numbers = client.get("/api/v1/brokering/metrics", headers=keys.bearer(keys.staff)).json()
     assert numbers["erased"]["introductions"] == 2 and numbers["erased"]["erased_members"] == 1
