@@ -27,6 +27,7 @@ from .context import AppState
 from .errors import problem
 from .routes import api_router
 from .web import brokering as brokering_pages
+from .web import intake as intake_pages
 from .web import login, maps, pages, profile
 from .web import matching as matching_page
 from .web import mine as mine_page
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(login.router)  # public
+    app.include_router(intake_pages.public)  # public: anyone may apply
+    app.include_router(intake_pages.staff, dependencies=[Depends(require("staff"))])
     app.include_router(pages.router, dependencies=[Depends(require("member"))])
     app.include_router(nearby_page.router, dependencies=[Depends(require("member"))])
     app.include_router(profile.router, dependencies=[Depends(require("member"))])
