@@ -27,6 +27,7 @@ from .context import AppState
 from .errors import problem
 from .routes import api_router
 from .web import brokering as brokering_pages
+from .web import foryou as foryou_page
 from .web import intake as intake_pages
 from .web import login, maps, pages, profile
 from .web import matching as matching_page
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(nearby_page.router, dependencies=[Depends(require("member"))])
     app.include_router(profile.router, dependencies=[Depends(require("member"))])
     app.include_router(mine_page.router, dependencies=[Depends(require("member"))])
+    app.include_router(foryou_page.router, dependencies=[Depends(require("member"))])
     app.include_router(matching_page.router, dependencies=[Depends(require("staff"))])
     app.include_router(maps.router, dependencies=[Depends(require("staff"))])
     app.include_router(brokering_pages.router, dependencies=[Depends(require("staff"))])
