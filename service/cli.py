@@ -377,7 +377,7 @@ def analytics(
                       f"{result.metrics['betweenness'][v]:.4f}, makelaarsrollen {roles['total']}")
 
 
-from . import bench, cli_match, cli_users  # noqa: E402,F401 - they add their commands
+from . import bench, bench_meet, cli_match, cli_users  # noqa: E402,F401 - they add their commands
 
 
 def main() -> None:
