@@ -15,7 +15,7 @@ from schakel.errors import GraphValidationError
 __all__ = [
     "NodeId", "Role", "RegionKind", "Node", "Domain", "Region", "Theme", "Organisation",
     "Member", "Practice", "Community", "Question", "Introduction", "Signal", "Table", "Tally",
-    "Relationship", "Application", "APPLICATION_STATES", "ROLE_LEVELS", "PERSPECTIVES",
+    "Relationship", "Application", "APPLICATION_STATES", "Activity", "ACTIVITY_KINDS", "ROLE_LEVELS", "PERSPECTIVES",
     "NODE_MODELS", "REL_SCHEMA", "ROLES", "VISIBILITY", "ORG_KINDS",
     "INTRO_STATES", "QUESTION_STATUSES",
     "node_from_dict", "problems_from",
@@ -277,12 +277,50 @@ class Application(Node):
     history: History = []
 
 
+ActivityKind = Literal["webinar", "intervisie", "studiemiddag", "werkbezoek",
+                       "ambassadeursbijeenkomst", "cop-sessie"]
+ACTIVITY_KINDS: tuple[str, ...] = ActivityKind.__args__  # type: ignore[attr-defined]
+LocalTime = Annotated[str, StringConstraints(
+    pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?[+-]\d{2}:\d{2}$")]
+
+
+class Activity(Node):
+    """Where people meet: a webinar, intervisie, studiemiddag, werkbezoek, … Times are ISO
+    with the Europe/Amsterdam offset of that day; the place is IN_REGION (none: online),
+    themes ABOUT, the organiser ORGANISED_BY. Members SIGNED_UP (confirmed or waiting, in
+    order), and ATTENDED once staff recorded it."""
+
+    label: ClassVar[str] = "Activity"
+    title: Name
+    kind: ActivityKind = "webinar"
+    starts: LocalTime
+    ends: LocalTime
+    online: bool = False
+    description: Text = ""
+    capacity: int = Field(default=20, ge=1, le=10000)
+    audience_levels: list[RoleLevel] = []
+    audience_perspectives: list[Perspective] = []
+    attendance_recorded: bool = False
+
+
+class _SignedUp(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["confirmed", "waiting"] = "confirmed"
+    position: int = Field(default=0, ge=0)  # order of signing up: the waiting list moves up
+    at: str = ""
+
+
+class _MetAt(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    activity: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
 NODE_MODELS: dict[str, type[Node]] = {
     m.label: m
     for m in (Domain, Region, Theme, Organisation, Member, Practice, Community,
               Question, Introduction, Signal, Table, Tally)
 }
-NODE_MODELS.update({m.label: m for m in (Application,)})  # issue 16
+NODE_MODELS.update({m.label: m for m in (Application, Activity)})  # issue 16
 
 
 class _NoProps(BaseModel):
@@ -343,7 +381,18 @@ REL_SCHEMA.update({
     "SEEKS": (frozenset({"Member"}), frozenset({"Theme"}), _NoProps),
     "OFFERS": (frozenset({"Member"}), frozenset({"Theme"}), _Level),
     "BECAME": (frozenset({"Application"}), frozenset({"Member"}), _NoProps),
+    "ORGANISED_BY": (frozenset({"Activity"}), frozenset({"Member", "Organisation", "Community"}),
+                     _NoProps),
+    "SIGNED_UP": (frozenset({"Member"}), frozenset({"Activity"}), _SignedUp),
+    "ATTENDED": (frozenset({"Member"}), frozenset({"Activity"}), _NoProps),
+    "MET_AT": (frozenset({"Member"}), frozenset({"Member"}), _MetAt),  # a weak tie: "ontmoet bij"
+    "COORDINATES": (frozenset({"Member"}), frozenset({"Community"}), _NoProps),
+    "WANTS_TO_JOIN": (frozenset({"Member"}), frozenset({"Community"}), _NoProps),
 })
+# Activities have themes and a place like practices do.
+for _rel in ("ABOUT", "IN_REGION"):
+    _s, _e, _p = REL_SCHEMA[_rel]
+    REL_SCHEMA[_rel] = (_s | {"Activity"}, _e, _p)
 
 RelType = Literal[tuple(REL_SCHEMA)]  # type: ignore[valid-type]
 

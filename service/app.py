@@ -26,6 +26,7 @@ from .config import Settings, get_settings
 from .context import AppState
 from .errors import problem
 from .routes import api_router
+from .web import activities as activity_pages
 from .web import brokering as brokering_pages
 from .web import foryou as foryou_page
 from .web import intake as intake_pages
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(profile.router, dependencies=[Depends(require("member"))])
     app.include_router(mine_page.router, dependencies=[Depends(require("member"))])
     app.include_router(foryou_page.router, dependencies=[Depends(require("member"))])
+    app.include_router(activity_pages.staff, dependencies=[Depends(require("staff"))])
+    app.include_router(activity_pages.members, dependencies=[Depends(require("member"))])
     app.include_router(matching_page.router, dependencies=[Depends(require("staff"))])
     app.include_router(maps.router, dependencies=[Depends(require("staff"))])
     app.include_router(brokering_pages.router, dependencies=[Depends(require("staff"))])
