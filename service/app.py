@@ -30,6 +30,7 @@ from .web import activities as activity_pages
 from .web import brokering as brokering_pages
 from .web import foryou as foryou_page
 from .web import intake as intake_pages
+from .web import intervisie as intervisie_pages
 from .web import joining as joining_pages
 from .web import login, maps, pages, profile
 from .web import matching as matching_page
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(activity_pages.staff, dependencies=[Depends(require("staff"))])
     app.include_router(activity_pages.members, dependencies=[Depends(require("member"))])
     app.include_router(joining_pages.router, dependencies=[Depends(require("member"))])
+    app.include_router(intervisie_pages.router, dependencies=[Depends(require("staff"))])
     app.include_router(matching_page.router, dependencies=[Depends(require("staff"))])
     app.include_router(maps.router, dependencies=[Depends(require("staff"))])
     app.include_router(brokering_pages.router, dependencies=[Depends(require("staff"))])
