@@ -6,9 +6,10 @@ which staff approve like any other)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from schakel.errors import CandidateRefusedError, NodeNotFoundError
-from schakel.graph.model import Community, Practice
+from schakel.graph.model import Activity, Community, Practice
 from schakel.graph.privacy import shows
 from schakel.matching.brokering.states import TERMINAL
 from schakel.matching.reciprocal import Pair
@@ -44,6 +45,7 @@ class ForYou:
     offers: list[str]
     practices: list[Practice] = field(default_factory=list)
     communities: list[Community] = field(default_factory=list)
+    activities: list[Activity] = field(default_factory=list)
 
 
 def for_you(ctx: AppState, who: Principal, limit: int = 12) -> ForYou:
@@ -67,9 +69,13 @@ def for_you(ctx: AppState, who: Principal, limit: int = 12) -> ForYou:
     about = set(seeks) | {t for t, ups in index.up.items() if ups & set(seeks)}
     found = {i for t in sorted(about) for i in ctx.store.neighbour_ids(t, "ABOUT", "in")}
     nodes = ctx.store.get_many(sorted(found))
+    now = datetime.now(UTC)
+    coming = sorted((n for n in nodes if isinstance(n, Activity)
+                     and datetime.fromisoformat(n.ends) >= now),
+                    key=lambda a: datetime.fromisoformat(a.starts))
     return ForYou(people, [names.get(t, t) for t in seeks], [names.get(t, t) for t in offers],
                   [n for n in nodes if isinstance(n, Practice)][:5],
-                  [n for n in nodes if isinstance(n, Community)][:5])
+                  [n for n in nodes if isinstance(n, Community)][:5], coming[:5])
 
 
 def _suggestion(p: Pair, names: dict[str, str], props: dict[str, object],

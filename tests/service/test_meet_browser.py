@@ -113,7 +113,10 @@ def test_apply_approve_meet_sign_up_and_join(demo: Demo, browser: Browser) -> No
     assert "Uw vraag om kennis te maken is verstuurd" in person.locator(
         "[role=status]").inner_text()
 
-    # The agenda filtered by theme; sign up; the calendar file.
+    # Voor jou suggests the activity too; the agenda filtered by theme; sign up; the
+    # calendar file.
+    person.goto(f"{demo.base}/voor-jou")
+    assert "Webinar: autisme, school en ouders" in person.locator("main").inner_text()
     person.goto(f"{demo.base}/agenda?thema=autisme&maand={DAY[:7]}")
     _shot(person, "agenda.png")
     person.get_by_role("link", name="Webinar: autisme, school en ouders").click()
