@@ -223,8 +223,7 @@ def generate_members(
         for j, theme in enumerate(chosen):
             level = 3 if j == 0 and rng.random() < 0.5 else rng.choice((1, 2, 2, 3))
             rels.append(Relationship.of("WORKS_ON", member_id, theme, level=level))
-        rels += [Relationship.of("SEEKS", member_id, t)  # issue 16: "wil leren over"
-                 for t in _seeks(seed, member_id, functions, themes_by_id, chosen)]
+        rels += [Relationship.of("SEEKS", member_id, t) for t in seeks]  # issue 16
         org_members[org].append(len(people))
         people_at[place.id].append(len(people))
         people.append(_Person(member, org, place, domains, chosen))
@@ -387,11 +386,3 @@ def _communities(rng: random.Random, people: list[_Person], communities: list[di
                         "KNOWS", p.member.id, other, context="community"))
             joined[community].append(p.member.id)
 
-
-def _seeks(seed: int, member_id: str, functions: list[dict[str, Any]],
-           themes: dict[str, Any], known: list[str]) -> list[str]:
-    """One or two themes of another function to learn about. Its own generator, so the
-    members drawn stay the same."""
-    rng = random.Random(f"{seed}-seeks-{member_id}")
-    pool = [t for t in rng.choice(functions).get("themes", []) if t in themes and t not in known]
-    return sorted(rng.sample(pool, min(len(pool), rng.randint(1, 2))))
