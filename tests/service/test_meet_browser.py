@@ -72,7 +72,7 @@ def test_apply_approve_meet_sign_up_and_join(demo: Demo, browser: Browser) -> No
     person.get_by_label("Wat komt u brengen?", exact=True).fill(
         "Tien jaar ervaring als ouder in gesprek met school en jeugdhulp.")
     person.get_by_label("Thema's waar ik veel van weet", exact=True).select_option(
-        ["inclusief_ouders", "toegang_jeugdhulp_school"])
+        ["privacy_avg", "hervormingsagenda_jeugd"])
     person.get_by_label("Het regiebureau mag deze gegevens bewaren").check()
     _shot(person, "lid-worden.png")
     person.get_by_role("button", name="Aanmelden").click()
