@@ -15,7 +15,10 @@ from schakel.errors import GraphValidationError
 __all__ = [
     "NodeId", "Role", "RegionKind", "Node", "Domain", "Region", "Theme", "Organisation",
     "Member", "Practice", "Community", "Question", "Introduction", "Signal", "Table", "Tally",
-    "Relationship", "Application", "APPLICATION_STATES", "Activity", "ACTIVITY_KINDS", "ROLE_LEVELS", "PERSPECTIVES",
+    "Relationship",
+    # issue 16
+    "Application", "APPLICATION_STATES", "Activity", "ACTIVITY_KINDS", "ROLE_LEVELS",
+    "PERSPECTIVES",
     "NODE_MODELS", "REL_SCHEMA", "ROLES", "VISIBILITY", "ORG_KINDS",
     "INTRO_STATES", "QUESTION_STATUSES",
     "node_from_dict", "problems_from",
