@@ -40,13 +40,14 @@ def erase_member(store: GraphStore, member_id: str) -> Erasure:
     if not isinstance(node, Member):
         raise NodeNotFoundError(member_id)
     questions = store.neighbour_ids(member_id, "ASKED_BY", "in")
+    applications = store.neighbour_ids(member_id, "BECAME", "in")  # their "Lid worden"
     introductions = set(store.neighbour_ids(member_id, "SUGGESTS", "in"))
     for q in questions:
         introductions |= set(store.neighbour_ids(q, "FOR", "in"))
     outcomes = store.props_of(sorted(introductions))
     signals = store.neighbour_ids(member_id, "RAISED_BY", "in")
     recognitions = store.neighbour_ids(member_id, "RECOGNISES")
-    store.delete([member_id, *questions, *sorted(introductions), *signals])
+    store.delete([member_id, *questions, *sorted(introductions), *signals, *applications])
     old = store.get(TALLY_ID)
     tally = old.model_copy() if isinstance(old, Tally) else Tally(id=TALLY_ID)
     tally.erased_members += 1

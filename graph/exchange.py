@@ -49,7 +49,8 @@ SECTIONS = ("organisations", "members", "practices", "communities", "tables", "c
             "signals", "relationships")
 # Relationships that rows express through their own fields; export writes them there.
 _ROW_FIELDS = {"WORKS_AT", "BASED_IN", "ACTIVE_IN", "WORKS_ON", "IN_DOMAIN", "ABOUT",
-               "IN_REGION", "INVOLVES", "MEMBER_OF", "RAISED_BY", "ANSWERS"}
+               "IN_REGION", "INVOLVES", "MEMBER_OF", "RAISED_BY", "ANSWERS",
+               "SEEKS", "OFFERS"}
 _SIGNAL_FIELDS = ("text", "step", "channel", "urgency", "instrument", "option", "created",
                   "updated", "causes", "shared", "feedback", "cluster", "history")
 # Relationships a member has at most one of.
@@ -157,9 +158,9 @@ def _csv_row(raw: dict[str | None, Any]) -> dict[str, Any]:
         key, value = key.strip().lower(), value.strip()
         if value == "":
             continue  # an empty cell is "not given": the stored value stays
-        if key in ("themes", "domains", "roles"):
+        if key in ("themes", "domains", "roles", "seeks", "offers"):
             items = [v.strip() for v in value.split(_LIST_SPLIT) if v.strip()]
-            row[key] = [_csv_theme(t) for t in items] if key == "themes" else items
+            row[key] = [_csv_theme(t) for t in items] if key in ("themes", "offers") else items
         else:
             row[key] = value
     return row
@@ -406,7 +407,8 @@ def _member(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _
         row = {**row, "private_fields": list(dict.fromkeys(private))}
     links = _Links(_node(store, "Member", row,
                          ("name", "function", "roles", "profile", "availability", "visibility",
-                          "consent_matching", "consent_contact", "contact", "private_fields")))
+                          "consent_matching", "consent_contact", "contact", "private_fields",
+                          "role_level", "perspective")))
     links.field(row, "organisation", "WORKS_AT", lookup.organisation, "organisatie",
                 single=True)
     # Location is only ever a gemeente: approximate by design.
@@ -415,13 +417,22 @@ def _member(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _
     if "themes" in row:
         links.replace.append((links.node.id, "WORKS_ON"))
         links.rels += _member_themes(links.node.id, row, lookup)
+    # Issue 16: what the member wants to learn about (SEEKS) and brings (OFFERS, a level).
+    if "seeks" in row:
+        links.replace.append((links.node.id, "SEEKS"))
+        links.rels += [Relationship(type="SEEKS", start=links.node.id, end=r.end)
+                       for r in _member_themes(links.node.id, row, lookup, "seeks")]
+    if "offers" in row:
+        links.replace.append((links.node.id, "OFFERS"))
+        links.rels += _member_themes(links.node.id, row, lookup, "offers", "OFFERS")
     return links.prepared(i)
 
 
-def _member_themes(member_id: str, row: dict[str, Any], lookup: Lookup) -> list[Relationship]:
+def _member_themes(member_id: str, row: dict[str, Any], lookup: Lookup, key: str = "themes",
+                   rel_type: str = "WORKS_ON") -> list[Relationship]:
     levels: dict[str, int] = {}
-    for j, item in enumerate(_as_list(row, "themes")):
-        where = f"themes[{j}]"
+    for j, item in enumerate(_as_list(row, key)):
+        where = f"{key}[{j}]"
         level = 2
         if isinstance(item, dict):
             ref = item.get("theme")
@@ -436,7 +447,7 @@ def _member_themes(member_id: str, row: dict[str, Any], lookup: Lookup) -> list[
         if theme is None:
             raise _RowProblem(where, f"onbekend thema: {ref!r}")
         levels[theme] = level
-    return [Relationship(type="WORKS_ON", start=member_id, end=t, props={"level": lv})
+    return [Relationship(type=rel_type, start=member_id, end=t, props={"level": lv})
             for t, lv in levels.items()]
 
 
@@ -565,7 +576,10 @@ def export_document(store: GraphStore) -> dict[str, Any]:
         {**n.props(), "id": n.id, "organisation": first(n.id, "WORKS_AT"),
          "gemeente": first(n.id, "BASED_IN"), "domains": targets(n.id, "ACTIVE_IN"),
          "themes": [{"theme": r.end, "level": r.props.get("level", 2)}
-                    for r in store.relationships(n.id, "WORKS_ON")]}
+                    for r in store.relationships(n.id, "WORKS_ON")],
+         "seeks": targets(n.id, "SEEKS"),
+         "offers": [{"theme": r.end, "level": r.props.get("level", 2)}
+                    for r in store.relationships(n.id, "OFFERS")]}
         for n in store.iter_nodes("Member")
     ]
     doc["practices"] = [

@@ -16,6 +16,9 @@ __all__ = [
     "NodeId", "Role", "RegionKind", "Node", "Domain", "Region", "Theme", "Organisation",
     "Member", "Practice", "Community", "Question", "Introduction", "Call", "Signal", "Table",
     "Tally", "Relationship",
+    # issue 16
+    "Application", "APPLICATION_STATES", "Activity", "ACTIVITY_KINDS", "ROLE_LEVELS",
+    "PERSPECTIVES",
     "NODE_MODELS", "REL_SCHEMA", "ROLES", "VISIBILITY", "ORG_KINDS",
     "INTRO_STATES", "QUESTION_STATUSES", "CHANNELS", "URGENCIES", "INSTRUMENTS", "OPTIONS",
     "node_from_dict", "problems_from",
@@ -43,6 +46,11 @@ OrgRelation = Literal[
     "kernpartner", "coalitiepartij", "opdrachtgever", "kennispartner", "praktijk", "lid", "overig"
 ]
 RegionKind = Literal["gemeente", "regio", "jeugdregio", "provincie", "land"]
+RoleLevel = Literal["", "uitvoering", "beleid", "bestuur"]
+ROLE_LEVELS: tuple[str, ...] = RoleLevel.__args__[1:]  # type: ignore[attr-defined]
+Perspective = Literal["", "professional", "ouder/verzorger", "jongere", "bestuurder",
+                      "onderzoeker"]
+PERSPECTIVES: tuple[str, ...] = Perspective.__args__[1:]  # type: ignore[attr-defined]
 
 
 class Node(BaseModel):
@@ -120,6 +128,9 @@ class Member(Node):
     # ``cooldown_days`` rest after being asked before being asked again.
     capacity: int = Field(default=3, ge=0, le=50)
     cooldown_days: int = Field(default=7, ge=0, le=365)
+    # Lid worden (issue 16): the level someone works at and the eyes they look with.
+    role_level: RoleLevel = ""
+    perspective: Perspective = ""
 
     def extra_labels(self) -> list[str]:
         return sorted({r.capitalize() for r in self.roles if r != "member"})
@@ -281,11 +292,90 @@ class Tally(Node):
     recognitions: int = Field(default=0, ge=0)
 
 
+# -- Lid worden en elkaar ontmoeten (issue 16) ------------------------------------------------
+ApplicationState = Literal["pending", "more_info", "approved", "refused"]
+APPLICATION_STATES: tuple[str, ...] = ApplicationState.__args__  # type: ignore[attr-defined]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+
+
+class Application(Node):
+    """Someone asking to become a member: what they filled in on "Lid worden", until staff
+    approve it (then ``member`` is the new member's id, BECAME points there) or refuse it
+    (then the personal fields are emptied)."""
+
+    label: ClassVar[str] = "Application"
+    state: ApplicationState = "pending"
+    name: Name
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    organisation: Short = ""  # an organisation id, or the name of a new one
+    gemeente: Short = ""
+    function: Short = ""
+    domains: list[NodeId] = []
+    role_level: RoleLevel = ""
+    perspective: Perspective = ""
+    # The three intake questions, in the person's own words, and the themes they picked.
+    learn: Text = ""
+    need: Text = ""
+    bring: Text = ""
+    seeks: list[NodeId] = []
+    offers: list[NodeId] = []
+    offer_levels: list[int] = []  # one level (1-3) per entry of ``offers``
+    visibility: Visibility = "members"
+    consent_matching: bool = True
+    consent_contact: bool = False
+    private_fields: list[Literal["organisation", "function", "themes", "contact"]] = []
+    created: str = ""
+    updated: str = ""
+    staff_question: Text = ""  # what staff asked when they asked for more
+    member: str = ""
+    question: str = ""  # the "heb nodig" question, once approved
+    history: History = []
+
+
+ActivityKind = Literal["webinar", "intervisie", "studiemiddag", "werkbezoek",
+                       "ambassadeursbijeenkomst", "cop-sessie"]
+ACTIVITY_KINDS: tuple[str, ...] = ActivityKind.__args__  # type: ignore[attr-defined]
+LocalTime = Annotated[str, StringConstraints(
+    pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?[+-]\d{2}:\d{2}$")]
+
+
+class Activity(Node):
+    """Where people meet: a webinar, intervisie, studiemiddag, werkbezoek, … Times are ISO
+    with the Europe/Amsterdam offset of that day; the place is IN_REGION (none: online),
+    themes ABOUT, the organiser ORGANISED_BY. Members SIGNED_UP (confirmed or waiting, in
+    order), and ATTENDED once staff recorded it."""
+
+    label: ClassVar[str] = "Activity"
+    title: Name
+    kind: ActivityKind = "webinar"
+    starts: LocalTime
+    ends: LocalTime
+    online: bool = False
+    description: Text = ""
+    capacity: int = Field(default=20, ge=1, le=10000)
+    audience_levels: list[RoleLevel] = []
+    audience_perspectives: list[Perspective] = []
+    attendance_recorded: bool = False
+
+
+class _SignedUp(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["confirmed", "waiting"] = "confirmed"
+    position: int = Field(default=0, ge=0)  # order of signing up: the waiting list moves up
+    at: str = ""
+
+
+class _MetAt(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    activity: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
 NODE_MODELS: dict[str, type[Node]] = {
     m.label: m
     for m in (Domain, Region, Theme, Organisation, Member, Practice, Community,
               Question, Introduction, Call, Signal, Table, Tally)
 }
+NODE_MODELS.update({m.label: m for m in (Application, Activity)})  # issue 16
 
 
 class _NoProps(BaseModel):
@@ -359,6 +449,23 @@ REL_SCHEMA: dict[str, tuple[frozenset[str], frozenset[str], type[BaseModel]]] = 
     "DEEPENS": (frozenset({"Question"}), frozenset({"Signal"}), _NoProps),
     "CONFLICT": (frozenset({"Member"}), frozenset({"Member", "Organisation"}), _Conflict),
 }
+# -- Lid worden en elkaar ontmoeten (issue 16): wil leren over, kom brengen ----------------
+REL_SCHEMA.update({
+    "SEEKS": (frozenset({"Member"}), frozenset({"Theme"}), _NoProps),
+    "OFFERS": (frozenset({"Member"}), frozenset({"Theme"}), _Level),
+    "BECAME": (frozenset({"Application"}), frozenset({"Member"}), _NoProps),
+    "ORGANISED_BY": (frozenset({"Activity"}), frozenset({"Member", "Organisation", "Community"}),
+                     _NoProps),
+    "SIGNED_UP": (frozenset({"Member"}), frozenset({"Activity"}), _SignedUp),
+    "ATTENDED": (frozenset({"Member"}), frozenset({"Activity"}), _NoProps),
+    "MET_AT": (frozenset({"Member"}), frozenset({"Member"}), _MetAt),  # a weak tie: "ontmoet bij"
+    "COORDINATES": (frozenset({"Member"}), frozenset({"Community"}), _NoProps),
+    "WANTS_TO_JOIN": (frozenset({"Member"}), frozenset({"Community"}), _NoProps),
+})
+# Activities have themes and a place like practices do.
+for _rel in ("ABOUT", "IN_REGION"):
+    _s, _e, _p = REL_SCHEMA[_rel]
+    REL_SCHEMA[_rel] = (_s | {"Activity"}, _e, _p)
 
 RelType = Literal[tuple(REL_SCHEMA)]  # type: ignore[valid-type]
 

@@ -223,6 +223,7 @@ def generate_members(
         for j, theme in enumerate(chosen):
             level = 3 if j == 0 and rng.random() < 0.5 else rng.choice((1, 2, 2, 3))
             rels.append(Relationship.of("WORKS_ON", member_id, theme, level=level))
+        rels += [Relationship.of("SEEKS", member_id, t) for t in seeks]  # issue 16
         org_members[org].append(len(people))
         people_at[place.id].append(len(people))
         people.append(_Person(member, org, place, domains, chosen))
@@ -384,3 +385,4 @@ def _communities(rng: random.Random, people: list[_Person], communities: list[di
                     out.relationships.append(Relationship.of(
                         "KNOWS", p.member.id, other, context="community"))
             joined[community].append(p.member.id)
+

@@ -26,7 +26,12 @@ from .config import Settings, get_settings
 from .context import AppState
 from .errors import problem
 from .routes import api_router
+from .web import activities as activity_pages
 from .web import brokering as brokering_pages
+from .web import foryou as foryou_page
+from .web import intake as intake_pages
+from .web import intervisie as intervisie_pages
+from .web import joining as joining_pages
 from .web import login, maps, pages, profile
 from .web import matching as matching_page
 from .web import mine as mine_page
@@ -67,10 +72,17 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(login.router)  # public
+    app.include_router(intake_pages.public)  # public: anyone may apply
+    app.include_router(intake_pages.staff, dependencies=[Depends(require("staff"))])
     app.include_router(pages.router, dependencies=[Depends(require("member"))])
     app.include_router(nearby_page.router, dependencies=[Depends(require("member"))])
     app.include_router(profile.router, dependencies=[Depends(require("member"))])
     app.include_router(mine_page.router, dependencies=[Depends(require("member"))])
+    app.include_router(foryou_page.router, dependencies=[Depends(require("member"))])
+    app.include_router(activity_pages.staff, dependencies=[Depends(require("staff"))])
+    app.include_router(activity_pages.members, dependencies=[Depends(require("member"))])
+    app.include_router(joining_pages.router, dependencies=[Depends(require("member"))])
+    app.include_router(intervisie_pages.router, dependencies=[Depends(require("staff"))])
     app.include_router(matching_page.router, dependencies=[Depends(require("staff"))])
     app.include_router(maps.router, dependencies=[Depends(require("staff"))])
     app.include_router(brokering_pages.router, dependencies=[Depends(require("staff"))])

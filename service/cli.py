@@ -377,7 +377,13 @@ def analytics(
                       f"{result.metrics['betweenness'][v]:.4f}, makelaarsrollen {roles['total']}")
 
 
-from . import bench, cli_match, cli_signals, cli_users  # noqa: E402,F401 - they add their commands
+from . import (  # noqa: E402,F401 - they add their commands
+    bench,
+    bench_meet,
+    cli_match,
+    cli_signals,
+    cli_users,
+)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from schakel.graph.store import GraphStore
 from schakel.matching.engine import Matcher, MatchQuery, MatchResult, Relevance
 from schakel.matching.nearby import Nearby
 from schakel.matching.ranker import Weights
+from schakel.matching.reciprocal import Reciprocal
 
 from .access import AccessStore
 from .config import Settings
@@ -65,6 +66,10 @@ class AppState:
     def nearby(self) -> Nearby:
         """The nearby-search read model, caught up with the store."""
         return self.models.nearby()
+
+    def reciprocal(self) -> Reciprocal:
+        """Voor jou's read model (who seeks and offers what), caught up with the store."""
+        return self.models.reciprocal()
 
     def erase(self, member_id: str, who: str, how: str = "") -> Erasure:
         """Erase a member from the graph, the matcher's indexes, the embedding cache and

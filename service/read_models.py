@@ -28,6 +28,7 @@ from schakel.graph.store import GraphStore
 from schakel.graph.visibility import Visibility
 from schakel.matching.engine import Matcher
 from schakel.matching.nearby import Nearby
+from schakel.matching.reciprocal import Reciprocal
 
 __all__ = ["ReadModels", "Published"]
 
@@ -54,6 +55,7 @@ class Published:
     lookup: Lookup
     visibility: Visibility
     nearby: Nearby | None = None  # built on first use
+    reciprocal: Reciprocal | None = None  # Voor jou; built on first use
     cache: dict[str, _Entry] = field(default_factory=dict)
 
 
@@ -171,7 +173,9 @@ class ReadModels:
         lookup = old.lookup.apply(store, changes)
         nearby = None if old.nearby is None else old.nearby.apply(store, changes, lookup=lookup)
         cache = {k: e for k, e in old.cache.items() if _follows(e, changes)}
-        return Published(lookup, old.visibility.apply(store, changes), nearby, cache)
+        reciprocal = None if old.reciprocal is None else old.reciprocal.apply(store, changes)
+        return Published(lookup, old.visibility.apply(store, changes), nearby, reciprocal,
+                         cache)
 
     def refresh(self) -> None:
         """Catch every read model up with the store now (after a write of this process)."""
@@ -199,6 +203,14 @@ class ReadModels:
         nearby = Nearby(self.store, published.lookup)  # once; then it follows the feed
         self._views.replace(published, replace(published, nearby=nearby))
         return nearby
+
+    def reciprocal(self) -> Reciprocal:
+        published = self._views.get()
+        if published.reciprocal is not None:
+            return published.reciprocal
+        found = Reciprocal(self.store)  # once; then it follows the feed
+        self._views.replace(published, replace(published, reciprocal=found))
+        return found
 
     def cached(self, key: str, compute: Callable[[], T],
                on: Iterable[str] | None = None) -> T:

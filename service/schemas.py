@@ -39,6 +39,11 @@ class MemberPublic(BaseModel):
     domains: list[Ref]
     themes: list[ThemeLevel]
     contact: str | None = None
+    # Issue 16: "wil leren over" and "kom brengen" (hidden with the themes when private).
+    seeks: list[Ref] = []
+    offers: list[ThemeLevel] = []
+    role_level: str = ""
+    perspective: str = ""
 
 
 class OrganisationPublic(BaseModel):
@@ -205,3 +210,9 @@ class ProfileIn(BaseModel):
     consent_matching: bool | None = None
     consent_contact: bool | None = None
     contact: str | None = Field(default=None, max_length=200)
+    seeks: list[str] | None = Field(default=None, description="Themes to learn about.")
+    offers: list[str | dict[str, Any]] | None = Field(
+        default=None, description='Themes you bring: names or ids, or {"theme": …, "level": 1-3}.')
+    role_level: Literal["", "uitvoering", "beleid", "bestuur"] | None = None
+    perspective: Literal["", "professional", "ouder/verzorger", "jongere", "bestuurder",
+                         "onderzoeker"] | None = None

@@ -34,13 +34,13 @@ def _one(store: GraphStore, node_id: str, rel_type: str) -> Ref | None:
 
 def member_public(store: GraphStore, m: Member, viewer: Viewer = "member") -> MemberPublic:
     """A member as ``viewer`` may see them: private fields left out (graph/privacy.py)."""
-    themes = []
+    themes: list[ThemeLevel] = []
+    offers: list[ThemeLevel] = []
+    seeks: list[Ref] = []
     if shows(m, "themes", viewer):
-        for rel in store.relationships(m.id, "WORKS_ON"):
-            theme = store.get(rel.end)
-            themes.append(ThemeLevel(id=rel.end, name=display_name(theme),
-                                     level=rel.props.get("level", 2)))
-        themes.sort(key=lambda t: (-t.level, t.name))
+        themes = _levels(store, m.id, "WORKS_ON")
+        offers = _levels(store, m.id, "OFFERS")
+        seeks = sorted(refs(store, m.id, "SEEKS"), key=lambda r: r.name)
     return MemberPublic(
         id=m.id, name=m.name, function=m.function if shows(m, "function", viewer) else None,
         roles=m.roles, profile=m.profile, availability=m.availability,
@@ -48,7 +48,16 @@ def member_public(store: GraphStore, m: Member, viewer: Viewer = "member") -> Me
                       else None),
         gemeente=_one(store, m.id, "BASED_IN"), domains=refs(store, m.id, "ACTIVE_IN"),
         themes=themes, contact=(m.contact or None) if shows(m, "contact", viewer) else None,
+        seeks=seeks, offers=offers, role_level=m.role_level, perspective=m.perspective,
     )
+
+
+def _levels(store: GraphStore, member_id: str, rel_type: str) -> list[ThemeLevel]:
+    rels = store.relationships(member_id, rel_type)
+    names = {n.id: display_name(n) for n in store.get_many([r.end for r in rels])}
+    out = [ThemeLevel(id=r.end, name=names.get(r.end, r.end), level=r.props.get("level", 2))
+           for r in rels]
+    return sorted(out, key=lambda t: (-t.level, t.name))
 
 
 def organisation_public(store: GraphStore, o: Organisation) -> OrganisationPublic:

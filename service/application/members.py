@@ -108,10 +108,11 @@ def update_profile(ctx: AppState, who: Principal, given: dict[str, Any]) -> Memb
     return written.member
 
 
-def theme_levels(ctx: AppState, member_id: str) -> dict[str, int]:
-    """The member's themes with their levels (1-3), to keep levels a form does not show."""
+def theme_levels(ctx: AppState, member_id: str, rel_type: str = "WORKS_ON") -> dict[str, int]:
+    """The member's themes (WORKS_ON, or OFFERS) with their levels (1-3), to keep levels a
+    form does not show."""
     return {r.end: r.props.get("level", 2)
-            for r in ctx.store.relationships(member_id, "WORKS_ON")}
+            for r in ctx.store.relationships(member_id, rel_type)}
 
 
 def personal_data(ctx: AppState, who: Principal) -> dict[str, Any]:
@@ -131,6 +132,8 @@ def personal_data(ctx: AppState, who: Principal) -> dict[str, Any]:
                for s in store.get_many(store.neighbour_ids(member.id, "RAISED_BY", "in"))]
     recognitions = [{"signal": r.end, "text": getattr(store.get(r.end), "text", ""), **r.props}
                     for r in store.relationships(member.id, "RECOGNISES")]
+    applications = [{"id": a.id, **a.props()}
+                    for a in store.get_many(store.neighbour_ids(member.id, "BECAME", "in"))]
     ctx.access.audit(who.user, "gegevens opgevraagd", member.id)
     return {
         "member": {"id": member.id, **member.props()},
@@ -140,6 +143,7 @@ def personal_data(ctx: AppState, who: Principal) -> dict[str, Any]:
         "introductions": introductions,
         "signals": signals,
         "recognitions": recognitions,
+        "applications": applications,
         "accounts": [{"name": u.user, "role": u.role} for u in ctx.access.users()
                      if u.member_id == member.id],
         "audit": ctx.access.audit_rows(subject=member.id),

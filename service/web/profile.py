@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from schakel.errors import GraphValidationError
+from schakel.graph.model import PERSPECTIVES, ROLE_LEVELS
 from schakel.graph.privacy import PRIVATE_FIELDS
 
 from ..application.directory import assignable_themes, place_names
@@ -36,6 +37,7 @@ def _page(request: Request, state: StateDep, who: MemberDep, status: int = 200,
         "member": member, "public": member_public(state.store, member, "staff"),
         "themes": assignable_themes(state), "field_names": FIELD_NAMES,
         "problems": problems or [], "saved": saved, "places": place_names(state, "gemeente"),
+        "role_levels": ROLE_LEVELS, "perspectives": PERSPECTIVES,
     }, status_code=status)
 
 
@@ -55,11 +57,18 @@ def save_profile(
     prive: Annotated[list[str] | None, Form()] = None,
     matchen: Annotated[bool, Form()] = False, contact_delen: Annotated[bool, Form()] = False,
     contact: Line = "",
+    leren: Annotated[list[str] | None, Form()] = None,
+    brengen: Annotated[list[str] | None, Form()] = None,
+    niveau: Annotated[str, Form(max_length=20)] = "",
+    perspectief: Annotated[str, Form(max_length=30)] = "",
 ) -> Response:
-    levels = theme_levels(state, own_member(state, who).id)
+    member_id = own_member(state, who).id
+    levels = theme_levels(state, member_id)
+    offered = theme_levels(state, member_id, "OFFERS")
     wanted = list(dict.fromkeys(thema or []))
     bad = [f for f in (prive or []) if f not in PRIVATE_FIELDS]
-    if zichtbaarheid not in ("members", "staff", "none") or bad:
+    if zichtbaarheid not in ("members", "staff", "none") or bad \
+            or niveau not in ("", *ROLE_LEVELS) or perspectief not in ("", *PERSPECTIVES):
         return _page(request, state, who, 422, ["Kies een zichtbaarheid en velden uit de lijst."])
     fields = {
         "function": functie.strip() or None, "profile": profiel.strip(),
@@ -67,7 +76,11 @@ def save_profile(
         "themes": [{"theme": t, "level": levels.get(t, 2)} for t in wanted],
         "visibility": zichtbaarheid, "private_fields": prive or [],
         "consent_matching": matchen, "consent_contact": contact_delen,
-        "contact": contact.strip()}
+        "contact": contact.strip(),
+        "seeks": list(dict.fromkeys(leren or [])),
+        "offers": [{"theme": t, "level": offered.get(t, 2)}
+                   for t in dict.fromkeys(brengen or [])],
+        "role_level": niveau, "perspective": perspectief}
     if gemeente.strip():  # left empty: keep the gemeente as it is
         fields["gemeente"] = gemeente.strip()
     try:

@@ -12,6 +12,8 @@ from schakel.errors import GraphValidationError, NodeNotFoundError
 from schakel.graph.model import (
     NODE_MODELS,
     REL_SCHEMA,
+    Activity,
+    Application,
     Call,
     Community,
     Domain,
@@ -114,6 +116,27 @@ RELS = [
         option="dataverzameling en onderzoek"),
     rel("IN_REGION", "q-1", "gm-emmen"),
     rel("CONFLICT", "m-3", "org-a", note="familie", by="regiebureau", at="2026-01-05"),
+]
+# -- issue 16: lid worden en elkaar ontmoeten --
+NODES += [
+    Application(id="aanmelding-1", state="approved", name="Anna de Vries", seeks=["verzuim"],
+                offers=["thuiszitters"], offer_levels=[3], role_level="uitvoering",
+                perspective="ouder/verzorger", member="m-3",
+                history=['{"at": "2026-01-01T09:00:00+00:00", "action": "aangemeld"}']),
+    Activity(id="act-1", title="Intervisie thuiszitters", kind="intervisie",
+             starts="2026-03-05T15:00:00+01:00", ends="2026-03-05T17:00:00+01:00",
+             capacity=8, audience_levels=["uitvoering"]),
+]
+RELS += [  # all from m-3 (hidden), so the checks on m-1 and m-2 above stay as they were
+    rel("SEEKS", "m-3", "zeven-adviezen"),
+    rel("OFFERS", "m-3", "verzuim", level=3),
+    rel("BECAME", "aanmelding-1", "m-3"),
+    rel("ORGANISED_BY", "act-1", "com-y"),
+    rel("SIGNED_UP", "m-3", "act-1", status="waiting", position=2, at="2026-02-01T10:00:00"),
+    rel("ATTENDED", "m-3", "act-1"),
+    rel("MET_AT", "m-3", "m-2", activity="act-1"),
+    rel("COORDINATES", "m-3", "com-y"),
+    rel("WANTS_TO_JOIN", "m-3", "com-y"),
 ]
 
 
@@ -231,7 +254,8 @@ def test_neighbours_and_reads(store: GraphStore) -> None:
     assert store.ids("Theme") == ["thuiszitters", "verzuim", "zeven-adviezen"]
     assert store.neighbour_ids("m-1", "WORKS_ON") == ["thuiszitters"]
     assert store.neighbour_ids("thuiszitters", direction="in") == ["com-y", "m-1", "pr-x"]
-    assert store.neighbour_ids("m-2", direction="both") == ["jeugdhulp", "m-1", "q-1", "verzuim"]
+    assert store.neighbour_ids("m-2", direction="both") == ["jeugdhulp", "m-1", "m-3", "q-1",
+                                                             "verzuim"]
     assert store.neighbour_ids("m-2", "KNOWS", direction="both") == ["m-1"]
     assert store.neighbour_ids("verzuim", "BROADER", "in") == ["thuiszitters"]
     assert [n.id for n in store.neighbours("gm-emmen", "BASED_IN", "in")] == ["m-1", "org-a"]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from conftest import Keys
 
 PUBLIC = {("GET", "/api/v1/health"), ("GET", "/inloggen"), ("POST", "/inloggen"),
+          ("GET", "/lid-worden"), ("POST", "/lid-worden"),
           ("POST", "/uitloggen")}
 
 
