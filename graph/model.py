@@ -16,7 +16,8 @@ __all__ = [
     "NodeId", "Role", "RegionKind", "Node", "Domain", "Region", "Theme", "Organisation",
     "Member", "Practice", "Community", "Question", "Introduction", "Signal", "Table", "Tally",
     "Relationship",
-    "NODE_MODELS", "REL_SCHEMA", "ROLES", "VISIBILITY", "ORG_KINDS",
+    "NODE_MODELS", "REL_SCHEMA", "ROLES", "VISIBILITY", "ORG_KINDS", "ORG_RELATIONS",
+    "COMMUNITY_KINDS",
     "INTRO_STATES", "QUESTION_STATUSES",
     "node_from_dict", "problems_from",
 ]
@@ -42,6 +43,9 @@ ORG_KINDS: tuple[str, ...] = OrgKind.__args__  # type: ignore[attr-defined]
 OrgRelation = Literal[
     "kernpartner", "coalitiepartij", "opdrachtgever", "kennispartner", "praktijk", "lid", "overig"
 ]
+ORG_RELATIONS: tuple[str, ...] = OrgRelation.__args__  # type: ignore[attr-defined]
+CommunityKind = Literal["cop", "themagroep", "intervisiegroep", "leernetwerk", "netwerk"]
+COMMUNITY_KINDS: tuple[str, ...] = CommunityKind.__args__  # type: ignore[attr-defined]
 RegionKind = Literal["gemeente", "regio", "jeugdregio", "provincie", "land"]
 
 
@@ -139,7 +143,7 @@ class Community(Node):
 
     label: ClassVar[str] = "Community"
     name: Name
-    kind: Literal["cop", "themagroep", "intervisiegroep", "leernetwerk", "netwerk"] = "cop"
+    kind: CommunityKind = "cop"
     description: Text = ""
 
 
