@@ -44,6 +44,10 @@ class UnknownPlaceError(SchakelError):
         self.name = name
 
 
+class BackupError(SchakelError):
+    """A backup or restore that cannot be done as asked; nothing was changed."""
+
+
 class ImportFormatError(SchakelError):
     """An import file is not a document Schakel can read at all."""
 

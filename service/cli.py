@@ -95,11 +95,13 @@ def _serve(settings: Settings, store: GraphStore | None = None) -> None:
     import uvicorn
 
     from .app import create_app
+    from .logs import configure
 
     console.print(f"Schakel draait op [bold]http://{settings.host}:{settings.port}[/bold] "
                   "(stoppen: Ctrl+C)")
+    configure(settings.log_format)  # one line per request, with its id, by our middleware
     uvicorn.run(create_app(settings, store=store, warm_up=True), host=settings.host,
-                port=settings.port, log_level="info")
+                port=settings.port, log_level="info", log_config=None, access_log=False)
 
 
 @app.command()
@@ -184,7 +186,8 @@ def _serve_workers(settings: Settings, workers: int) -> None:
     console.print(f"Schakel draait op [bold]http://{settings.host}:{settings.port}[/bold] "
                   f"met {workers} processen (stoppen: Ctrl+C)")
     uvicorn.run("schakel.service.workers:create_worker_app", factory=True, workers=workers,
-                host=settings.host, port=settings.port, log_level="info")
+                host=settings.host, port=settings.port, log_level="info", log_config=None,
+                access_log=False)
 
 
 @app.command("import")
@@ -285,6 +288,40 @@ def export(
     sizes = ", ".join(f"{len(doc[k])} {k}" for k in ("organisations", "members", "practices",
                                                      "communities", "relationships"))
     console.print(f"Geschreven naar {file}: {sizes}.")
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(file_okay=False,
+                                           help="Map voor de backup (wordt gemaakt).")],
+) -> None:
+    """Maak een backup van de ingebouwde opslag (graaf en accounts), ook terwijl de server
+    draait (SQLite online backup)."""
+    from .application import backup as backups
+
+    try:
+        written = backups.backup(_settings(), target)
+    except SchakelError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
+    console.print("Backup geschreven: " + ", ".join(str(p) for p in written))
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(exists=True, file_okay=False,
+                                           help="Map met een backup van schakel backup.")],
+    force: Annotated[bool, typer.Option("--force", help="Vervang een graaf met leden.")] = False,
+) -> None:
+    """Zet een backup terug in de datamap. Stop eerst de server."""
+    from .application import backup as backups
+
+    try:
+        written = backups.restore(_settings(), source, force=force)
+    except SchakelError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
+    console.print("Teruggezet: " + ", ".join(str(p) for p in written))
 
 
 @app.command()

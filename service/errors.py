@@ -42,8 +42,11 @@ __all__ = ["Problem", "TABLE", "problem", "UNEXPECTED"]
 
 logger = logging.getLogger(__name__)
 UNEXPECTED = "Er ging iets mis aan onze kant. Noem code {code} als u contact opneemt."
-HTTP_NL = {404: "Dit adres bestaat niet.", 405: "Dat kan op dit adres niet.",
+HTTP_NL = {400: "Dit verzoek is niet te lezen: stuur UTF-8-tekst, als geldige JSON of als "
+                "formulier.",
+           404: "Dit adres bestaat niet.", 405: "Dat kan op dit adres niet.",
            413: "Dat is te groot om te versturen."}
+HTTP_OTHER = "Dit verzoek kunnen we zo niet beantwoorden."  # never the framework's English
 
 
 @dataclass(frozen=True)
@@ -165,14 +168,15 @@ def problem(exc: Exception, request: Request) -> Problem:
     """The status and the Dutch detail for ``exc``; an unexpected error is logged with a
     fresh code, which the detail names."""
     if isinstance(exc, HTTPException):  # Starlette's own (an unknown address): its status
-        return Problem(exc.status_code, HTTP_NL.get(exc.status_code, exc.detail), exc.headers)
+        return Problem(exc.status_code, HTTP_NL.get(exc.status_code, HTTP_OTHER), exc.headers)
     for cls in type(exc).__mro__:
         if cls in TABLE:
             status, describe = TABLE[cls]
             if status == 503:
                 logger.warning("%s %s: %s", request.method, request.url.path, exc)
             return Problem(status, describe(exc, request), HEADERS.get(cls))  # type: ignore[arg-type]
-    code = secrets.token_hex(4)
+    # The request's own id (logged with every line of it) is the code the user can quote.
+    code = request.scope.get("state", {}).get("request_id") or secrets.token_hex(4)
     logger.error("unexpected error, code %s, on %s %s", code, request.method, request.url.path,
                  exc_info=exc)
     return Problem(500, UNEXPECTED.format(code=code), {"X-Request-ID": code}, code)

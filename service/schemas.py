@@ -205,3 +205,44 @@ class ProfileIn(BaseModel):
     consent_matching: bool | None = None
     consent_contact: bool | None = None
     contact: str | None = Field(default=None, max_length=200)
+
+
+class FieldProblem(BaseModel):
+    """One problem with one input field: where it is, what is wrong (Dutch), its kind."""
+
+    model_config = ConfigDict(extra="allow")
+    loc: list[str | int] = Field(description='Where: ["body", "themes", 0] or ["query", "limit"].')
+    msg: str = Field(description="What is wrong, in Dutch.")
+    type: str = Field(description="The kind of problem (pydantic's type or Schakel's own).")
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a Dutch text, or one problem per field; the request id to quote."""
+
+    detail: str | list[FieldProblem]
+    request_id: str | None = Field(default=None, description="Also in the X-Request-ID header.")
+
+
+class Ready(BaseModel):
+    status: Literal["klaar", "niet klaar"]
+    store: bool
+    read_models: dict[str, bool]
+
+
+def _error(text: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": text}
+
+
+# Documented on every route (the app's one error table gives them all the same body).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("Het verzoek is niet te lezen (geen UTF-8, geen geldige JSON)."),
+    401: _error("Geen of een onbekende sleutel."),
+    403: _error("De sleutel mag dit niet (te lage rol, of geen lid gekoppeld)."),
+    404: _error("Niet gevonden, of niet zichtbaar voor u."),
+    409: _error("Kan nu niet: de stap past niet bij de huidige stand."),
+    413: _error("Het verzoek is te groot."),
+    422: _error("De invoer klopt niet; per veld wat er mis is."),
+    429: _error("Te veel verzoeken kort na elkaar; zie Retry-After."),
+    503: _error("Tijdelijk niet beschikbaar (opslag onbereikbaar, matcher nog bezig)."),
+}
+ERRORS_503 = {503: ERRORS[503]}

@@ -17,6 +17,7 @@ from schakel.graph.model import Member, Practice
 
 from ..application import directory, members
 from ..auth import MemberDep
+from ..csrf import csrf_field
 from ..deps import StateDep
 from ..views import member_public, practice_public
 
@@ -30,6 +31,7 @@ ROLE_NAMES = {
     "ervaringsdeskundige": "ervaringsdeskundige",
 }
 templates.env.globals["role_names"] = ROLE_NAMES
+templates.env.globals["csrf_field"] = csrf_field  # in every <form method="post">
 DUTCH_TIME = ZoneInfo("Europe/Amsterdam")
 
 

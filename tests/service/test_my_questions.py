@@ -24,10 +24,11 @@ TEXT = "Wie heeft ervaring met thuiszitters en jeugdhulp in de klas, rond Emmen?
 
 @pytest.fixture
 def client(seeded_store: LocalGraphStore, tmp_path: Path, keys: Keys,  # noqa: ARG001
-           embedding_file: Path, matcher: Any) -> Iterator[TestClient]:
+           embedding_file: Path, matcher: Any,
+           page_client: type[TestClient]) -> Iterator[TestClient]:
     assert matcher.catalog is not None  # fills the session's embedding cache
     app = create_app(Settings(data_dir=tmp_path, embeddings=embedding_file), store=seeded_store)
-    with TestClient(app) as c:
+    with page_client(app) as c:
         yield c
 
 

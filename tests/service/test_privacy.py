@@ -51,9 +51,10 @@ def store(seeded_store: LocalGraphStore) -> LocalGraphStore:
 
 @pytest.fixture
 def client(store: LocalGraphStore, tmp_path: Path, embedding_file: Path, matcher: Any,  # noqa: ARG001
-           keys: Keys) -> Iterator[TestClient]:  # noqa: ARG001 - warm cache, accounts
+           keys: Keys,  # noqa: ARG001 - warm cache, accounts
+           page_client: type[TestClient]) -> Iterator[TestClient]:
     app = create_app(Settings(data_dir=tmp_path, embeddings=embedding_file), store=store)
-    with TestClient(app) as c:
+    with page_client(app) as c:
         yield c
 
 
