@@ -8,6 +8,7 @@ from ..deps import StateDep
 from ..schemas import ERRORS_503, Health, Ready
 
 router = APIRouter(tags=["health"])
+_NL = {"names": "de namenlijst", "matcher": "de matcher"}
 
 
 @router.get("/health", response_model=Health)
@@ -33,7 +34,7 @@ def ready(state: StateDep) -> Ready | JSONResponse:
     if answer.status == "klaar":
         return answer
     missing = ([] if store_ok else ["de opslag is niet bereikbaar"]) + [
-        f"{name} wordt nog opgebouwd" for name, done in models.items() if not done]
+        f"{_NL[name]} wordt nog opgebouwd" for name, done in models.items() if not done]
     return JSONResponse(status_code=503, content={
         "detail": "Schakel is nog niet klaar: " + "; ".join(missing) + ".",
         **answer.model_dump()}, headers={"Retry-After": "5"})
