@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from schakel.errors import Forbidden, InvalidQueryError, NodeNotFoundError
+from schakel.errors import Forbidden, NodeNotFoundError, NotAMemberError
 from schakel.graph.changes import ChangeSet
 from schakel.graph.erase import Erasure
 from schakel.graph.exchange import member_batch
@@ -63,10 +63,10 @@ def own_member(ctx: AppState, who: Principal) -> Member:
 
     Raises
     ------
-    InvalidQueryError : the account belongs to no member (a staff or admin account).
+    NotAMemberError : the account belongs to no member (a staff or admin account).
     """
     if not who.member_id:
-        raise InvalidQueryError("account", "dit account hoort niet bij een lid")
+        raise NotAMemberError()
     member = ctx.store.get(who.member_id)
     if not isinstance(member, Member):
         raise NodeNotFoundError(who.member_id)

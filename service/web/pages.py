@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from schakel.errors import InvalidQueryError
 from schakel.graph.model import Member, Practice
 
 from ..application import directory, members
@@ -59,6 +60,22 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+def one_of(value: str | None, options: Mapping[str, str] | Sequence[str], field: str,
+           what: str) -> str | None:
+    """An optional choice from the address: empty is "not given"; anything else must be one
+    of ``options`` (value -> Dutch name), or the page says so instead of ignoring it.
+
+    Raises
+    ------
+    InvalidQueryError : an unknown value (422, with the choices in Dutch).
+    """
+    value = _clean(value)
+    if value is None or value in options:
+        return value
+    names = options.values() if isinstance(options, Mapping) else options
+    raise InvalidQueryError(field, f"Onbekende {what} {value!r}. Kies uit: {', '.join(names)}.")
+
+
 def _pages(request: Request, count: int, offset: int) -> dict[str, Any]:
     params = {k: v for k, v in request.query_params.items() if k != "offset" and v}
 
@@ -91,7 +108,7 @@ def members_page(request: Request, state: StateDep, who: MemberDep, thema: Text 
                  plaats: Text = None, domein: Text = None, rol: Text = None,
                  offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
     thema, plaats, domein, rol = map(_clean, (thema, plaats, domein, rol))
-    role = rol if rol in ROLE_NAMES else None
+    role = one_of(rol, ROLE_NAMES, "rol", "rol")
     ids = members.find_members(state, who, theme=thema, region=plaats, domain=domein,
                                role=role)
     page = [member_public(state.store, m, who.viewer)
