@@ -115,6 +115,19 @@ class ImportResult(BaseModel):
     errors: list[dict[str, Any]]
 
 
+# Every list and string of an input model has a maximum (a body also has a size limit).
+MAX_ITEMS = 50
+Short = Annotated[str, StringConstraints(max_length=300)]
+
+
+class ThemeRef(BaseModel):
+    """A theme with the member's level on it."""
+
+    model_config = ConfigDict(extra="forbid")
+    theme: Short
+    level: int = Field(default=2, ge=1, le=3)
+
+
 class MemberIn(BaseModel):
     """A member as the exchange format describes it (see docs/exchange-format.md)."""
 
@@ -123,19 +136,19 @@ class MemberIn(BaseModel):
     id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
                                          pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")]
     name: str = Field(min_length=1, max_length=300)
-    function: str | None = None
-    organisation: str | None = None
-    gemeente: str | None = None
-    domains: list[str] = []
-    themes: list[str | dict[str, Any]] = []
-    roles: list[str] = ["member"]
-    profile: str = ""
-    availability: str = ""
-    visibility: str = "members"
+    function: Short | None = None
+    organisation: Short | None = None
+    gemeente: Short | None = None
+    domains: Annotated[list[Short], Field(max_length=MAX_ITEMS)] = []
+    themes: Annotated[list[Short | ThemeRef], Field(max_length=MAX_ITEMS)] = []
+    roles: Annotated[list[Short], Field(max_length=10)] = ["member"]
+    profile: Annotated[str, Field(max_length=5000)] = ""
+    availability: Annotated[str, Field(max_length=200)] = ""
+    visibility: Annotated[str, Field(max_length=20)] = "members"
     consent_matching: bool = True
     consent_contact: bool = False
-    contact: str = ""
-    private_fields: list[str] = []
+    contact: Annotated[str, Field(max_length=200)] = ""
+    private_fields: Annotated[list[Short], Field(max_length=10)] = []
 
 
 MatchKind = Literal["member", "expert", "ambassador", "region", "practice", "community"]
@@ -150,11 +163,12 @@ class MatchRequest(BaseModel):
     near: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
         None, description="Gemeente, region or provincie (id or name) the question is about.")
     radius_km: float | None = Field(None, gt=0, le=400, description="Only candidates this near.")
-    kinds: list[MatchKind] | None = Field(None, min_length=1,
+    kinds: list[MatchKind] | None = Field(None, min_length=1, max_length=6,
                                           description="What to suggest; all kinds when left out.")
     limit: int = Field(10, ge=1, le=50)
     asker_domain: str | None = Field(
-        None, description="The asker's own domain (id or name), to favour other domains.")
+        None, max_length=200,
+        description="The asker's own domain (id or name), to favour other domains.")
 
 
 class MatchReason(BaseModel):
@@ -197,11 +211,12 @@ class ProfileIn(BaseModel):
     availability: str | None = Field(default=None, max_length=200)
     gemeente: str | None = Field(default=None, max_length=200,
                                  description="Your gemeente (never an address).")
-    domains: list[str] | None = None
-    themes: list[str | dict[str, Any]] | None = Field(
+    domains: Annotated[list[Short], Field(max_length=MAX_ITEMS)] | None = None
+    themes: Annotated[list[Short | ThemeRef], Field(max_length=MAX_ITEMS)] | None = Field(
         default=None, description='Theme names or ids, or {"theme": …, "level": 1-3}.')
     visibility: Literal["members", "staff", "none"] | None = None
-    private_fields: list[Literal["organisation", "function", "themes", "contact"]] | None = None
+    private_fields: Annotated[list[Literal["organisation", "function", "themes", "contact"]],
+                              Field(max_length=4)] | None = None
     consent_matching: bool | None = None
     consent_contact: bool | None = None
     contact: str | None = Field(default=None, max_length=200)

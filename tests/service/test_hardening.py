@@ -299,3 +299,46 @@ def test_backup_then_restore_gives_back_the_same_data(tmp_path: Path) -> None:
     (tmp_path / "leeg").mkdir()
     code, out = run("restore", str(tmp_path / "leeg"))
     assert code == 1 and "geen backup van Schakel" in out
+
+
+# -- input maximums -------------------------------------------------------------------------
+def unbounded(spec: dict[str, Any]) -> list[str]:
+    """Every string without maxLength (or a fixed set) and every list without maxItems in
+    the parameters and bodies the OpenAPI documents."""
+    schemas = spec["components"]["schemas"]
+    found: list[str] = []
+
+    def walk(s: dict[str, Any], where: str, seen: frozenset[str]) -> None:
+        if "$ref" in s:
+            name = s["$ref"].rsplit("/", 1)[-1]
+            if name in seen:
+                return
+            seen, s, where = seen | {name}, schemas[name], f"{where}<{name}>"
+        for key in ("anyOf", "oneOf", "allOf"):
+            for sub in s.get(key, []):
+                walk(sub, where, seen)
+        kind = s.get("type")
+        if kind == "string" and not {"maxLength", "enum", "const"} & set(s):
+            found.append(f"{where}: string")
+        if kind == "array":
+            if "maxItems" not in s:
+                found.append(f"{where}: list")
+            walk(s.get("items", {}), f"{where}[]", seen)
+        for name, sub in s.get("properties", {}).items():
+            walk(sub, f"{where}.{name}", seen)
+
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            for p in op.get("parameters", []):
+                walk(p["schema"], f"{method.upper()} {path} {p['name']}", frozenset())
+            for content in (op.get("requestBody") or {}).get("content", {}).values():
+                walk(content["schema"], f"{method.upper()} {path} body", frozenset())
+    return found
+
+
+def test_every_input_string_and_list_has_a_maximum(client: TestClient, keys: Keys) -> None:
+    assert unbounded(client.get("/api/v1/openapi.json").json()) == []
+    many = {"id": "m-900001", "name": "Veel", "themes": ["thuiszitters"] * 51}
+    r = client.post("/api/v1/members", json=many, headers=keys.bearer(keys.admin))
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["msg"] == "Te veel: hoogstens 50."
