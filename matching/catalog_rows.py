@@ -131,9 +131,12 @@ def member_row(mid: str, a: dict[str, Any], src: Source, f: Frame) -> Row:
     orgs = sorted(o for o, _ in src.outs(mid, "WORKS_AT"))
     theme_names = ", ".join(f.theme_label(t) for t in sorted(themes))
     consent = bool(a.get("consent_matching", True))
+    # A private function is not searchable text: its words would find the member, and the
+    # reasons ("zelfde woorden als in de vraag: …") would show it to others.
+    function = (a.get("function") or "") if shows(a, "function", "member") else ""
     return Row(
         mid, a.get("name", mid),
-        " ".join(x for x in (a.get("function") or "", a.get("profile", ""), theme_names) if x),
+        " ".join(x for x in (function, a.get("profile", ""), theme_names) if x),
         themes,
         anchor=f.place_index.get(places[-1], -1) if places else -1,
         domains={d for d, _ in src.outs(mid, "ACTIVE_IN")},

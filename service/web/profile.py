@@ -12,7 +12,13 @@ from schakel.errors import GraphValidationError
 from schakel.graph.privacy import PRIVATE_FIELDS
 
 from ..application.directory import assignable_themes, place_names
-from ..application.members import erase_member, own_member, theme_levels, update_profile
+from ..application.members import (
+    erase_member,
+    exposed_private_fields,
+    own_member,
+    theme_levels,
+    update_profile,
+)
 from ..auth import COOKIE, MemberDep
 from ..deps import StateDep
 from ..schemas import ProfileIn
@@ -36,6 +42,7 @@ def _page(request: Request, state: StateDep, who: MemberDep, status: int = 200,
         "member": member, "public": member_public(state.store, member, "staff"),
         "themes": assignable_themes(state), "field_names": FIELD_NAMES,
         "problems": problems or [], "saved": saved, "places": place_names(state, "gemeente"),
+        "exposed": exposed_private_fields(state, member),
     }, status_code=status)
 
 
