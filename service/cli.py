@@ -448,7 +448,7 @@ def analytics(
                       f"{result.metrics['betweenness'][v]:.4f}, makelaarsrollen {roles['total']}")
 
 
-from . import bench, cli_match, cli_users  # noqa: E402,F401 - they add their commands
+from . import bench, cli_match, cli_users, loadtest  # noqa: E402,F401 - they add commands
 
 
 def main() -> None:
