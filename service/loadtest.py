@@ -206,6 +206,10 @@ def run_against_server(scratch: Settings, workers: int, seconds: float, readers:
     try:
         with console.status("Server starten en matcher voorbereiden ..."):
             _wait_ready(base, proc, workers)
+        with console.status("Opwarmen ..."):  # each worker's caches, not measured
+            asyncio.run(run_phase(base, Phase("opwarmen", min(5.0, seconds)),
+                                  readers=readers, writers=[], staff=staff, member=member,
+                                  max_requests=max_requests))
         phases = [Phase("lezen", seconds), Phase("schrijven", seconds),
                   Phase("gemengd", seconds)]
         plans = [(readers, []), (0, writer_keys), (readers, writer_keys)]
