@@ -19,9 +19,8 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import numpy as np
 import typer
 from rich.table import Table
@@ -32,6 +31,9 @@ from schakel.seeds.load import seed_store
 from .access import open_access
 from .cli import _settings, app, console
 from .config import Settings
+
+if TYPE_CHECKING:  # httpx comes with the test extra; the command imports it when it runs
+    import httpx
 
 HOST = "127.0.0.1"  # loopback only: this is not a tool to load someone else's server
 QUESTIONS = ["Wie heeft ervaring met thuiszitters in de buurt van Emmen?",
@@ -102,6 +104,8 @@ async def _writer(client: httpx.AsyncClient, key: str, phase: Phase, deadline: f
 
 
 async def _timed(route: str, call: object, phase: Phase) -> None:
+    import httpx
+
     started = time.perf_counter()
     try:
         response = await call  # type: ignore[misc]
@@ -116,6 +120,8 @@ async def _timed(route: str, call: object, phase: Phase) -> None:
 
 async def run_phase(base: str, phase: Phase, *, readers: int, writers: list[str],
                     staff: str, member: str, max_requests: int) -> Phase:
+    import httpx
+
     budget = [max_requests]
     limits = httpx.Limits(max_connections=readers + len(writers) + 2)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
@@ -227,6 +233,8 @@ def run_against_server(scratch: Settings, workers: int, seconds: float, readers:
 
 
 def _wait_ready(base: str, proc: subprocess.Popen[bytes], workers: int) -> None:
+    import httpx
+
     deadline = time.monotonic() + 900
     ready = 0
     while ready < workers * 3:  # several answers in a row: every worker has its matcher
