@@ -92,9 +92,11 @@ async def _reader(client: httpx.AsyncClient, staff: str, member: str, phase: Pha
 
 
 async def _writer(client: httpx.AsyncClient, key: str, phase: Phase, deadline: float,
-                  budget: list[int], n: int) -> None:
+                  budget: list[int], n: int, pause: float) -> None:
     i = 0
     while time.monotonic() < deadline and budget[0] > 0:
+        if i and pause:
+            await asyncio.sleep(pause)  # people save a profile now and then, not in a loop
         budget[0] -= 1
         i += 1
         text = (f"Ik werk aan thuiszitters en passend onderwijs; schrijver {n}, versie {i}, "
@@ -119,7 +121,9 @@ async def _timed(route: str, call: object, phase: Phase) -> None:
 
 
 async def run_phase(base: str, phase: Phase, *, readers: int, writers: list[str],
-                    staff: str, member: str, max_requests: int) -> Phase:
+                    staff: str, member: str, max_requests: int, pause: float = 0.0) -> Phase:
+    """One phase: ``readers`` readers and one writer per key in ``writers`` (each waiting
+    ``pause`` seconds between writes), until the phase's time or ``max_requests`` is up."""
     import httpx
 
     budget = [max_requests]
@@ -130,7 +134,7 @@ async def run_phase(base: str, phase: Phase, *, readers: int, writers: list[str]
         rng = random.Random(7)
         tasks = [_reader(client, staff, member, phase, deadline, budget,
                          random.Random(rng.random())) for _ in range(readers)]
-        tasks += [_writer(client, key, phase, deadline, budget, n)
+        tasks += [_writer(client, key, phase, deadline, budget, n, pause)
                   for n, key in enumerate(writers)]
         await asyncio.gather(*tasks)
         phase.ended = time.monotonic()
@@ -175,6 +179,9 @@ def loadtest(
     readers: Annotated[int, typer.Option(min=1, max=64, help="Gelijktijdige lezers.")] = 8,
     writers: Annotated[int, typer.Option(min=0, max=32, help="Gelijktijdige schrijvers.")] = 4,
     max_requests: Annotated[int, typer.Option(min=10, help="Hoogstens per fase.")] = 100_000,
+    pause: Annotated[float, typer.Option(
+        min=0, max=60, help="Seconden tussen twee schrijfacties van een schrijver (gemengd).")
+    ] = 0.2,
 ) -> None:
     """Belast een eigen testserver (alleen op 127.0.0.1) met lezen, schrijven en beide, en
     toon doorvoer en p50/p95/p99 per route. Het netwerk staat in een tijdelijke map."""
@@ -186,7 +193,7 @@ def loadtest(
             seed_store(store, members, settings.seed)
         staff, member, writer_keys = _keys(scratch, writers)
         phases = run_against_server(scratch, workers, seconds, readers, writer_keys, staff,
-                                    member, max_requests, settings)
+                                    member, max_requests, settings, pause)
     console.print(table(phases))
     mixed, reads = phases[2], phases[0]
     kept = mixed.rate(READS) / max(reads.rate(READS), 1e-9)
@@ -197,7 +204,7 @@ def loadtest(
 
 def run_against_server(scratch: Settings, workers: int, seconds: float, readers: int,
                        writer_keys: list[str], staff: str, member: str, max_requests: int,
-                       settings: Settings) -> list[Phase]:
+                       settings: Settings, pause: float) -> list[Phase]:
     port = _free_port()
     env = {**os.environ, "SCHAKEL_DATA_DIR": str(scratch.data_dir), "SCHAKEL_STORE": "local",
            "SCHAKEL_EMBEDDINGS": str(settings.embeddings_path), "SCHAKEL_LOG_FORMAT": "text",
@@ -218,11 +225,12 @@ def run_against_server(scratch: Settings, workers: int, seconds: float, readers:
                                   max_requests=max_requests))
         phases = [Phase("lezen", seconds), Phase("schrijven", seconds),
                   Phase("gemengd", seconds)]
-        plans = [(readers, []), (0, writer_keys), (readers, writer_keys)]
-        for phase, (r, w) in zip(phases, plans, strict=True):
+        # Writes alone as fast as they go (their capacity); beside reads at a person's pace.
+        plans = [(readers, [], 0.0), (0, writer_keys, 0.0), (readers, writer_keys, pause)]
+        for phase, (r, w, p) in zip(phases, plans, strict=True):
             with console.status(f"Fase {phase.name} ({seconds:.0f} s) ..."):
                 asyncio.run(run_phase(base, phase, readers=r, writers=w, staff=staff,
-                                      member=member, max_requests=max_requests))
+                                      member=member, max_requests=max_requests, pause=p))
         return phases
     finally:
         proc.terminate()
