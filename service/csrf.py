@@ -1,4 +1,4 @@
-"""CSRF tokens for page forms: a random token in an HttpOnly, SameSite=Strict cookie, and the
+"""CSRF tokens for page forms: a random token in an HttpOnly, SameSite=Lax cookie, and the
 same token in a hidden field of every form that changes something (double submit). Another
 site can make a browser send the cookie, but cannot read it to fill in the field.
 

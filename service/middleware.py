@@ -233,6 +233,8 @@ class Csrf:
         if scope["type"] != "http" or _is_api(scope):
             await self.app(scope, receive, send)
             return
+        # Lax, not Strict: a link from an e-mail brings the cookie along, so a page opened
+        # that way does not hand out a new token that spoils the forms in other tabs.
         cookie = Request(scope).cookies.get(CSRF_COOKIE)
         token = cookie or new_token()
         scope.setdefault("state", {})["csrf_token"] = token
@@ -254,7 +256,7 @@ class Csrf:
             if message["type"] == "http.response.start" and not cookie:
                 secure = "; Secure" if scope.get("scheme") == "https" else ""
                 MutableHeaders(scope=message).append(
-                    "set-cookie", f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+                    "set-cookie", f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"
                                   f"{secure}")
             await send(message)
 
