@@ -25,10 +25,12 @@ from .geo import Gazetteer
 from .lookup import Lookup
 from .model import (
     CHANNELS,
+    COMMUNITY_KINDS,
     INSTRUMENTS,
     NODE_MODELS,
     OPTIONS,
     ORG_KINDS,
+    ORG_RELATIONS,
     REL_SCHEMA,
     ROLES,
     URGENCIES,
@@ -38,6 +40,7 @@ from .model import (
     problems_from,
 )
 from .privacy import PRIVATE_FIELDS
+from .reading import Read, Reader
 from .store import Batch, GraphStore
 
 __all__ = [
@@ -79,9 +82,13 @@ class RowError:
 
 @dataclass
 class ImportReport:
+    """Rows per section, rows stored, errors (row not stored) and warnings (row stored,
+    a value read as something close to it)."""
+
     written: Counter[str] = field(default_factory=Counter)
     errors: list[RowError] = field(default_factory=list)
     rows: Counter[str] = field(default_factory=Counter)
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -92,6 +99,7 @@ class ImportReport:
             "rows": dict(self.rows),
             "written": dict(self.written),
             "errors": [e.__dict__ for e in self.errors],
+            "warnings": [w.__dict__ for w in self.warnings],
         }
 
 
@@ -184,12 +192,45 @@ class _Prepared:
     replace: list[tuple[str, str]]
 
 
+class _Row:
+    """What a handler needs for one row: the store, the reader and the row's warnings."""
+
+    def __init__(self, store: GraphStore, read: Reader) -> None:
+        self.store = store
+        self.read = read
+        self.notes: list[tuple[str, str]] = []
+
+    def take(self, field_name: str, found: Read | None) -> str | None:
+        if found is None:
+            return None
+        if found.note:
+            self.notes.append((field_name, found.note))
+        return found.value
+
+
+class _Planned:
+    """The store as a check (``--check``) sees it: what is stored plus the rows that would be."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.nodes: dict[str, Node] = {}
+
+    def get(self, node_id: str) -> Node | None:
+        return self.nodes.get(node_id) or self._store.get(node_id)
+
+    def label_of(self, node_id: str) -> str | None:
+        node = self.nodes.get(node_id)
+        return node.label if node is not None else self._store.label_of(node_id)
+
+
 def import_document(
     store: GraphStore,
     doc: dict[str, Any],
     *,
     gazetteer: Gazetteer | None = None,
     lookup: Lookup | None = None,
+    mapping: dict[str, dict[str, str]] | None = None,
+    check: bool = False,
     batch_size: int = 500,
     progress: Progress | None = None,
 ) -> ImportReport:
@@ -200,15 +241,21 @@ def import_document(
     doc : the parsed document (see :func:`read_document`).
     lookup : names of themes, domains and organisations, if the caller keeps one (it is
         updated with the organisations this import adds).
+    mapping : the file's own words for names and fixed values (see graph/reading.py).
+    check : report what an import would do, write nothing.
     batch_size : rows per transaction; a batch is written entirely or not at all.
     progress : called with the number of rows handled, for a progress bar.
 
     Returns
     -------
-    ImportReport with rows seen, nodes written per section and one error per bad row.
+    ImportReport with rows seen, rows written (or, with ``check``, that would be) per
+    section, one error per row not stored and the warnings of rows stored but read leniently.
     """
     check_document(doc)
     lookup = lookup or Lookup(store, gazetteer or Gazetteer.load())
+    planned = _Planned(store)
+    view: Any = planned if check else store
+    reader = Reader(lookup, mapping, name_of=lambda i: _name_of(planned, i))
     report = ImportReport()
     handlers = {
         "organisations": _organisation,
@@ -227,10 +274,11 @@ def import_document(
         seen: set[str | tuple[str, str]] = set()
         for i, row in enumerate(rows, start=1):
             row_id = row.get("id") if isinstance(row, dict) else None
+            ctx = _Row(view, reader)
             try:
                 if not isinstance(row, dict):
                     raise _RowProblem("(rij)", "een rij moet een object zijn")
-                item = handlers[section](store, lookup, row, i)
+                item = handlers[section](ctx, row, i)
                 # A node once per file; a member's one organisation or gemeente once too.
                 keys: list[str | tuple[str, str]] = (
                     list(item.replace) if section == "relationships" else [item.id])
@@ -239,33 +287,56 @@ def import_document(
                     raise _RowProblem(field, "staat al eerder in dit bestand")
                 seen.update(keys)
                 prepared.append(item)
+                report.warnings += [RowError(section, i, item.id if section != "relationships"
+                                             else None, f, m) for f, m in ctx.notes]
             except _RowProblem as p:
                 report.errors.append(RowError(section, i, _str_or_none(row_id), p.field, p.message))
                 if progress:
                     progress(1)
         for start in range(0, len(prepared), batch_size):
             batch = prepared[start : start + batch_size]
-            _write_batch(store, lookup, section, batch, report)
+            if check:
+                _plan_batch(planned, lookup, section, batch, report)
+            else:
+                _write_batch(store, lookup, section, batch, report)
             if progress:
                 progress(len(batch))
     report.errors.sort(key=lambda e: (SECTIONS.index(e.section), e.row))
+    report.warnings.sort(key=lambda e: (SECTIONS.index(e.section), e.row))
     return report
+
+
+def _name_of(view: _Planned, node_id: str) -> str | None:
+    node = view.get(node_id)
+    return getattr(node, "name", None) if node is not None else None
 
 
 def member_batch(store: GraphStore, lookup: Lookup, row: dict[str, Any]) -> Batch:
     """One member row of the exchange format as the batch that writes it, checked like a
-    row of an import (names resolved, stored fields kept where the row leaves them out).
+    row of an import (names resolved, stored fields kept where the row leaves them out),
+    but without guessing: no parts of labels, no close spellings.
 
     Raises
     ------
     GraphValidationError : the row does not fit; the problem names the field.
     """
     try:
-        item = _member(store, lookup, row, 1)
+        item = _member(_Row(store, Reader(lookup, lenient=False)), row, 1)
     except _RowProblem as p:
         raise GraphValidationError([{"item": _str_or_none(row.get("id")), "field": p.field,
                                      "message": p.message}]) from None
     return Batch.of(item.nodes, item.rels, item.replace)
+
+
+def _plan_batch(planned: _Planned, lookup: Lookup, section: str, batch: list[_Prepared],
+                report: ImportReport) -> None:
+    report.written[section] += len(batch)
+    for p in batch:
+        for node in p.nodes:
+            planned.nodes[node.id] = node
+            if node.label in ("Organisation", "Theme", "Domain"):
+                lookup.add(node.label, node.id, getattr(node, "name", None),
+                           getattr(node, "abbreviation", None))
 
 
 def _write_batch(store: GraphStore, lookup: Lookup, section: str, batch: list[_Prepared],
@@ -311,20 +382,49 @@ def _as_list(row: dict[str, Any], key: str) -> list[Any]:
     return value
 
 
-def _resolve_all(row: dict[str, Any], key: str, find: Callable[[str], str | None],
-                 what: str) -> list[str]:
+Find = Callable[[str], "Read | None"]
+
+
+def _resolve_all(ctx: _Row, row: dict[str, Any], key: str, find: Find, what: str) -> list[str]:
     found = []
     for j, ref in enumerate(_as_list(row, key)):
         if not isinstance(ref, str):
             raise _RowProblem(f"{key}[{j}]", f"verwacht een naam of id van een {what}")
-        target = find(ref)
+        target = ctx.take(f"{key}[{j}]", find(ref))
         if target is None:
-            raise _RowProblem(f"{key}[{j}]", f"onbekend {what}: {ref!r}")
+            raise _RowProblem(f"{key}[{j}]", f"{_unknown(what)}: {ref!r}")
         found.append(target)
     return list(dict.fromkeys(found))
 
 
-def _node(store: GraphStore, label: str, row: dict[str, Any], fields: Iterable[str]) -> Node:
+def _unknown(what: str) -> str:
+    # Dutch adjectives take -e before a de-word: onbekend thema, onbekende plaats.
+    return f"onbekend {what}" if what in ("thema", "domein", "lid", "id") else f"onbekende {what}"
+
+
+def _choice(ctx: _Row, row: dict[str, Any], key: str, options: Iterable[str],
+            what: str, *, field_name: str | None = None) -> dict[str, Any]:
+    """``row`` with ``key`` read as one of ``options`` (left alone when absent)."""
+    if key not in row or row[key] is None:
+        return row
+    value = ctx.take(field_name or key, ctx.read.choice(field_name or key, row[key], options))
+    if value is None:
+        raise _RowProblem(key, f"{_unknown(what)} {row[key]!r}; kies uit {', '.join(options)}")
+    return {**row, key: value}
+
+
+def _choices(ctx: _Row, row: dict[str, Any], key: str, options: Iterable[str],
+             what: str) -> list[str]:
+    out = []
+    for j, ref in enumerate(_as_list(row, key)):
+        value = ctx.take(f"{key}[{j}]", ctx.read.choice(key, ref, options))
+        if value is None:
+            raise _RowProblem(key, f"{_unknown(what)} {ref!r}; kies uit {', '.join(options)}")
+        out.append(value)
+    return list(dict.fromkeys(out))
+
+
+def _node(store: Any, label: str, row: dict[str, Any], fields: Iterable[str]) -> Node:
     """Stored properties overlaid with the row's fields, validated as one typed node."""
     node_id = _require_id(row)
     old = store.get(node_id)
@@ -343,55 +443,61 @@ class _Links:
     """The relationships a row's reference fields stand for. A field the row gives replaces
     the stored relationships of that type; a field it leaves out keeps them."""
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, ctx: _Row, node: Node) -> None:
+        self.ctx = ctx
         self.node = node
         self.rels: list[Relationship] = []
         self.replace: list[tuple[str, str]] = []
 
-    def field(self, row: dict[str, Any], key: str, rel_type: str,
-              find: Callable[[str], str | None], what: str, *, single: bool = False) -> None:
+    def field(self, row: dict[str, Any], key: str, rel_type: str, find: Find, what: str, *,
+              single: bool = False) -> None:
         if key not in row:
             return
         self.replace.append((self.node.id, rel_type))
         if single:
-            targets = [_one(row, key, find, what)] if row[key] else []
+            targets = [_one(self.ctx, row, key, find, what)] if row[key] else []
         else:
-            targets = _resolve_all(row, key, find, what)
+            targets = _resolve_all(self.ctx, row, key, find, what)
         self.rels += [Relationship(type=rel_type, start=self.node.id, end=t) for t in targets]
 
     def prepared(self, row_no: int) -> _Prepared:
         return _Prepared(row_no, self.node.id, [self.node], self.rels, self.replace)
 
 
-def _one(row: dict[str, Any], key: str, find: Callable[[str], str | None], what: str) -> str:
+def _one(ctx: _Row, row: dict[str, Any], key: str, find: Find, what: str) -> str:
     ref = row[key]
     if not isinstance(ref, str):
         raise _RowProblem(key, f"verwacht een naam of id van een {what}")
-    target = find(ref)
+    target = ctx.take(key, find(ref))
     if target is None:
         raise _RowProblem(key, f"onbekende {what}: {ref!r}")
     return target
 
 
-def _organisation(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
-    if "kind" in row and row["kind"] not in ORG_KINDS:
-        kinds = ", ".join(ORG_KINDS)
-        raise _RowProblem("kind", f"onbekende soort {row['kind']!r}; kies uit {kinds}")
-    links = _Links(_node(store, "Organisation", row, ("name", "abbreviation", "kind", "relation")))
-    links.field(row, "domains", "IN_DOMAIN", lookup.domain, "domein")
-    links.field(row, "gemeente", "BASED_IN", lookup.region, "plaats", single=True)
+def _organisation(ctx: _Row, row: dict[str, Any], i: int) -> _Prepared:
+    if "kind" in row and row["kind"] is not None:
+        found = ctx.read.choice("kind", row["kind"], ORG_KINDS)
+        if found is None:  # an unknown kind loses nothing else: the row is kept as "overig"
+            found = Read("overig", f"onbekende soort {row['kind']!r}, opgeslagen als 'overig'")
+        row = {**row, "kind": ctx.take("kind", found)}
+    row = _choice(ctx, row, "relation", ORG_RELATIONS, "relatie")
+    links = _Links(ctx, _node(ctx.store, "Organisation", row,
+                              ("name", "abbreviation", "kind", "relation")))
+    links.field(row, "domains", "IN_DOMAIN", ctx.read.domain, "domein")
+    links.field(row, "gemeente", "BASED_IN", ctx.read.region, "plaats", single=True)
     return links.prepared(i)
 
 
-def _member(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
+def _member(ctx: _Row, row: dict[str, Any], i: int) -> _Prepared:
     if "roles" in row:
-        roles = _as_list(row, "roles")
-        bad = [r for r in roles if r not in ROLES]
-        if bad:
-            raise _RowProblem("roles", f"onbekende rol {bad[0]!r}; kies uit {', '.join(ROLES)}")
+        roles = _choices(ctx, row, "roles", ROLES, "rol")
         row = {**row, "roles": list(dict.fromkeys(["member", *roles]))}
-    if "visibility" in row and row["visibility"] not in VISIBILITY:
-        raise _RowProblem("visibility", f"kies uit {', '.join(VISIBILITY)}")
+    if "visibility" in row and row["visibility"] is not None:
+        found = ctx.take("visibility", ctx.read.choice("visibility", row["visibility"],
+                                                       VISIBILITY))
+        if found is None:
+            raise _RowProblem("visibility", f"kies uit {', '.join(VISIBILITY)}")
+        row = {**row, "visibility": found}
     for flag in ("consent_matching", "consent_contact"):
         if isinstance(row.get(flag), str):
             value = row[flag].strip().lower()
@@ -399,36 +505,32 @@ def _member(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _
                 raise _RowProblem(flag, "verwacht ja of nee")
             row = {**row, flag: value in _TRUE}
     if "private_fields" in row:
-        private = _as_list(row, "private_fields")
-        bad = [f for f in private if f not in PRIVATE_FIELDS]
-        if bad:
-            raise _RowProblem("private_fields", f"onbekend veld {bad[0]!r}; kies uit "
-                              + ", ".join(PRIVATE_FIELDS))
-        row = {**row, "private_fields": list(dict.fromkeys(private))}
-    links = _Links(_node(store, "Member", row,
-                         ("name", "function", "roles", "profile", "availability", "visibility",
-                          "consent_matching", "consent_contact", "contact", "private_fields",
-                          "role_level", "perspective")))
-    links.field(row, "organisation", "WORKS_AT", lookup.organisation, "organisatie",
+        row = {**row, "private_fields": _choices(ctx, row, "private_fields", PRIVATE_FIELDS,
+                                                 "veld")}
+    links = _Links(ctx, _node(ctx.store, "Member", row,
+                              ("name", "function", "roles", "profile", "availability",
+                               "visibility", "consent_matching", "consent_contact", "contact",
+                               "private_fields", "role_level", "perspective")))
+    links.field(row, "organisation", "WORKS_AT", ctx.read.organisation, "organisatie",
                 single=True)
     # Location is only ever a gemeente: approximate by design.
-    links.field(row, "gemeente", "BASED_IN", lookup.gemeente, "gemeente", single=True)
-    links.field(row, "domains", "ACTIVE_IN", lookup.domain, "domein")
+    links.field(row, "gemeente", "BASED_IN", ctx.read.gemeente, "gemeente", single=True)
+    links.field(row, "domains", "ACTIVE_IN", ctx.read.domain, "domein")
     if "themes" in row:
         links.replace.append((links.node.id, "WORKS_ON"))
-        links.rels += _member_themes(links.node.id, row, lookup)
+        links.rels += _member_themes(ctx, links.node.id, row)
     # Issue 16: what the member wants to learn about (SEEKS) and brings (OFFERS, a level).
     if "seeks" in row:
         links.replace.append((links.node.id, "SEEKS"))
         links.rels += [Relationship(type="SEEKS", start=links.node.id, end=r.end)
-                       for r in _member_themes(links.node.id, row, lookup, "seeks")]
+                       for r in _member_themes(ctx, links.node.id, row, "seeks")]
     if "offers" in row:
         links.replace.append((links.node.id, "OFFERS"))
-        links.rels += _member_themes(links.node.id, row, lookup, "offers", "OFFERS")
+        links.rels += _member_themes(ctx, links.node.id, row, "offers", "OFFERS")
     return links.prepared(i)
 
 
-def _member_themes(member_id: str, row: dict[str, Any], lookup: Lookup, key: str = "themes",
+def _member_themes(ctx: _Row, member_id: str, row: dict[str, Any], key: str = "themes",
                    rel_type: str = "WORKS_ON") -> list[Relationship]:
     levels: dict[str, int] = {}
     for j, item in enumerate(_as_list(row, key)):
@@ -443,7 +545,7 @@ def _member_themes(member_id: str, row: dict[str, Any], lookup: Lookup, key: str
             ref = item
         if not isinstance(ref, str):
             raise _RowProblem(where, "verwacht een themanaam of id, of {\"theme\", \"level\"}")
-        theme = lookup.theme(ref)
+        theme = ctx.take(where, ctx.read.theme(ref))
         if theme is None:
             raise _RowProblem(where, f"onbekend thema: {ref!r}")
         levels[theme] = level
@@ -451,46 +553,49 @@ def _member_themes(member_id: str, row: dict[str, Any], lookup: Lookup, key: str
             for t, lv in levels.items()]
 
 
-def _practice(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
-    links = _Links(_node(store, "Practice", row, ("title", "summary", "source")))
-    links.field(row, "themes", "ABOUT", lookup.theme, "thema")
-    links.field(row, "gemeenten", "IN_REGION", lookup.region, "plaats")
-    links.field(row, "organisations", "INVOLVES", lookup.organisation, "organisatie")
+def _practice(ctx: _Row, row: dict[str, Any], i: int) -> _Prepared:
+    links = _Links(ctx, _node(ctx.store, "Practice", row, ("title", "summary", "source")))
+    links.field(row, "themes", "ABOUT", ctx.read.theme, "thema")
+    links.field(row, "gemeenten", "IN_REGION", ctx.read.region, "plaats")
+    links.field(row, "organisations", "INVOLVES", ctx.read.organisation, "organisatie")
     return links.prepared(i)
 
 
-def _community(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
-    links = _Links(_node(store, "Community", row, ("name", "kind", "description")))
-    links.field(row, "themes", "ABOUT", lookup.theme, "thema")
+def _community(ctx: _Row, row: dict[str, Any], i: int) -> _Prepared:
+    row = _choice(ctx, row, "kind", COMMUNITY_KINDS, "soort", field_name="community_kind")
+    links = _Links(ctx, _node(ctx.store, "Community", row, ("name", "kind", "description")))
+    links.field(row, "themes", "ABOUT", ctx.read.theme, "thema")
     for j, member in enumerate(_as_list(row, "members")):
-        if not isinstance(member, str) or store.label_of(member) != "Member":
+        if not isinstance(member, str) or ctx.store.label_of(member) != "Member":
             raise _RowProblem(f"members[{j}]", f"onbekend lid: {member!r}")
         links.rels.append(Relationship(type="MEMBER_OF", start=member, end=links.node.id))
     return links.prepared(i)
 
 
-def _table(store: GraphStore, _lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
-    return _Links(_node(store, "Table", row, ("name", "kind", "scope"))).prepared(i)
+def _table(ctx: _Row, row: dict[str, Any], i: int) -> _Prepared:
+    return _Links(ctx, _node(ctx.store, "Table", row, ("name", "kind", "scope"))).prepared(i)
 
 
-def _call(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
-    links = _Links(_node(store, "Call", row, ("title", "text", "kind", "opens", "closes",
+def _call(ctx: _Row, row: dict[str, Any], i: int) -> _Prepared:
+    links = _Links(ctx, _node(ctx.store, "Call", row, ("title", "text", "kind", "opens", "closes",
                                                "created")))
-    links.field(row, "themes", "ABOUT", lookup.theme, "thema")
-    links.field(row, "domains", "IN_DOMAIN", lookup.domain, "domein")
-    links.field(row, "regions", "IN_REGION", lookup.region, "plaats")
+    links.field(row, "themes", "ABOUT", ctx.read.theme, "thema")
+    links.field(row, "domains", "IN_DOMAIN", ctx.read.domain, "domein")
+    links.field(row, "regions", "IN_REGION", ctx.read.region, "plaats")
     return links.prepared(i)
 
 
-def _signal(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _Prepared:
+def _signal(ctx: _Row, row: dict[str, Any], i: int) -> _Prepared:
     """A signal; ``raised_by`` is the id of a member, organisation or region (left out or
     empty: anonymous, through the regiebureau)."""
-    def raiser(ref: str) -> str | None:
-        label = store.label_of(ref)
-        return ref if label in ("Member", "Organisation", "Region") else None
+    store = ctx.store
 
-    def call(ref: str) -> str | None:
-        return ref if store.label_of(ref) == "Call" else None
+    def raiser(ref: str) -> Read | None:
+        label = store.label_of(ref)
+        return Read(ref) if label in ("Member", "Organisation", "Region") else None
+
+    def call(ref: str) -> Read | None:
+        return Read(ref) if store.label_of(ref) == "Call" else None
 
     if isinstance(row.get("step"), str) and row["step"].strip().isdigit():
         row = {**row, "step": int(row["step"])}
@@ -503,19 +608,21 @@ def _signal(store: GraphStore, lookup: Lookup, row: dict[str, Any], i: int) -> _
     text = row.get("text")
     if isinstance(text, str) and not 3 <= len(text.strip()) <= 5000:
         raise _RowProblem("text", "de tekst moet 3 tot 5000 tekens lang zijn")
-    links = _Links(_node(store, "Signal", row, _SIGNAL_FIELDS))
-    links.field(row, "themes", "ABOUT", lookup.theme, "thema")
-    links.field(row, "domains", "IN_DOMAIN", lookup.domain, "domein")
-    links.field(row, "place", "IN_REGION", lookup.region, "plaats", single=True)
+    links = _Links(ctx, _node(store, "Signal", row, _SIGNAL_FIELDS))
+    links.field(row, "themes", "ABOUT", ctx.read.theme, "thema")
+    links.field(row, "domains", "IN_DOMAIN", ctx.read.domain, "domein")
+    links.field(row, "place", "IN_REGION", ctx.read.region, "plaats", single=True)
     links.field(row, "raised_by", "RAISED_BY", raiser, "lid, organisatie of regio",
                 single=True)
     links.field(row, "call", "ANSWERS", call, "uitvraag", single=True)
     return links.prepared(i)
 
 
-def _relationship(store: GraphStore, _lookup: Lookup, row: dict[str, Any], i: int
-                  ) -> _Prepared:
+def _relationship(ctx: _Row, row: dict[str, Any], i: int) -> _Prepared:
+    store = ctx.store
     rel_type = row.get("type")
+    if isinstance(rel_type, str) and rel_type.upper() in REL_SCHEMA:
+        rel_type = rel_type.upper()
     if not isinstance(rel_type, str) or rel_type not in REL_SCHEMA:
         raise _RowProblem("type", f"onbekend relatietype {rel_type!r}")
     starts, ends, _ = REL_SCHEMA[rel_type]

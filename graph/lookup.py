@@ -120,6 +120,11 @@ class Lookup:
             return None
         return names.winner.get(ref) or names.winner.get(fold(ref))
 
+    def keys(self, label: str) -> dict[str, str]:
+        """Every folded name, abbreviation and synonym of ``label`` with the id it finds."""
+        names = self._names.get(label)
+        return {} if names is None else {k: v for k, v in names.winner.items() if k == fold(k)}
+
     def theme(self, ref: str) -> str | None:
         return self._find("Theme", ref)
 

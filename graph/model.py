@@ -19,7 +19,8 @@ __all__ = [
     # issue 16
     "Application", "APPLICATION_STATES", "Activity", "ACTIVITY_KINDS", "ROLE_LEVELS",
     "PERSPECTIVES",
-    "NODE_MODELS", "REL_SCHEMA", "ROLES", "VISIBILITY", "ORG_KINDS",
+    "NODE_MODELS", "REL_SCHEMA", "ROLES", "VISIBILITY", "ORG_KINDS", "ORG_RELATIONS",
+    "COMMUNITY_KINDS",
     "INTRO_STATES", "QUESTION_STATUSES", "CHANNELS", "URGENCIES", "INSTRUMENTS", "OPTIONS",
     "node_from_dict", "problems_from",
 ]
@@ -45,6 +46,9 @@ ORG_KINDS: tuple[str, ...] = OrgKind.__args__  # type: ignore[attr-defined]
 OrgRelation = Literal[
     "kernpartner", "coalitiepartij", "opdrachtgever", "kennispartner", "praktijk", "lid", "overig"
 ]
+ORG_RELATIONS: tuple[str, ...] = OrgRelation.__args__  # type: ignore[attr-defined]
+CommunityKind = Literal["cop", "themagroep", "intervisiegroep", "leernetwerk", "netwerk"]
+COMMUNITY_KINDS: tuple[str, ...] = CommunityKind.__args__  # type: ignore[attr-defined]
 RegionKind = Literal["gemeente", "regio", "jeugdregio", "provincie", "land"]
 RoleLevel = Literal["", "uitvoering", "beleid", "bestuur"]
 ROLE_LEVELS: tuple[str, ...] = RoleLevel.__args__[1:]  # type: ignore[attr-defined]
@@ -150,7 +154,7 @@ class Community(Node):
 
     label: ClassVar[str] = "Community"
     name: Name
-    kind: Literal["cop", "themagroep", "intervisiegroep", "leernetwerk", "netwerk"] = "cop"
+    kind: CommunityKind = "cop"
     description: Text = ""
 
 

@@ -44,6 +44,18 @@ class UnknownPlaceError(SchakelError):
         self.name = name
 
 
+class NotAMemberError(SchakelError):
+    """An account without a member (staff, admin) asked for the member's own pages or data."""
+
+    def __init__(self) -> None:
+        super().__init__("Dit account hoort niet bij een lid. Uw eigen profiel en vragen zijn "
+                         "er voor leden; log in met de sleutel van een lid.")
+
+
+class BackupError(SchakelError):
+    """A backup or restore that cannot be done as asked; nothing was changed."""
+
+
 class ImportFormatError(SchakelError):
     """An import file is not a document Schakel can read at all."""
 

@@ -3,6 +3,7 @@ communities, tables) read from the YAML/CSV files in this folder and turned into
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -22,8 +23,10 @@ from schakel.graph.model import (
     Table,
     Theme,
 )
+from schakel.graph.store import GraphStore
 
-__all__ = ["Reference", "load_yaml", "reference_data", "region_nodes"]
+__all__ = ["VOCABULARY", "Reference", "ensure_vocabulary", "load_yaml", "reference_data",
+           "region_nodes", "vocabulary"]
 
 
 @cache
@@ -59,8 +62,12 @@ def region_nodes(gazetteer: Gazetteer) -> Reference:
     return ref
 
 
-def reference_data(gazetteer: Gazetteer | None = None) -> Reference:
-    """All reference data of the network as nodes and relationships."""
+VOCABULARY = ("Region", "Domain", "Theme")  # the labels of vocabulary()
+
+
+def vocabulary(gazetteer: Gazetteer | None = None) -> Reference:
+    """What every row of an import refers to: places, domains and themes (with PART_OF and
+    BROADER). Every store holds these from its first open (:func:`ensure_vocabulary`)."""
     gaz = gazetteer or Gazetteer.load()
     ref = region_nodes(gaz)
     for row in load_yaml("domains.yaml"):
@@ -73,6 +80,24 @@ def reference_data(gazetteer: Gazetteer | None = None) -> Reference:
                       assignable=row.get("assignable", True)))
         for broader in row.get("broader") or []:
             ref.link("BROADER", row["id"], broader)
+    return ref
+
+
+def ensure_vocabulary(store: GraphStore, gazetteer: Gazetteer | None = None) -> bool:
+    """Write places, domains and themes into ``store`` when it lacks any of them (a new
+    store, or one from before a theme was added); True when it wrote."""
+    ref = vocabulary(gazetteer)
+    wanted = Counter(n.label for n in ref.nodes)
+    if all(store.count(label) >= n for label, n in wanted.items()):
+        return False
+    store.write(ref.nodes, ref.relationships)
+    return True
+
+
+def reference_data(gazetteer: Gazetteer | None = None) -> Reference:
+    """All reference data of the network as nodes and relationships."""
+    gaz = gazetteer or Gazetteer.load()
+    ref = vocabulary(gaz)
     for row in load_yaml("organisations.yaml"):
         ref.add(Organisation(id=row["id"], name=row["name"],
                              abbreviation=row.get("abbreviation"), kind=row.get("kind", "overig"),

@@ -12,8 +12,10 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+from prometheus_client import CollectorRegistry
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from schakel import __version__
@@ -25,6 +27,8 @@ from .auth import require
 from .config import Settings, get_settings
 from .context import AppState
 from .errors import problem
+from .metrics import Metrics, metrics_endpoint
+from .middleware import BodyLimit, Csrf, RateLimit, RequestContext, SecurityHeaders
 from .routes import api_router
 from .web import activities as activity_pages
 from .web import brokering as brokering_pages
@@ -61,14 +65,19 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
                                  daemon=True).start()
             yield
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from fastapi-offline's packaged assets: the docs work offline.
+    app = FastAPIOffline(
         title="Schakel",
         version=__version__,
-        description="Matching en netwerkkaarten voor Netwerk Met Andere Ogen.",
+        description="Matching en netwerkkaarten voor Netwerk Met Andere Ogen. Elke fout "
+                    "antwoordt met een Nederlandse tekst (`detail`) en een `request_id`.",
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
-        redoc_url=None,
+        redoc_url="/api/v1/redoc",
+        static_url="/api/v1/docs-static",
+        favicon_url="/favicon.ico",
+        swagger_ui_oauth2_redirect_url="/api/v1/docs/oauth2-redirect",
     )
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(login.router)  # public
@@ -90,8 +99,23 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.include_router(signal_pages.cluster_router, dependencies=[Depends(require("staff"))])
     app.include_router(signal_pages.staff_router, dependencies=[Depends(require("staff"))])
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
+    registry = CollectorRegistry()
+    app.add_route("/metrics", metrics_endpoint(registry), include_in_schema=False)
     _add_error_handlers(app)
+    # Outermost last: the request id first, then headers, the body limit, rate limits, CSRF.
+    app.add_middleware(Csrf)
+    app.add_middleware(RateLimit, login=settings.rate_login, writes=settings.rate_writes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(Metrics, registry=registry)
+    app.add_middleware(RequestContext)
     return app
+
+
+def _favicon() -> FileResponse:
+    return FileResponse(WEB / "static" / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 def _warm(state: AppState) -> None:
@@ -117,8 +141,9 @@ def _add_error_handlers(app: FastAPI) -> None:
                 return login_page(request, 401)
             return pages.error_page(request, found.status, found.detail, found.headers)
         content: dict[str, Any] = {"detail": found.detail}
-        if found.request_id:
-            content["request_id"] = found.request_id
+        rid = found.request_id or request.scope.get("state", {}).get("request_id")
+        if rid:
+            content["request_id"] = rid
         return JSONResponse(status_code=found.status, content=content, headers=found.headers)
 
     # Starlette finds a handler through the exception's classes: these cover the table,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +19,7 @@ from schakel.graph.model import NODE_MODELS, REL_SCHEMA
 from schakel.graph.store import GraphStore
 from schakel.seeds.load import seed_store
 from schakel.seeds.questions import seed_questions
+from schakel.seeds.reference import VOCABULARY
 
 from .application import exchange
 from .config import Settings
@@ -93,11 +95,13 @@ def _serve(settings: Settings, store: GraphStore | None = None) -> None:
     import uvicorn
 
     from .app import create_app
+    from .logs import configure
 
     console.print(f"Schakel draait op [bold]http://{settings.host}:{settings.port}[/bold] "
                   "(stoppen: Ctrl+C)")
+    configure(settings.log_format)  # one line per request, with its id, by our middleware
     uvicorn.run(create_app(settings, store=store, warm_up=True), host=settings.host,
-                port=settings.port, log_level="info")
+                port=settings.port, log_level="info", log_config=None, access_log=False)
 
 
 @app.command()
@@ -182,7 +186,8 @@ def _serve_workers(settings: Settings, workers: int) -> None:
     console.print(f"Schakel draait op [bold]http://{settings.host}:{settings.port}[/bold] "
                   f"met {workers} processen (stoppen: Ctrl+C)")
     uvicorn.run("schakel.service.workers:create_worker_app", factory=True, workers=workers,
-                host=settings.host, port=settings.port, log_level="info")
+                host=settings.host, port=settings.port, log_level="info", log_config=None,
+                access_log=False)
 
 
 @app.command("import")
@@ -191,37 +196,68 @@ def import_(
                                          help="JSON-uitwisselbestand of CSV met leden.")],
     batch_size: Annotated[int, typer.Option(min=1, max=10_000,
                                             help="Rijen per transactie.")] = 500,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Alleen controleren en melden; niets opslaan.")] = False,
+    mapping: Annotated[Path | None, typer.Option(
+        "--map", exists=True, dir_okay=False, readable=True,
+        help="YAML-koppelbestand: de woorden van het bestand naar Schakels namen.")] = None,
 ) -> None:
     """Lees organisaties, leden, praktijkvoorbeelden, groepen en relaties in.
 
-    Goede rijen worden opgeslagen; elke foute rij wordt gemeld. Afsluitcode 1 als er
-    fouten waren."""
+    Goede rijen worden opgeslagen; elke foute rij wordt gemeld (fout: niet opgeslagen;
+    waarschuwing: opgeslagen, een waarde gelezen als iets dat erop lijkt). Afsluitcode 1 als
+    er fouten waren."""
     settings = _settings()
     try:
         doc = exchange.read_file(file)
+        words = exchange.read_map(mapping) if mapping else None
     except SchakelError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from e
     store = _open(settings)
     try:
         with _progress() as bar:
-            task = bar.add_task(f"Inlezen {file.name}", total=exchange.rows_in(doc))
-            report = exchange.import_rows(store, doc, batch_size=batch_size,
-                                          progress=lambda n: bar.advance(task, n))
+            task = bar.add_task(f"{'Controleren' if check else 'Inlezen'} {file.name}",
+                                total=exchange.rows_in(doc))
+            report = exchange.import_rows(store, doc, batch_size=batch_size, mapping=words,
+                                          check=check, progress=lambda n: bar.advance(task, n))
     finally:
         store.close()
-    table = Table(title=f"Import van {file.name}")
-    for col in ("onderdeel", "rijen", "opgeslagen"):
+    _print_report(report, file.name, check)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+def _print_report(report: Any, name: str, check: bool) -> None:
+    done = "op te slaan" if check else "opgeslagen"
+    table = Table(title=f"{'Controle' if check else 'Import'} van {name}")
+    for col in ("onderdeel", "rijen", done, "fouten", "waarschuwingen"):
         table.add_column(col, justify="left" if col == "onderdeel" else "right")
+    errors = Counter(e.section for e in report.errors)
+    warned = Counter(w.section for w in report.warnings)
     for section, n in report.rows.items():
         if n:
-            table.add_row(section, str(n), str(report.written.get(section, 0)))
+            table.add_row(section, str(n), str(report.written.get(section, 0)),
+                          str(errors[section]), str(warned[section]))
     console.print(table)
-    for error in report.errors:
-        console.print(f"[yellow]{error}[/yellow]")
+    if report.warnings:
+        console.print(f"[bold]Waarschuwingen[/bold] ({len(report.warnings)}; {done}, "
+                      "maar anders gelezen dan geschreven):")
+        # One line per reading (a file says "kennis" a thousand times), with where it was.
+        by_message: dict[str, list[Any]] = {}
+        for warning in report.warnings:
+            by_message.setdefault(warning.message, []).append(warning)
+        for message, where in by_message.items():
+            rows = ", ".join(f"{w.section} rij {w.row}" for w in where[:3])
+            more = f" en {len(where) - 3} meer" if len(where) > 3 else ""
+            console.print(f"  {message}: {rows}{more}", markup=False)
     if report.errors:
-        console.print(f"[red]{len(report.errors)} rij(en) niet opgeslagen.[/red]")
-        raise typer.Exit(1)
+        console.print(f"[bold red]Fouten[/bold red] ({len(report.errors)}; niet {done}):")
+        for error in report.errors:
+            console.print(f"  {error}", markup=False, style="yellow")
+        console.print(f"[red]{len(report.errors)} rij(en) niet {done}.[/red]")
+    if check:
+        console.print("Controle: er is niets opgeslagen.")
 
 
 @app.command()
@@ -252,6 +288,40 @@ def export(
     sizes = ", ".join(f"{len(doc[k])} {k}" for k in ("organisations", "members", "practices",
                                                      "communities", "relationships"))
     console.print(f"Geschreven naar {file}: {sizes}.")
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(file_okay=False,
+                                           help="Map voor de backup (wordt gemaakt).")],
+) -> None:
+    """Maak een backup van de ingebouwde opslag (graaf en accounts), ook terwijl de server
+    draait (SQLite online backup)."""
+    from .application import backup as backups
+
+    try:
+        written = backups.backup(_settings(), target)
+    except SchakelError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
+    console.print("Backup geschreven: " + ", ".join(str(p) for p in written))
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(exists=True, file_okay=False,
+                                           help="Map met een backup van schakel backup.")],
+    force: Annotated[bool, typer.Option("--force", help="Vervang een graaf met leden.")] = False,
+) -> None:
+    """Zet een backup terug in de datamap. Stop eerst de server."""
+    from .application import backup as backups
+
+    try:
+        written = backups.restore(_settings(), source, force=force)
+    except SchakelError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
+    console.print("Teruggezet: " + ", ".join(str(p) for p in written))
 
 
 @app.command()
@@ -307,7 +377,8 @@ def _open_side(settings: Settings, kind: str, nl: str, en: str) -> GraphStore:
 def _migrate(src: GraphStore, dst: GraphStore, settings: Settings, source: str, target: str,
              merge: bool, batch_size: int) -> None:
     try:
-        held = dst.count()
+        # Places, domains and themes are in every store from its first open.
+        held = sum(dst.count(label) for label in NODE_MODELS if label not in VOCABULARY)
         if held and not merge:
             console.print(f"[red]Het doel {_where(settings, target)} heeft al {held} knopen.[/red] "
                           "Gebruik --merge om bij te werken en aan te vullen. "
@@ -383,6 +454,7 @@ from . import (  # noqa: E402,F401 - they add their commands
     cli_match,
     cli_signals,
     cli_users,
+    loadtest,
 )
 
 

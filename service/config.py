@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     embeddings: Path | None = Field(
         default=None, description="Embedding cache file (default: embeddings.sqlite in data_dir); "
                                   "per machine, also with Neo4j: it can always be rebuilt.")
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body accepted (413 above).")
+    rate_login: str = Field(default="10/minute",
+                            description="Failed logins per address (limits notation).")
+    rate_writes: str = Field(default="1200/minute",
+                             description="Writes (POST, PUT, DELETE) per key or address.")
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="Log lines as JSON (with the request id) or plain text.")
     encoder_model: str = Field(
         default="", description="Model folder or package for the sentence-transformers backend.")
     learn_themes: bool = Field(

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 
 from schakel.graph.store import GraphStore
 from schakel.matching.brokering import Broker
@@ -50,7 +50,9 @@ def get_paging(
     return Paging(offset, limit)
 
 
-FilterParam = Annotated[str | None, Query(description="Id or (Dutch) name, or a synonym.")]
+FilterParam = Annotated[str | None, Query(max_length=200,
+                                          description="Id or (Dutch) name, or a synonym.")]
+IdParam = Annotated[str, Path(max_length=200)]  # an id in the address
 StateDep = Annotated[AppState, Depends(get_state)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 PagingDep = Annotated[Paging, Depends(get_paging)]

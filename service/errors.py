@@ -27,6 +27,7 @@ from schakel.errors import (
     LoginRequired,
     MatcherBusyError,
     NodeNotFoundError,
+    NotAMemberError,
     OutcomeDataError,
     ScopeError,
     StoreError,
@@ -42,8 +43,11 @@ __all__ = ["Problem", "TABLE", "problem", "UNEXPECTED"]
 
 logger = logging.getLogger(__name__)
 UNEXPECTED = "Er ging iets mis aan onze kant. Noem code {code} als u contact opneemt."
-HTTP_NL = {404: "Dit adres bestaat niet.", 405: "Dat kan op dit adres niet.",
+HTTP_NL = {400: "Dit verzoek is niet te lezen: stuur UTF-8-tekst, als geldige JSON of als "
+                "formulier.",
+           404: "Dit adres bestaat niet.", 405: "Dat kan op dit adres niet.",
            413: "Dat is te groot om te versturen."}
+HTTP_OTHER = "Dit verzoek kunnen we zo niet beantwoorden."  # never the framework's English
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,32 @@ _PYDANTIC_NL = {
     "enum": "Kies uit: {expected}.",
     "string_pattern_mismatch": "Heeft niet de goede vorm.",
     "json_invalid": "Dit is geen geldige JSON.",
+    "json_type": "Dit is geen geldige JSON.",
+    "string_unicode": "Moet gewone tekst zijn (UTF-8).",
+    "string_sub_type": "Moet tekst zijn.",
+    "bytes_type": "Moet tekst zijn.",
+    "none_required": "Moet leeg zijn.",
+    "set_type": "Moet een lijst zijn.",
+    "tuple_type": "Moet een lijst zijn.",
+    "iterable_type": "Moet een lijst zijn.",
+    "mapping_type": "Moet een object zijn.",
+    "is_instance_of": "Deze waarde klopt niet.",
+    "union_tag_invalid": "Kies uit: {expected_tags}.",
+    "union_tag_not_found": "Hier hoort een soort bij.",
+    "date_parsing": "Moet een datum zijn (JJJJ-MM-DD).",
+    "date_from_datetime_parsing": "Moet een datum zijn (JJJJ-MM-DD).",
+    "date_type": "Moet een datum zijn (JJJJ-MM-DD).",
+    "datetime_parsing": "Moet een tijdstip zijn (JJJJ-MM-DDTUU:MM).",
+    "datetime_type": "Moet een tijdstip zijn (JJJJ-MM-DDTUU:MM).",
+    "url_parsing": "Moet een webadres zijn.",
+    "url_type": "Moet een webadres zijn.",
+    "uuid_parsing": "Heeft niet de goede vorm.",
+    "multiple_of": "Moet een veelvoud van {multiple_of} zijn.",
+    "decimal_parsing": "Moet een getal zijn.",
+    "assertion_error": "Deze waarde klopt niet.",
+    "frozen_field": "Dit veld kan niet worden veranderd.",
+    "missing_argument": "Dit veld is verplicht.",
+    "unexpected_keyword_argument": "Dit veld kennen we niet.",
 }
 
 
@@ -141,12 +171,13 @@ def _text(exc: Exception, _request: Request) -> Any:
 TABLE: dict[type[Exception], tuple[int, Callable[[Any, Request], Any]]] = {
     LoginRequired: (401, lambda _e, _r: "log in: stuur Authorization: Bearer <sleutel>"),
     Forbidden: (403, lambda e, _r: f"Dit mag uw account niet: {e}."),
+    NotAMemberError: (403, _text),
     NodeNotFoundError: (404, lambda e, _r: f"niet gevonden: {e.node_id}"),
     TransitionError: (409, _transition),
     CandidateRefusedError: (409, _refused),
     WriteConflictError: (409, _text),
     AccountError: (422, lambda e, _r: [{"loc": ["body"], "msg": str(e), "type": "account"}]),
-    UnknownReferenceError: (422, _field("query", "field", "unknown_reference")),
+    UnknownReferenceError: (422, _field("", "field", "unknown_reference")),
     UnknownPlaceError: (422, lambda e, r: [{"loc": [_where(r), "place"], "msg": str(e),
                                             "type": "unknown_place"}]),
     ScopeError: (422, _field("query", "field", "scope")),
@@ -165,14 +196,15 @@ def problem(exc: Exception, request: Request) -> Problem:
     """The status and the Dutch detail for ``exc``; an unexpected error is logged with a
     fresh code, which the detail names."""
     if isinstance(exc, HTTPException):  # Starlette's own (an unknown address): its status
-        return Problem(exc.status_code, HTTP_NL.get(exc.status_code, exc.detail), exc.headers)
+        return Problem(exc.status_code, HTTP_NL.get(exc.status_code, HTTP_OTHER), exc.headers)
     for cls in type(exc).__mro__:
         if cls in TABLE:
             status, describe = TABLE[cls]
             if status == 503:
                 logger.warning("%s %s: %s", request.method, request.url.path, exc)
             return Problem(status, describe(exc, request), HEADERS.get(cls))  # type: ignore[arg-type]
-    code = secrets.token_hex(4)
+    # The request's own id (logged with every line of it) is the code the user can quote.
+    code = request.scope.get("state", {}).get("request_id") or secrets.token_hex(4)
     logger.error("unexpected error, code %s, on %s %s", code, request.method, request.url.path,
                  exc_info=exc)
     return Problem(500, UNEXPECTED.format(code=code), {"X-Request-ID": code}, code)

@@ -182,6 +182,11 @@ class ReadModels:
         self._views.refresh()
         self._matcher.refresh()
 
+    def ready(self) -> dict[str, bool]:
+        """Which read models are built (a readiness probe asks; it builds nothing)."""
+        return {"names": self._views.model is not None,
+                "matcher": self._matcher.model is not None}
+
     @property
     def last_changes(self) -> ChangeSet:
         """What the matcher's last catch-up applied."""

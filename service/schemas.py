@@ -120,6 +120,19 @@ class ImportResult(BaseModel):
     errors: list[dict[str, Any]]
 
 
+# Every list and string of an input model has a maximum (a body also has a size limit).
+MAX_ITEMS = 50
+Short = Annotated[str, StringConstraints(max_length=300)]
+
+
+class ThemeRef(BaseModel):
+    """A theme with the member's level on it."""
+
+    model_config = ConfigDict(extra="forbid")
+    theme: Short
+    level: int = Field(default=2, ge=1, le=3)
+
+
 class MemberIn(BaseModel):
     """A member as the exchange format describes it (see docs/exchange-format.md)."""
 
@@ -128,19 +141,19 @@ class MemberIn(BaseModel):
     id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
                                          pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")]
     name: str = Field(min_length=1, max_length=300)
-    function: str | None = None
-    organisation: str | None = None
-    gemeente: str | None = None
-    domains: list[str] = []
-    themes: list[str | dict[str, Any]] = []
-    roles: list[str] = ["member"]
-    profile: str = ""
-    availability: str = ""
-    visibility: str = "members"
+    function: Short | None = None
+    organisation: Short | None = None
+    gemeente: Short | None = None
+    domains: Annotated[list[Short], Field(max_length=MAX_ITEMS)] = []
+    themes: Annotated[list[Short | ThemeRef], Field(max_length=MAX_ITEMS)] = []
+    roles: Annotated[list[Short], Field(max_length=10)] = ["member"]
+    profile: Annotated[str, Field(max_length=5000)] = ""
+    availability: Annotated[str, Field(max_length=200)] = ""
+    visibility: Annotated[str, Field(max_length=20)] = "members"
     consent_matching: bool = True
     consent_contact: bool = False
-    contact: str = ""
-    private_fields: list[str] = []
+    contact: Annotated[str, Field(max_length=200)] = ""
+    private_fields: Annotated[list[Short], Field(max_length=10)] = []
 
 
 MatchKind = Literal["member", "expert", "ambassador", "region", "practice", "community"]
@@ -155,11 +168,12 @@ class MatchRequest(BaseModel):
     near: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
         None, description="Gemeente, region or provincie (id or name) the question is about.")
     radius_km: float | None = Field(None, gt=0, le=400, description="Only candidates this near.")
-    kinds: list[MatchKind] | None = Field(None, min_length=1,
+    kinds: list[MatchKind] | None = Field(None, min_length=1, max_length=6,
                                           description="What to suggest; all kinds when left out.")
     limit: int = Field(10, ge=1, le=50)
     asker_domain: str | None = Field(
-        None, description="The asker's own domain (id or name), to favour other domains.")
+        None, max_length=200,
+        description="The asker's own domain (id or name), to favour other domains.")
 
 
 class MatchReason(BaseModel):
@@ -202,11 +216,12 @@ class ProfileIn(BaseModel):
     availability: str | None = Field(default=None, max_length=200)
     gemeente: str | None = Field(default=None, max_length=200,
                                  description="Your gemeente (never an address).")
-    domains: list[str] | None = None
-    themes: list[str | dict[str, Any]] | None = Field(
+    domains: Annotated[list[Short], Field(max_length=MAX_ITEMS)] | None = None
+    themes: Annotated[list[Short | ThemeRef], Field(max_length=MAX_ITEMS)] | None = Field(
         default=None, description='Theme names or ids, or {"theme": …, "level": 1-3}.')
     visibility: Literal["members", "staff", "none"] | None = None
-    private_fields: list[Literal["organisation", "function", "themes", "contact"]] | None = None
+    private_fields: Annotated[list[Literal["organisation", "function", "themes", "contact"]],
+                              Field(max_length=4)] | None = None
     consent_matching: bool | None = None
     consent_contact: bool | None = None
     contact: str | None = Field(default=None, max_length=200)
@@ -216,3 +231,44 @@ class ProfileIn(BaseModel):
     role_level: Literal["", "uitvoering", "beleid", "bestuur"] | None = None
     perspective: Literal["", "professional", "ouder/verzorger", "jongere", "bestuurder",
                          "onderzoeker"] | None = None
+
+
+class FieldProblem(BaseModel):
+    """One problem with one input field: where it is, what is wrong (Dutch), its kind."""
+
+    model_config = ConfigDict(extra="allow")
+    loc: list[str | int] = Field(description='Where: ["body", "themes", 0] or ["query", "limit"].')
+    msg: str = Field(description="What is wrong, in Dutch.")
+    type: str = Field(description="The kind of problem (pydantic's type or Schakel's own).")
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a Dutch text, or one problem per field; the request id to quote."""
+
+    detail: str | list[FieldProblem]
+    request_id: str | None = Field(default=None, description="Also in the X-Request-ID header.")
+
+
+class Ready(BaseModel):
+    status: Literal["klaar", "niet klaar"]
+    store: bool
+    read_models: dict[str, bool]
+
+
+def _error(text: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": text}
+
+
+# Documented on every route (the app's one error table gives them all the same body).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("Het verzoek is niet te lezen (geen UTF-8, geen geldige JSON)."),
+    401: _error("Geen of een onbekende sleutel."),
+    403: _error("De sleutel mag dit niet (te lage rol, of geen lid gekoppeld)."),
+    404: _error("Niet gevonden, of niet zichtbaar voor u."),
+    409: _error("Kan nu niet: de stap past niet bij de huidige stand."),
+    413: _error("Het verzoek is te groot."),
+    422: _error("De invoer klopt niet; per veld wat er mis is."),
+    429: _error("Te veel verzoeken kort na elkaar; zie Retry-After."),
+    503: _error("Tijdelijk niet beschikbaar (opslag onbereikbaar, matcher nog bezig)."),
+}
+ERRORS_503 = {503: ERRORS[503]}

@@ -9,6 +9,7 @@ from schakel.graph.local import LocalGraphStore
 from schakel.graph.store import GraphStore
 from schakel.matching.embeddings import CachedEncoder, EmbeddingCache, Encoder, make_encoder
 from schakel.matching.engine import Matcher
+from schakel.seeds.reference import ensure_vocabulary
 
 from .config import Settings
 
@@ -20,15 +21,27 @@ def open_store(settings: Settings, kind: str | None = None) -> GraphStore:
     ------
     StoreError
         When the store cannot be opened (a broken file, Neo4j unreachable).
+
+    The store holds places, domains and themes from its first open.
     """
+    store: GraphStore
     if (kind or settings.store) == "neo4j":
         from schakel.graph.neo4j import Neo4jGraphStore  # the driver only when asked for
 
-        return Neo4jGraphStore(settings.neo4j_uri, settings.neo4j_user,
-                               settings.neo4j_password.get_secret_value(),
-                               settings.neo4j_database)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return LocalGraphStore(settings.store_path)
+        store = Neo4jGraphStore(settings.neo4j_uri, settings.neo4j_user,
+                                settings.neo4j_password.get_secret_value(),
+                                settings.neo4j_database)
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = LocalGraphStore(settings.store_path)
+    try:
+        # Places, domains and themes are there from the first open: an import into an
+        # empty data dir finds what its rows refer to.
+        ensure_vocabulary(store)
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 @lru_cache(maxsize=4)

@@ -213,8 +213,7 @@ class BrokeringRules:
     def add_conflict(self, member_id: str, other: str, who: str, note: str = "") -> Relationship:
         """Record that ``member_id`` and ``other`` (a member or organisation) must never be
         introduced to each other."""
-        rel = Relationship.of("CONFLICT", member_id, other, note=note, by=who,
-                              at=now_iso(self.clock()))
+        made: list[Relationship] = []
 
         def work() -> Batch:  # both sides still exist when the conflict is written
             if self.store.label_of(member_id) != "Member":
@@ -222,10 +221,13 @@ class BrokeringRules:
             if self.store.label_of(other) not in ("Member", "Organisation") or (
                     other == member_id):
                 raise UnknownReferenceError("other", other, "ander lid of organisatie")
-            return Batch.of(relationships=[rel])
+            # Made once both ends are known ids (an unknown one may not even be a valid id).
+            made[:] = [Relationship.of("CONFLICT", member_id, other, note=note, by=who,
+                                       at=now_iso(self.clock()))]
+            return Batch.of(relationships=made)
 
         self.store.update(work)
-        return rel
+        return made[0]
 
     def remove_conflict(self, member_id: str, other: str) -> bool:
         # one statement in one transaction: nothing to check first

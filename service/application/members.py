@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from schakel.errors import Forbidden, InvalidQueryError, NodeNotFoundError
+from schakel.errors import Forbidden, NodeNotFoundError, NotAMemberError
 from schakel.graph.changes import ChangeSet
 from schakel.graph.erase import Erasure
 from schakel.graph.exchange import member_batch
 from schakel.graph.model import Member
+from schakel.graph.names import fold
 from schakel.graph.privacy import Viewer, visible
 
 from ..access import Principal
@@ -63,10 +64,10 @@ def own_member(ctx: AppState, who: Principal) -> Member:
 
     Raises
     ------
-    InvalidQueryError : the account belongs to no member (a staff or admin account).
+    NotAMemberError : the account belongs to no member (a staff or admin account).
     """
     if not who.member_id:
-        raise InvalidQueryError("account", "dit account hoort niet bij een lid")
+        raise NotAMemberError()
     member = ctx.store.get(who.member_id)
     if not isinstance(member, Member):
         raise NodeNotFoundError(who.member_id)
@@ -115,15 +116,43 @@ def theme_levels(ctx: AppState, member_id: str, rel_type: str = "WORKS_ON") -> d
             for r in ctx.store.relationships(member_id, rel_type)}
 
 
+def exposed_private_fields(ctx: AppState, member: Member) -> list[str]:
+    """Warnings for a member whose always-visible text names what they keep private (their
+    organisation or function): the choice would not protect it."""
+    private = set(member.private_fields)
+    public = fold(" ".join((member.profile, member.availability)))
+    said = []
+    if "organisation" in private:
+        for org in ctx.store.get_many(ctx.store.neighbour_ids(member.id, "WORKS_AT")):
+            names = [getattr(org, "name", ""), getattr(org, "abbreviation", None) or ""]
+            if any(len(fold(n)) >= 3 and f" {fold(n)} " in f" {public} " for n in names):
+                said.append(f"uw organisatie ({org.name})")  # type: ignore[attr-defined]
+    if "function" in private and member.function and len(fold(member.function)) >= 4 \
+            and f" {fold(member.function)} " in f" {public} ":
+        said.append(f"uw functie ({member.function})")
+    return [f"Let op: uw tekst 'Over mij' of uw beschikbaarheid noemt {what}. Die houdt u "
+            "voor andere leden verborgen, maar deze tekst ziet iedereen die uw profiel ziet. "
+            "Haal het uit de tekst als u dat wilt." for what in said]
+
+
 def personal_data(ctx: AppState, who: Principal) -> dict[str, Any]:
     """Everything Schakel holds on the member behind ``who`` (AVG art. 15 and 20)."""
     member = own_member(ctx, who)
     store = ctx.store
+    # Other members appear only as the caller may see them: one who hides from members is
+    # counted, never named (not even by id).
+    shown = ctx.visible_members(who.viewer)
+    mine = store.relationships(member.id)
+    theirs = [r for r in store.relationships(member.id, direction="in") if r.type == "KNOWS"]
+    labels = store.labels_of({r.end for r in mine} | {r.start for r in theirs})
+
+    def seen(node_id: str) -> bool:
+        return labels.get(node_id) != "Member" or node_id in shown
+
     outgoing = [{"type": r.type, "to": r.end, "name": display_name(store.get(r.end)), **r.props}
-                for r in store.relationships(member.id)]
-    incoming = [{"type": r.type, "from": r.start, **r.props}
-                for r in store.relationships(member.id, direction="in")
-                if r.type == "KNOWS"]
+                for r in mine if seen(r.end)]
+    incoming = [{"type": r.type, "from": r.start, **r.props} for r in theirs if seen(r.start)]
+    hidden = sum(not seen(r.end) for r in mine) + sum(not seen(r.start) for r in theirs)
     questions = [{"id": q.id, **q.props()}
                  for q in store.get_many(store.neighbour_ids(member.id, "ASKED_BY", "in"))]
     introductions = [{"id": i.id, **i.props()}
@@ -139,6 +168,7 @@ def personal_data(ctx: AppState, who: Principal) -> dict[str, Any]:
         "member": {"id": member.id, **member.props()},
         "relationships": outgoing,
         "known_by": incoming,
+        "relationships_with_hidden_members": hidden,
         "questions": questions,
         "introductions": introductions,
         "signals": signals,

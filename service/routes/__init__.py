@@ -8,6 +8,7 @@ walks every route and checks that it refuses a missing or too weak credential.
 from fastapi import APIRouter, Depends
 
 from ..auth import require
+from ..schemas import ERRORS
 from . import (
     brokering,
     communities,
@@ -28,7 +29,7 @@ from . import (
     users,
 )
 
-api_router = APIRouter()
+api_router = APIRouter(responses=ERRORS)
 api_router.include_router(health.router)  # public: load balancers ask it
 for module, role in ((me, "member"), (mine, "member"), (members, "member"),
                      (organisations, "member"), (regions, "member"), (themes, "member"),

@@ -15,7 +15,7 @@ from ..brokering_schemas import (
     ConflictOut,
     MetricsOut,
 )
-from ..deps import BrokerDep, StateDep
+from ..deps import BrokerDep, IdParam, StateDep
 
 router = APIRouter(prefix="/brokering", tags=["brokering"])
 
@@ -41,13 +41,13 @@ def add_conflict(body: ConflictIn, broker: BrokerDep, who: StaffDep) -> Conflict
 
 
 @router.delete("/conflicts/{member_id}/{other}", status_code=204)
-def remove_conflict(member_id: str, other: str, broker: BrokerDep, _who: StaffDep) -> None:
+def remove_conflict(member_id: IdParam, other: IdParam, broker: BrokerDep, _who: StaffDep) -> None:
     if not broker.remove_conflict(member_id, other):
         raise NodeNotFoundError(f"{member_id}/{other}")
 
 
 @router.put("/capacity/{member_id}", response_model=CapacityOut)
-def set_capacity(member_id: str, body: CapacityIn, broker: BrokerDep,
+def set_capacity(member_id: IdParam, body: CapacityIn, broker: BrokerDep,
                  who: StaffDep) -> CapacityOut:
     """How many open requests a person takes (0: none for now) and their rest days after
     being asked."""

@@ -6,7 +6,7 @@ from schakel.graph.model import Community
 
 from ..application import directory
 from ..context import AppState
-from ..deps import PagingDep, StateDep
+from ..deps import IdParam, PagingDep, StateDep
 from ..schemas import CommunityPublic, Page
 from ..views import community_public
 
@@ -25,5 +25,5 @@ def list_communities(state: StateDep, paging: PagingDep) -> Page[CommunityPublic
 
 
 @router.get("/{community_id}", response_model=CommunityPublic)
-def get_community(community_id: str, state: StateDep) -> CommunityPublic:
+def get_community(community_id: IdParam, state: StateDep) -> CommunityPublic:
     return _public(state, directory.community(state, community_id))

@@ -1,11 +1,14 @@
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 from schakel import __version__
+from schakel.errors import SchakelError
 
 from ..deps import StateDep
-from ..schemas import Health
+from ..schemas import ERRORS_503, Health, Ready
 
 router = APIRouter(tags=["health"])
+_NL = {"names": "de namenlijst", "matcher": "de matcher"}
 
 
 @router.get("/health", response_model=Health)
@@ -14,3 +17,24 @@ def health(state: StateDep) -> Health:
     store = state.store
     return Health(status="ok", store=state.settings.store, nodes=store.count(),
                   relationships=store.count_relationships(), version=__version__)
+
+
+@router.get("/ready", response_model=Ready, responses=ERRORS_503)
+def ready(state: StateDep) -> Ready | JSONResponse:
+    """Can Schakel answer now: its store reachable, its read models (names, matcher) built?
+    503 with what is missing while it gets ready (a load balancer waits for 200)."""
+    try:
+        state.store.version  # noqa: B018 - one cheap read: is the store there?
+        store_ok = True
+    except SchakelError:
+        store_ok = False
+    models = state.models.ready()
+    answer = Ready(status="klaar" if store_ok and all(models.values()) else "niet klaar",
+                   store=store_ok, read_models=models)
+    if answer.status == "klaar":
+        return answer
+    missing = ([] if store_ok else ["de opslag is niet bereikbaar"]) + [
+        f"{_NL[name]} wordt nog opgebouwd" for name, done in models.items() if not done]
+    return JSONResponse(status_code=503, content={
+        "detail": "Schakel is nog niet klaar: " + "; ".join(missing) + ".",
+        **answer.model_dump()}, headers={"Retry-After": "5"})

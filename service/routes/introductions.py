@@ -13,7 +13,7 @@ from ..application.brokering import act as staff_act
 from ..application.questions import answer_as_member, my_introductions
 from ..auth import MemberDep, StaffDep
 from ..brokering_schemas import ActionIn, AnswerIn, IntroductionOut
-from ..deps import BrokerDep, StateDep
+from ..deps import BrokerDep, IdParam, StateDep
 
 router = APIRouter(prefix="/introductions", tags=["brokering"])
 
@@ -26,12 +26,12 @@ def mine(state: StateDep, who: MemberDep) -> list[IntroductionOut]:
 
 
 @router.get("/{introduction_id}", response_model=IntroductionOut)
-def introduction(introduction_id: str, broker: BrokerDep, _who: StaffDep) -> IntroductionOut:
+def introduction(introduction_id: IdParam, broker: BrokerDep, _who: StaffDep) -> IntroductionOut:
     return IntroductionOut.model_validate(broker.introduction(introduction_id))
 
 
 @router.post("/{introduction_id}/actions", response_model=IntroductionOut)
-def act(introduction_id: str, body: ActionIn, state: StateDep, who: StaffDep
+def act(introduction_id: IdParam, body: ActionIn, state: StateDep, who: StaffDep
         ) -> IntroductionOut:
     """One step: approve, drop, candidate_accept/decline, asker_accept/decline (staff on the
     side's behalf), introduce, outcome (nuttig, niet nuttig, geen contact). A step that
@@ -42,7 +42,7 @@ def act(introduction_id: str, body: ActionIn, state: StateDep, who: StaffDep
 
 
 @router.post("/{introduction_id}/answer", response_model=IntroductionOut)
-def answer(introduction_id: str, body: AnswerIn, state: StateDep, who: MemberDep
+def answer(introduction_id: IdParam, body: AnswerIn, state: StateDep, who: MemberDep
            ) -> IntroductionOut:
     """A member says yes or no to a request: as the candidate, or as the asker once the
     candidate said yes. Role: member (the candidate or the asker themself)."""

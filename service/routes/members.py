@@ -8,7 +8,7 @@ from schakel.graph.model import Role
 
 from ..application import members as uc
 from ..auth import AdminDep, MemberDep
-from ..deps import FilterParam, PagingDep, StateDep
+from ..deps import FilterParam, IdParam, PagingDep, StateDep
 from ..schemas import Erased, MemberIn, MemberPublic, Page
 from ..views import member_public
 
@@ -31,7 +31,7 @@ def list_members(state: StateDep, who: MemberDep, paging: PagingDep,
 
 
 @router.get("/{member_id}", response_model=MemberPublic)
-def get_member(member_id: str, state: StateDep, who: MemberDep) -> MemberPublic:
+def get_member(member_id: IdParam, state: StateDep, who: MemberDep) -> MemberPublic:
     """One member as you may see them. Role: member."""
     return member_public(state.store, uc.read_member(state, who, member_id), who.viewer)
 
@@ -45,7 +45,7 @@ def upsert_member(body: MemberIn, state: StateDep, who: AdminDep) -> MemberPubli
 
 
 @router.delete("/{member_id}", response_model=Erased)
-def erase(member_id: str, state: StateDep, who: MemberDep) -> Erased:
+def erase(member_id: IdParam, state: StateDep, who: MemberDep) -> Erased:
     """Erase a member for good (AVG): the member, their questions and introductions leave
     the graph, their vector the matcher and its cache; introductions stay only as
     anonymised counts. Members may erase themselves; an admin anyone. Role: member (self)

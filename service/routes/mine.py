@@ -10,7 +10,7 @@ from schakel.matching.brokering import QuestionView
 from ..application.questions import ask_as_member, my_question, my_questions
 from ..auth import MemberDep
 from ..brokering_schemas import Kind
-from ..deps import StateDep
+from ..deps import IdParam, StateDep
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -54,6 +54,6 @@ def questions(state: StateDep, who: MemberDep) -> list[MyQuestionOut]:
 
 
 @router.get("/questions/{question_id}", response_model=MyQuestionOut)
-def question(question_id: str, state: StateDep, who: MemberDep) -> MyQuestionOut:
+def question(question_id: IdParam, state: StateDep, who: MemberDep) -> MyQuestionOut:
     """One of your questions (someone else's answers 404). Role: member."""
     return _mine(my_question(state, who, question_id))

@@ -28,7 +28,8 @@ def nearby(
         gt=0, le=MAX_RADIUS_KM, description="Also gemeenten within this many km.")] = None,
     theme: FilterParam = None,
     domain: FilterParam = None,
-    role: Annotated[str | None, Query(description="expert, ambassador, verbinder …")] = None,
+    role: Annotated[str | None, Query(max_length=200,
+                                      description="expert, ambassador, verbinder …")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> NearbyPage:

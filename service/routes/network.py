@@ -27,7 +27,8 @@ GapKind = Literal["all", "experts", "practices", "communities"]
 def get_scope(
     theme: FilterParam = None, region: FilterParam = None, domain: FilterParam = None,
     role: Role | None = None,
-    ego: Annotated[str | None, Query(description="Member id: only people within `depth` "
+    ego: Annotated[str | None, Query(max_length=200,
+                                     description="Member id: only people within `depth` "
                                      "steps of this member.")] = None,
     depth: Annotated[int, Query(ge=1, le=MAX_DEPTH)] = 1,
     organisations: Annotated[bool, Query(description="Add organisations as nodes.")] = False,
@@ -61,7 +62,8 @@ def brokers(state: StateDep, scope: ScopeDep, sort: SortKey = "betweenness",
 
 @router.get("/analytics/gaps", response_model=GapMatrixOut)
 def gaps(state: StateDep, level: Literal["gemeente", "regio", "provincie"] = "provincie",
-         within: Annotated[str | None, Query(description="Only places inside this place "
+         within: Annotated[str | None, Query(max_length=200,
+                                             description="Only places inside this place "
                                              "(say a provincie).")] = None,
          kind: GapKind = "all") -> dict[str, Any]:
     """Theme × place: visible experts, practice examples and communities per cell. A cell
@@ -71,8 +73,9 @@ def gaps(state: StateDep, level: Literal["gemeente", "regio", "provincie"] = "pr
 
 @router.get("/analytics/gaps/nearest")
 def nearest_of_cell(
-        state: StateDep, theme: Annotated[str, Query(description="Theme id or name.")],
-        place: Annotated[str, Query(description="Gemeente, region or provincie.")],
+        state: StateDep, theme: Annotated[str, Query(max_length=200,
+                                                     description="Theme id or name.")],
+        place: Annotated[str, Query(max_length=200, description="Gemeente, region or provincie.")],
         limit: Annotated[int, Query(ge=1, le=50)] = 5) -> dict[str, Any]:
     """The drill-down of one cell: the nearest experts, other members, practice examples and
     communities for the theme, nearest first (km between centroids)."""

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from ..application import directory
-from ..deps import FilterParam, PagingDep, StateDep
+from ..deps import FilterParam, IdParam, PagingDep, StateDep
 from ..schemas import Page, PracticePublic
 from ..views import practice_public
 
@@ -23,5 +23,5 @@ def list_practices(state: StateDep, paging: PagingDep, theme: FilterParam = None
 
 
 @router.get("/{practice_id}", response_model=PracticePublic)
-def get_practice(practice_id: str, state: StateDep) -> PracticePublic:
+def get_practice(practice_id: IdParam, state: StateDep) -> PracticePublic:
     return practice_public(state.store, directory.practice(state, practice_id))

@@ -19,7 +19,7 @@ from ..brokering_schemas import (
     StatusIn,
     ThemesIn,
 )
-from ..deps import BrokerDep
+from ..deps import BrokerDep, IdParam
 
 router = APIRouter(prefix="/questions", tags=["brokering"])
 
@@ -43,32 +43,32 @@ def queue(broker: BrokerDep, _who: StaffDep,
 
 
 @router.get("/{question_id}", response_model=QuestionOut)
-def question(question_id: str, broker: BrokerDep, _who: StaffDep) -> QuestionOut:
+def question(question_id: IdParam, broker: BrokerDep, _who: StaffDep) -> QuestionOut:
     """One question with its introductions and its history (who did what, when)."""
     return QuestionOut.model_validate(broker.question(question_id))
 
 
 @router.put("/{question_id}/themes", response_model=QuestionOut)
-def set_themes(question_id: str, body: ThemesIn, broker: BrokerDep,
+def set_themes(question_id: IdParam, body: ThemesIn, broker: BrokerDep,
                who: StaffDep) -> QuestionOut:
     return QuestionOut.model_validate(broker.set_themes(question_id, body.themes, who.user,
                                                         body.note))
 
 
 @router.put("/{question_id}/status", response_model=QuestionOut)
-def set_status(question_id: str, body: StatusIn, broker: BrokerDep,
+def set_status(question_id: IdParam, body: StatusIn, broker: BrokerDep,
                who: StaffDep) -> QuestionOut:
     return QuestionOut.model_validate(broker.set_status(question_id, body.status, who.user,
                                                         body.note))
 
 
 @router.post("/{question_id}/notes", response_model=QuestionOut)
-def add_note(question_id: str, body: NoteIn, broker: BrokerDep, who: StaffDep) -> QuestionOut:
+def add_note(question_id: IdParam, body: NoteIn, broker: BrokerDep, who: StaffDep) -> QuestionOut:
     return QuestionOut.model_validate(broker.note(question_id, body.note, who.user))
 
 
 @router.post("/{question_id}/slate", response_model=SlateOut)
-def build_slate(question_id: str, broker: BrokerDep, who: StaffDep,
+def build_slate(question_id: IdParam, broker: BrokerDep, who: StaffDep,
                 response: Response) -> SlateOut:
     """Propose a diversified slate (people, peer regions, practices, communities) with Dutch
     reasons, leaving out excluded people and people at capacity. A question keeps its first
@@ -79,12 +79,12 @@ def build_slate(question_id: str, broker: BrokerDep, who: StaffDep,
 
 
 @router.get("/{question_id}/slate", response_model=SlateOut)
-def slate(question_id: str, broker: BrokerDep, _who: StaffDep) -> SlateOut:
+def slate(question_id: IdParam, broker: BrokerDep, _who: StaffDep) -> SlateOut:
     return SlateOut.model_validate(broker.slate(question_id))
 
 
 @router.post("/{question_id}/candidates", response_model=IntroductionOut, status_code=201)
-def add_candidate(question_id: str, body: CandidateIn, broker: BrokerDep,
+def add_candidate(question_id: IdParam, body: CandidateIn, broker: BrokerDep,
                   who: StaffDep) -> IntroductionOut:
     """Add a candidate by hand; refused (409) when a rule excludes them."""
     return IntroductionOut.model_validate(broker.add_candidate(question_id, body.candidate,

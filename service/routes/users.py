@@ -12,7 +12,7 @@ from schakel.graph.model import Member
 
 from ..access import AccountRole
 from ..auth import AdminDep
-from ..deps import StateDep
+from ..deps import IdParam, StateDep
 
 router = APIRouter(tags=["users"])
 
@@ -20,13 +20,14 @@ router = APIRouter(tags=["users"])
 class UserIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     role: AccountRole
-    member_id: str | None = Field(default=None, description="For member accounts.")
+    member_id: IdParam | None = Field(default=None, max_length=200,
+                                  description="For member accounts.")
 
 
 class UserOut(BaseModel):
     name: str
     role: str
-    member_id: str | None
+    member_id: IdParam | None
 
 
 class NewUser(UserOut):
@@ -52,7 +53,7 @@ def add_user(body: UserIn, state: StateDep, who: AdminDep) -> NewUser:
 
 @router.get("/audit")
 def audit(state: StateDep, who: AdminDep,  # noqa: ARG001
-          subject: Annotated[str | None, Query(description="A member id.")] = None,
+          subject: Annotated[str | None, Query(max_length=200, description="A member id.")] = None,
           limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[dict[str, Any]]:
     """Who read or changed personal data, newest first. Role: admin."""
     return state.access.audit_rows(subject, limit)

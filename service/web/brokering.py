@@ -17,7 +17,7 @@ from ..application.directory import assignable_themes, place_names
 from ..auth import StaffDep
 from ..deps import BrokerDep, StateDep
 from .matching import SIGNAL_NAMES
-from .pages import templates
+from .pages import one_of, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,7 +35,7 @@ def _back(question_id: str, anchor: str = "") -> RedirectResponse:
 @router.get("/makelen", response_class=HTMLResponse)
 def queue_page(request: Request, broker: BrokerDep, state: StateDep, _who: StaffDep,
                status: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
-    status = status if status in QUESTION_STATUSES else None
+    status = one_of(status, QUESTION_STATUSES, "status", "stand")
     shown, counts = brokering.queue_by_status(broker, status)
     return templates.TemplateResponse(request, "makelen.html", {
         "questions": shown, "status": status, "statuses": QUESTION_STATUSES,

@@ -14,7 +14,7 @@ from schakel.graph.model import Domain
 from ..application.network import age_line, broker_rows, gap_nearest, gap_out, gaps_of
 from ..deps import StateDep
 from ..networks import MAP_CAP, Scope, network_views
-from .pages import ROLE_NAMES, Text, _choices, _clean, templates
+from .pages import ROLE_NAMES, Text, _choices, _clean, one_of, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,8 +72,8 @@ def _heat(value: int, top: int) -> int:
 @router.get("/kaart/witte-vlekken", response_class=HTMLResponse)
 def gaps_page(request: Request, state: StateDep, niveau: Text = None, binnen: Text = None,
               soort: Text = None, thema: Text = None, plaats: Text = None) -> HTMLResponse:
-    level = niveau if niveau in LEVELS else "provincie"
-    kind = soort if soort in (*KINDS, "all") else "all"
+    level = one_of(niveau, LEVELS, "niveau", "indeling") or "provincie"
+    kind = one_of(soort, (*KINDS, "all"), "soort", "soort") or "all"
     within = _clean(binnen)
     provincies = state.gazetteer.places("provincie")
     matrix: dict[str, Any] | None = None
@@ -107,8 +107,8 @@ def brokers_page(request: Request, state: StateDep, thema: Text = None, plaats: 
                  domein: Text = None, rol: Text = None, sorteer: Text = None,
                  aantal: Annotated[int, Query(ge=1, le=500)] = 50) -> HTMLResponse:
     thema, plaats, domein = _clean(thema), _clean(plaats), _clean(domein)
-    role = rol if rol in ROLE_NAMES else None
-    sort = sorteer if sorteer in SORT_NAMES else "betweenness"
+    role = one_of(rol, ROLE_NAMES, "rol", "rol")
+    sort = one_of(sorteer, SORT_NAMES, "sorteer", "sortering") or "betweenness"
     scope = Scope(theme=thema, region=plaats, domain=domein, role=role)
     views = network_views(state)
     size, _ = views.size(scope)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,10 +13,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from schakel.errors import InvalidQueryError
 from schakel.graph.model import Member, Practice
 
 from ..application import directory, members
 from ..auth import MemberDep
+from ..csrf import csrf_field
 from ..deps import StateDep
 from ..views import member_public, practice_public
 
@@ -30,6 +32,7 @@ ROLE_NAMES = {
     "ervaringsdeskundige": "ervaringsdeskundige",
 }
 templates.env.globals["role_names"] = ROLE_NAMES
+templates.env.globals["csrf_field"] = csrf_field  # in every <form method="post">
 DUTCH_TIME = ZoneInfo("Europe/Amsterdam")
 
 
@@ -55,6 +58,22 @@ Text = Annotated[str | None, Query(max_length=200)]
 def _clean(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
+
+
+def one_of(value: str | None, options: Mapping[str, str] | Sequence[str], field: str,
+           what: str) -> str | None:
+    """An optional choice from the address: empty is "not given"; anything else must be one
+    of ``options`` (value -> Dutch name), or the page says so instead of ignoring it.
+
+    Raises
+    ------
+    InvalidQueryError : an unknown value (422, with the choices in Dutch).
+    """
+    value = _clean(value)
+    if value is None or value in options:
+        return value
+    names = options.values() if isinstance(options, Mapping) else options
+    raise InvalidQueryError(field, f"Onbekende {what} {value!r}. Kies uit: {', '.join(names)}.")
 
 
 def _pages(request: Request, count: int, offset: int) -> dict[str, Any]:
@@ -89,7 +108,7 @@ def members_page(request: Request, state: StateDep, who: MemberDep, thema: Text 
                  plaats: Text = None, domein: Text = None, rol: Text = None,
                  offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
     thema, plaats, domein, rol = map(_clean, (thema, plaats, domein, rol))
-    role = rol if rol in ROLE_NAMES else None
+    role = one_of(rol, ROLE_NAMES, "rol", "rol")
     ids = members.find_members(state, who, theme=thema, region=plaats, domain=domein,
                                role=role)
     page = [member_public(state.store, m, who.viewer)

@@ -13,7 +13,13 @@ from schakel.graph.model import PERSPECTIVES, ROLE_LEVELS
 from schakel.graph.privacy import PRIVATE_FIELDS
 
 from ..application.directory import assignable_themes, place_names
-from ..application.members import erase_member, own_member, theme_levels, update_profile
+from ..application.members import (
+    erase_member,
+    exposed_private_fields,
+    own_member,
+    theme_levels,
+    update_profile,
+)
 from ..auth import COOKIE, MemberDep
 from ..deps import StateDep
 from ..schemas import ProfileIn
@@ -38,6 +44,7 @@ def _page(request: Request, state: StateDep, who: MemberDep, status: int = 200,
         "themes": assignable_themes(state), "field_names": FIELD_NAMES,
         "problems": problems or [], "saved": saved, "places": place_names(state, "gemeente"),
         "role_levels": ROLE_LEVELS, "perspectives": PERSPECTIVES,
+        "exposed": exposed_private_fields(state, member),
     }, status_code=status)
 
 

@@ -86,6 +86,7 @@ ROUTES: list[tuple[str, str, Any]] = [
 ]
 TIMINGS = re.compile(r"\(\d+ ms\)")  # how long a question took differs from run to run
 COMPUTED = re.compile(r"Berekend om \d\d:\d\d \([^)]*\)")  # when metrics were computed
+CSRF = re.compile(r'name="csrf_token" value="[^"]*"')  # each visitor has their own token
 
 
 def _fill(path: str, demo: Demo) -> str:
@@ -107,8 +108,10 @@ def _answer(demo: Demo, method: str, path: str, body: Any) -> tuple[int, Any]:
             data.pop("took_ms", None)
             data.pop("timings", None)
             data.pop("computed_at", None)
+            data.pop("request_id", None)  # every request has its own
         return response.status_code, data
     text = response.text.replace(demo.base, "")  # links name the port
+    text = CSRF.sub('name="csrf_token" value="…"', text)
     return response.status_code, COMPUTED.sub("Berekend om …", TIMINGS.sub("(… ms)", text))
 
 
@@ -119,7 +122,7 @@ def test_neo4j_answers_like_the_embedded_store(demos: dict[str, Demo], method: s
     url = _fill(path, local)
     expected = _answer(local, method, url, body)
     assert _answer(neo4j, method, url, body) == expected
-    assert expected[0] in (200, 201, 404, 422)
+    assert expected[0] in (200, 201, 403, 404, 422)  # 403: /me for an account without a member
 
 
 def test_health_names_the_store(demos: dict[str, Demo]) -> None:

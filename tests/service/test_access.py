@@ -20,16 +20,20 @@ from schakel.service.config import Settings
 if TYPE_CHECKING:
     from conftest import Keys
 
-PUBLIC = {("GET", "/api/v1/health"), ("GET", "/inloggen"), ("POST", "/inloggen"),
-          ("GET", "/lid-worden"), ("POST", "/lid-worden"),
-          ("POST", "/uitloggen")}
+PUBLIC = {("GET", "/api/v1/health"), ("GET", "/api/v1/ready"), ("GET", "/inloggen"),
+          ("POST", "/inloggen"), ("POST", "/uitloggen"),
+          ("GET", "/lid-worden"), ("POST", "/lid-worden"), ("GET", "/favicon.ico"),
+          # The API's documentation (offline assets), as before:
+          ("GET", "/api/v1/docs"), ("GET", "/api/v1/redoc"),
+          ("GET", "/api/v1/docs/oauth2-redirect")}
 
 
 @pytest.fixture
 def client(seeded_store: LocalGraphStore, tmp_path: Path,
-           keys: Keys) -> Iterator[TestClient]:  # noqa: ARG001 - accounts first
+           keys: Keys,  # noqa: ARG001 - accounts first
+           page_client: type[TestClient]) -> Iterator[TestClient]:
     app = create_app(Settings(data_dir=tmp_path), store=seeded_store)
-    with TestClient(app) as c:
+    with page_client(app) as c:
         yield c
 
 

@@ -264,4 +264,7 @@ def test_no_get_route_answers_500_to_junk(client: TestClient) -> None:
                 url = url.replace(part, junk or "x")
             params = dict.fromkeys(names, junk)
             response = client.get(url, params=params)
+            if path == "/api/v1/ready":  # 503 until the read models are built: its answer
+                assert response.status_code in (200, 503)
+                continue
             assert response.status_code < 500, (url, params, response.text[:300])

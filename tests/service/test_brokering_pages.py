@@ -24,11 +24,11 @@ TEXT = ("Onze leerling zit al maanden thuis. Wie heeft ervaring met thuiszitters
 
 @pytest.fixture
 def browser(seeded_store: LocalGraphStore, tmp_path: Path, keys: Keys, embedding_file: Path,
-            matcher: Any) -> Iterator[TestClient]:
+            matcher: Any, page_client: type[TestClient]) -> Iterator[TestClient]:
     """A logged-in staff browser: the key in the login cookie, redirects not followed."""
     assert matcher.catalog is not None
     app = create_app(Settings(data_dir=tmp_path, embeddings=embedding_file), store=seeded_store)
-    with TestClient(app, follow_redirects=False) as c:
+    with page_client(app, follow_redirects=False) as c:
         c.cookies.set(COOKIE, keys.staff)
         yield c
 

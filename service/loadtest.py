@@ -1,0 +1,259 @@
+"""`schakel loadtest`: a server with N demo members and W worker processes on loopback,
+driven by httpx + asyncio in three phases (reads only, writes only, both at once), each
+bounded in time and in requests. Prints throughput, p50/p95/p99 per route and errors.
+
+Reads are what staff and members do all day: a question to the matcher, a nearby search and
+a member list; writes are members saving their profile text (each a text never encoded
+before). The embedding cache is the user's, so a second run encodes only new texts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from schakel.graph.local import LocalGraphStore
+from schakel.seeds.load import seed_store
+
+from .access import open_access
+from .cli import _settings, app, console
+from .config import Settings
+
+if TYPE_CHECKING:  # httpx comes with the test extra; the command imports it when it runs
+    import httpx
+
+HOST = "127.0.0.1"  # loopback only: this is not a tool to load someone else's server
+QUESTIONS = ["Wie heeft ervaring met thuiszitters in de buurt van Emmen?",
+             "Wie helpt een school met passend onderwijs bij autisme?",
+             "Wie kent een goede aanpak voor schoolverzuim in Twente?",
+             "Wie werkt aan de sterke pedagogische basis rond Utrecht?"]
+PLACES = ["Emmen", "Zwolle", "Utrecht", "Rotterdam", "Enschede", "Groningen"]
+
+
+@dataclass
+class Phase:
+    name: str
+    seconds: float
+    times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    started: float = 0.0
+    ended: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(len(t) for t in self.times.values()) + sum(self.errors.values())
+
+    def rate(self, routes: tuple[str, ...] | None = None) -> float:
+        n = sum(len(t) for r, t in self.times.items() if routes is None or r in routes)
+        return n / max(self.ended - self.started, 1e-9)
+
+
+READS = ("POST /match", "GET /nearby", "GET /members")
+WRITES = ("PUT /me",)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+async def _reader(client: httpx.AsyncClient, staff: str, member: str, phase: Phase,
+                  deadline: float, budget: list[int], rng: random.Random) -> None:
+    while time.monotonic() < deadline and budget[0] > 0:
+        budget[0] -= 1
+        pick = rng.randrange(3)
+        if pick == 0:
+            route, call = READS[0], client.post(
+                "/api/v1/match", headers={"Authorization": f"Bearer {staff}"},
+                json={"text": rng.choice(QUESTIONS), "limit": 10})
+        elif pick == 1:
+            route, call = READS[1], client.get(
+                "/api/v1/nearby", headers={"Authorization": f"Bearer {member}"},
+                params={"q": "thuiszitters", "near": rng.choice(PLACES), "limit": 20})
+        else:
+            route, call = READS[2], client.get(
+                "/api/v1/members", headers={"Authorization": f"Bearer {member}"},
+                params={"region": rng.choice(PLACES), "limit": 25})
+        await _timed(route, call, phase)
+
+
+async def _writer(client: httpx.AsyncClient, key: str, phase: Phase, deadline: float,
+                  budget: list[int], n: int, pause: float) -> None:
+    i = 0
+    while time.monotonic() < deadline and budget[0] > 0:
+        if i and pause:
+            await asyncio.sleep(pause)  # people save a profile now and then, not in a loop
+        budget[0] -= 1
+        i += 1
+        text = (f"Ik werk aan thuiszitters en passend onderwijs; schrijver {n}, versie {i}, "
+                f"{time.time_ns()}.")
+        await _timed(WRITES[0], client.put("/api/v1/me", json={"profile": text},
+                                           headers={"Authorization": f"Bearer {key}"}), phase)
+
+
+async def _timed(route: str, call: object, phase: Phase) -> None:
+    import httpx
+
+    started = time.perf_counter()
+    try:
+        response = await call  # type: ignore[misc]
+        ok = response.status_code < 400
+    except httpx.HTTPError:
+        ok = False
+    if ok:
+        phase.times[route].append(time.perf_counter() - started)
+    else:
+        phase.errors[route] += 1
+
+
+async def run_phase(base: str, phase: Phase, *, readers: int, writers: list[str],
+                    staff: str, member: str, max_requests: int, pause: float = 0.0) -> Phase:
+    """One phase: ``readers`` readers and one writer per key in ``writers`` (each waiting
+    ``pause`` seconds between writes), until the phase's time or ``max_requests`` is up."""
+    import httpx
+
+    budget = [max_requests]
+    limits = httpx.Limits(max_connections=readers + len(writers) + 2)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        phase.started = time.monotonic()
+        deadline = phase.started + phase.seconds
+        rng = random.Random(7)
+        tasks = [_reader(client, staff, member, phase, deadline, budget,
+                         random.Random(rng.random())) for _ in range(readers)]
+        tasks += [_writer(client, key, phase, deadline, budget, n, pause)
+                  for n, key in enumerate(writers)]
+        await asyncio.gather(*tasks)
+        phase.ended = time.monotonic()
+    return phase
+
+
+def _keys(settings: Settings, writers: int) -> tuple[str, str, list[str]]:
+    access = open_access(settings)
+    try:
+        staff = access.add_user("load-staff", "staff")
+        with LocalGraphStore(settings.store_path) as store:
+            ids = [i for i, p in store.props_of(store.ids("Member")[:400]).items()
+                   if p.get("visibility") == "members"][: writers + 1]
+        keys = [access.add_user(f"load-{i}", "member", mid) for i, mid in enumerate(ids)]
+        return staff, keys[0], keys[1:]
+    finally:
+        access.close()
+
+
+def table(phases: list[Phase]) -> Table:
+    out = Table(title="Belasting: verzoeken per seconde en looptijd per route (ms)")
+    for col in ("fase", "route", "verzoeken", "per s", "p50", "p95", "p99", "fouten"):
+        out.add_column(col, justify="left" if col in ("fase", "route") else "right")
+    for phase in phases:
+        for route in sorted(set(phase.times) | set(phase.errors)):
+            t = np.array(phase.times.get(route) or [0.0]) * 1000
+            out.add_row(phase.name, route, str(len(phase.times.get(route, []))),
+                        f"{phase.rate((route,)):.1f}", f"{np.percentile(t, 50):.0f}",
+                        f"{np.percentile(t, 95):.0f}", f"{np.percentile(t, 99):.0f}",
+                        str(phase.errors.get(route, 0)))
+        out.add_row(phase.name, "alles", str(phase.total - sum(phase.errors.values())),
+                    f"{phase.rate():.1f}", "", "", "", str(sum(phase.errors.values())))
+    return out
+
+
+@app.command()
+def loadtest(
+    members: Annotated[int, typer.Option("-n", min=10, max=100_000,
+                                         help="Demoleden in het testnetwerk.")] = 1000,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="Serverprocessen.")] = 2,
+    seconds: Annotated[float, typer.Option(min=1, max=600, help="Duur per fase.")] = 20,
+    readers: Annotated[int, typer.Option(min=1, max=64, help="Gelijktijdige lezers.")] = 8,
+    writers: Annotated[int, typer.Option(min=0, max=32, help="Gelijktijdige schrijvers.")] = 4,
+    max_requests: Annotated[int, typer.Option(min=10, help="Hoogstens per fase.")] = 100_000,
+    pause: Annotated[float, typer.Option(
+        min=0, max=60, help="Seconden tussen twee schrijfacties van een schrijver (gemengd).")
+    ] = 0.2,
+) -> None:
+    """Belast een eigen testserver (alleen op 127.0.0.1) met lezen, schrijven en beide, en
+    toon doorvoer en p50/p95/p99 per route. Het netwerk staat in een tijdelijke map."""
+    settings = _settings()
+    with tempfile.TemporaryDirectory(prefix="schakel-load-") as tmp:
+        scratch = settings.model_copy(update={"data_dir": Path(tmp), "store": "local"})
+        with console.status(f"Testnetwerk met {members} leden maken ..."), \
+                LocalGraphStore(scratch.store_path) as store:
+            seed_store(store, members, settings.seed)
+        staff, member, writer_keys = _keys(scratch, writers)
+        phases = run_against_server(scratch, workers, seconds, readers, writer_keys, staff,
+                                    member, max_requests, settings, pause)
+    console.print(table(phases))
+    mixed, reads = phases[2], phases[0]
+    kept = mixed.rate(READS) / max(reads.rate(READS), 1e-9)
+    console.print(f"Lezen tijdens schrijven: {kept:.0%} van de doorvoer zonder schrijven.")
+    if any(p.errors for p in phases):
+        raise typer.Exit(1)
+
+
+def run_against_server(scratch: Settings, workers: int, seconds: float, readers: int,
+                       writer_keys: list[str], staff: str, member: str, max_requests: int,
+                       settings: Settings, pause: float) -> list[Phase]:
+    port = _free_port()
+    env = {**os.environ, "SCHAKEL_DATA_DIR": str(scratch.data_dir), "SCHAKEL_STORE": "local",
+           "SCHAKEL_EMBEDDINGS": str(settings.embeddings_path), "SCHAKEL_LOG_FORMAT": "text",
+           "SCHAKEL_RATE_WRITES": "1000000/minute"}
+    exe = Path(sys.executable).with_name("schakel")
+    log = Path(scratch.data_dir) / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([str(exe), "serve", "--host", HOST, "--port", str(port),
+                                 "--workers", str(workers)], env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    base = f"http://{HOST}:{port}"
+    try:
+        with console.status("Server starten en matcher voorbereiden ..."):
+            _wait_ready(base, proc, workers)
+        with console.status("Opwarmen ..."):  # each worker's caches, not measured
+            asyncio.run(run_phase(base, Phase("opwarmen", min(5.0, seconds)),
+                                  readers=readers, writers=[], staff=staff, member=member,
+                                  max_requests=max_requests))
+        phases = [Phase("lezen", seconds), Phase("schrijven", seconds),
+                  Phase("gemengd", seconds)]
+        # Writes alone as fast as they go (their capacity); beside reads at a person's pace.
+        plans = [(readers, [], 0.0), (0, writer_keys, 0.0), (readers, writer_keys, pause)]
+        for phase, (r, w, p) in zip(phases, plans, strict=True):
+            with console.status(f"Fase {phase.name} ({seconds:.0f} s) ..."):
+                asyncio.run(run_phase(base, phase, readers=r, writers=w, staff=staff,
+                                      member=member, max_requests=max_requests, pause=p))
+        return phases
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], workers: int) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 900
+    ready = 0
+    while ready < workers * 3:  # several answers in a row: every worker has its matcher
+        if proc.poll() is not None:
+            raise typer.Exit(2)
+        try:
+            ok = httpx.get(f"{base}/api/v1/ready", timeout=10).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        ready = ready + 1 if ok else 0
+        if time.monotonic() > deadline:
+            console.print("[red]De server werd niet op tijd klaar.[/red]")
+            raise typer.Exit(2)
+        time.sleep(0.2 if ok else 0.5)
