@@ -225,8 +225,9 @@ class ProfileIn(BaseModel):
     consent_matching: bool | None = None
     consent_contact: bool | None = None
     contact: str | None = Field(default=None, max_length=200)
-    seeks: list[str] | None = Field(default=None, description="Themes to learn about.")
-    offers: list[str | dict[str, Any]] | None = Field(
+    seeks: Annotated[list[Short], Field(max_length=MAX_ITEMS)] | None = Field(
+        default=None, description="Themes to learn about.")
+    offers: Annotated[list[Short | ThemeRef], Field(max_length=MAX_ITEMS)] | None = Field(
         default=None, description='Themes you bring: names or ids, or {"theme": …, "level": 1-3}.')
     role_level: Literal["", "uitvoering", "beleid", "bestuur"] | None = None
     perspective: Literal["", "professional", "ouder/verzorger", "jongere", "bestuurder",

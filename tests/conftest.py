@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from pageclient import PageClient
 from starlette.testclient import TestClient
 
 from schakel.graph.geo import Gazetteer
@@ -116,23 +116,6 @@ def make_keys(data_dir: Path, member_id: str = DEMO_MEMBER) -> Keys:
 def keys(tmp_path: Path) -> Keys:
     """Accounts in ``tmp_path``: build the app with ``Settings(data_dir=tmp_path)``."""
     return make_keys(tmp_path)
-
-
-class PageClient(TestClient):
-    """A TestClient that submits page forms as a browser does: with the CSRF token the
-    pages give (the hidden ``csrf_token`` field, from the ``schakel_csrf`` cookie)."""
-
-    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
-        path = httpx.URL(str(url)).path
-        if (method.upper() in ("POST", "PUT", "PATCH", "DELETE")
-                and not path.startswith("/api/") and kwargs.get("content") is None
-                and kwargs.get("json") is None):
-            token = self.cookies.get("schakel_csrf")
-            if token is None:
-                super().request("GET", "/inloggen")  # any page sets the cookie
-                token = self.cookies.get("schakel_csrf")
-            kwargs["data"] = {**(kwargs.get("data") or {}), "csrf_token": token}
-        return super().request(method, url, *args, **kwargs)
 
 
 @pytest.fixture

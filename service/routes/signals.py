@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from schakel.matching.signals import SignalView
 
@@ -15,7 +15,7 @@ from ..application import signals as uc
 from ..application.signal_brief import brief, markdown
 from ..auth import MemberDep, StaffDep
 from ..brokering_schemas import IntroductionOut
-from ..deps import StateDep
+from ..deps import IdParam, StateDep
 from ..signals_schemas import (
     AgendaOut,
     AgendaRowOut,
@@ -97,21 +97,23 @@ def merge(body: MergeIn, state: StateDep, who: StaffDep) -> ClusterOut:
 
 
 @router.post("/signals/clusters/{cluster_id}/split", response_model=SplitOut)
-def split(cluster_id: str, body: SplitIn, state: StateDep, who: StaffDep) -> SplitOut:
+def split(cluster_id: IdParam, body: SplitIn, state: StateDep, who: StaffDep) -> SplitOut:
     """Take these signals out of the cluster into one of their own."""
     rest, apart = uc.split_cluster(state, who, cluster_id, body.signals)
     return SplitOut(rest=rest, apart=apart)
 
 
-@router.get("/signals/clusters/{cluster_id}/brief", response_class=PlainTextResponse)
-def brief_markdown(cluster_id: str, state: StateDep, _who: StaffDep) -> PlainTextResponse:
+@router.get("/signals/clusters/{cluster_id}/brief", response_class=Response,
+            responses={200: {"content": {"text/markdown": {"schema": {"type": "string"}}},
+                             "description": "De agendabrief in Markdown."}})
+def brief_markdown(cluster_id: IdParam, state: StateDep, _who: StaffDep) -> PlainTextResponse:
     """The agenda brief as Markdown (a cluster id, or a signal id for its cluster)."""
     return PlainTextResponse(markdown(brief(state, cluster_id)),
                              media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/signals/{signal_id}/suggestions", response_model=list[SuggestionOut])
-def suggestions(signal_id: str, state: StateDep, _who: StaffDep) -> list[SuggestionOut]:
+def suggestions(signal_id: IdParam, state: StateDep, _who: StaffDep) -> list[SuggestionOut]:
     """Verdiepen: experts, ervaringsdeskundigen, practices and communities for the signal,
     with the matcher's reasons."""
     return [SuggestionOut(kind=r.kind, id=r.id, name=r.name, score=r.score,
@@ -121,7 +123,7 @@ def suggestions(signal_id: str, state: StateDep, _who: StaffDep) -> list[Suggest
 
 @router.post("/signals/{signal_id}/invitations", response_model=IntroductionOut,
              status_code=201)
-def invite(signal_id: str, body: InviteIn, state: StateDep, who: StaffDep) -> IntroductionOut:
+def invite(signal_id: IdParam, body: InviteIn, state: StateDep, who: StaffDep) -> IntroductionOut:
     """Invite someone to deepen the signal: a proposed introduction on the regiebureau's
     question for this signal, through the usual double opt-in."""
     return IntroductionOut.model_validate(uc.invite(state, who, signal_id, body.candidate,
@@ -129,12 +131,12 @@ def invite(signal_id: str, body: InviteIn, state: StateDep, who: StaffDep) -> In
 
 
 @router.get("/signals/{signal_id}", response_model=SignalOut)
-def one(signal_id: str, state: StateDep, who: MemberDep) -> SignalOut:
+def one(signal_id: IdParam, state: StateDep, who: MemberDep) -> SignalOut:
     return SignalOut.model_validate(uc.signal_for(state, who, signal_id))
 
 
 @router.post("/signals/{signal_id}/steps", response_model=SignalOut)
-def step(signal_id: str, body: StepIn, state: StateDep, who: StaffDep) -> SignalOut:
+def step(signal_id: IdParam, body: StepIn, state: StateDep, who: StaffDep) -> SignalOut:
     """Move the signal one step; 409 with a Dutch message when the step cannot follow
     (nothing is written then)."""
     fields = body.model_dump(exclude={"action"})
@@ -142,14 +144,14 @@ def step(signal_id: str, body: StepIn, state: StateDep, who: StaffDep) -> Signal
 
 
 @router.put("/signals/{signal_id}/recognition", response_model=SignalOut)
-def recognise(signal_id: str, body: RecognitionIn, state: StateDep,
+def recognise(signal_id: IdParam, body: RecognitionIn, state: StateDep,
               who: MemberDep) -> SignalOut:
     """Herken ik: you recognise this signal (again: your note is replaced)."""
     return SignalOut.model_validate(uc.recognise(state, who, signal_id, body.note))
 
 
 @router.delete("/signals/{signal_id}/recognition", response_model=SignalOut)
-def unrecognise(signal_id: str, state: StateDep, who: MemberDep) -> SignalOut:
+def unrecognise(signal_id: IdParam, state: StateDep, who: MemberDep) -> SignalOut:
     return SignalOut.model_validate(uc.unrecognise(state, who, signal_id))
 
 
@@ -171,7 +173,7 @@ def tables(state: StateDep, _who: MemberDep) -> list[TableOut]:
 
 
 @router.get("/tables/{table_id}/agenda", response_model=AgendaOut)
-def agenda(table_id: str, state: StateDep, _who: StaffDep) -> AgendaOut:
+def agenda(table_id: IdParam, state: StateDep, _who: StaffDep) -> AgendaOut:
     """The signals put on this table's agenda, by date, with instrument, handelingsoptie and
     result."""
     table, rows = uc.table_agenda(state, table_id)

@@ -33,7 +33,9 @@ EXE = str(Path(sys.executable).with_name("schakel"))
 SEED_MEMBERS = 60
 IMPORTED = 300
 VISIBLE_WITHIN_S = 1.0
-MATCH_WITHIN_S = 10.0
+# A bound that proves the other worker follows, not a speed goal (that is `schakel bench`):
+# on a 2-core machine busy with other tests encoding one profile can take a while.
+MATCH_WITHIN_S = 30.0
 VISIBLE = ("profile on B", "new member on A", "import in list on A", "import in list on B")
 MATCHED = ("match on B", "match on A")
 PROFILE = ("Ik begeleid thuiszittende jongeren met autisme terug naar school via "

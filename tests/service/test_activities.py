@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
+from pageclient import PageClient
 
 from schakel.errors import TransitionError
 from schakel.graph.local import LocalGraphStore
@@ -31,7 +32,7 @@ def client(seeded_store: LocalGraphStore, tmp_path: Path, embedding_file: Path,
            matcher: Any, keys: Keys) -> Iterator[TestClient]:  # noqa: ARG001
     seeded_store.write([Member(id="p-hidden", name=HIDDEN, visibility="none")])
     app = create_app(Settings(data_dir=tmp_path, embeddings=embedding_file), store=seeded_store)
-    with TestClient(app) as c:
+    with PageClient(app) as c:
         yield c
 
 

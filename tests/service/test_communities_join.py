@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pageclient import PageClient
 
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.model import Community, Member, Relationship
@@ -32,7 +33,7 @@ def client(seeded_store: LocalGraphStore, tmp_path: Path, embedding_file: Path,
         [R("MEMBER_OF", "p-hidden", "com-test"), R("COORDINATES", "p-coord", "com-test"),
          R("MEMBER_OF", "p-coord", "com-test"), R("ABOUT", "com-test", "thuiszitters")])
     app = create_app(Settings(data_dir=tmp_path, embeddings=embedding_file), store=seeded_store)
-    with TestClient(app) as c:
+    with PageClient(app) as c:
         yield c
 
 

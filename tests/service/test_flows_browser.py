@@ -86,6 +86,9 @@ def _recent(stamp: str, within: timedelta = timedelta(minutes=10)) -> bool:
 @pytest.mark.slow
 def test_staff_from_question_to_introduction(demo: Demo, browser: Browser) -> None:
     context = browser.new_context()
+    # The first question waits for the demo's matcher to encode every profile: on a busy
+    # 2-core machine that is more than playwright's default 30 s.
+    context.set_default_timeout(180_000)
     watch = Watch()
     page = watch(context.new_page())
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pageclient import PageClient
 
 from schakel.errors import TransitionError
 from schakel.graph.local import LocalGraphStore
@@ -35,7 +36,7 @@ FORM = {"naam": "Roosmarijn Tjoelker", "contact": "roosmarijn@voorbeeld.example"
 def client(seeded_store: LocalGraphStore, tmp_path: Path, embedding_file: Path,
            matcher: Any, keys: Keys) -> Iterator[TestClient]:  # noqa: ARG001
     app = create_app(Settings(data_dir=tmp_path, embeddings=embedding_file), store=seeded_store)
-    with TestClient(app) as c:
+    with PageClient(app) as c:
         yield c
 
 

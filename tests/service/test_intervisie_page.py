@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pageclient import PageClient
 
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.model import Member, Organisation, Relationship
@@ -33,7 +34,7 @@ def client(seeded_store: LocalGraphStore, tmp_path: Path, embedding_file: Path,
                  R("WORKS_AT", f"iv-{i}", f"org-iv-{i}"), R("BASED_IN", f"iv-{i}", "gm-emmen")]
     seeded_store.write(nodes, rels)
     app = create_app(Settings(data_dir=tmp_path, embeddings=embedding_file), store=seeded_store)
-    with TestClient(app) as c:
+    with PageClient(app) as c:
         c.cookies.set("schakel_sleutel", keys.staff)
         yield c
 

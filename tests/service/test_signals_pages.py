@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pageclient import PageClient
 
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.model import Signal
@@ -28,13 +29,13 @@ def app(seeded_store: LocalGraphStore, tmp_path: Path, embedding_file: Path,
 
 @pytest.fixture
 def member(app: Any, keys: Keys) -> Iterator[TestClient]:
-    with TestClient(app, headers=keys.bearer(keys.member), follow_redirects=False) as c:
+    with PageClient(app, headers=keys.bearer(keys.member), follow_redirects=False) as c:
         yield c
 
 
 @pytest.fixture
 def staff(app: Any, keys: Keys) -> Iterator[TestClient]:
-    with TestClient(app, headers=keys.bearer(keys.staff), follow_redirects=False) as c:
+    with PageClient(app, headers=keys.bearer(keys.staff), follow_redirects=False) as c:
         yield c
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pageclient import PageClient
 
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.model import Introduction, Member, Relationship
@@ -41,7 +42,7 @@ def store(seeded_store: LocalGraphStore, keys: Keys) -> LocalGraphStore:
 def client(store: LocalGraphStore, tmp_path: Path, embedding_file: Path, matcher: Any,  # noqa: ARG001
            keys: Keys) -> Iterator[TestClient]:
     app = create_app(Settings(data_dir=tmp_path, embeddings=embedding_file), store=store)
-    with TestClient(app) as c:
+    with PageClient(app) as c:
         c.cookies.set("schakel_sleutel", keys.member)
         yield c
 
