@@ -10,7 +10,7 @@ import pytest
 from schakel.graph.geo import Gazetteer
 from schakel.graph.local import LocalGraphStore
 from schakel.matching.embeddings import CachedEncoder, EmbeddingCache
-from schakel.matching.engine import Matcher, MatchQuery
+from schakel.matching.engine import Matcher
 from schakel.matching.evaluate import (
     VARIANTS,
     Grader,
