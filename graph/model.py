@@ -465,6 +465,8 @@ REL_SCHEMA.update({
     "MET_AT": (frozenset({"Member"}), frozenset({"Member"}), _MetAt),  # a weak tie: "ontmoet bij"
     "COORDINATES": (frozenset({"Member"}), frozenset({"Community"}), _NoProps),
     "WANTS_TO_JOIN": (frozenset({"Member"}), frozenset({"Community"}), _NoProps),
+    # staff invite askers of a recurring theme into a community they started for it
+    "INVITED_TO": (frozenset({"Member"}), frozenset({"Community"}), _NoProps),
 })
 # Activities have themes and a place like practices do.
 for _rel in ("ABOUT", "IN_REGION"):

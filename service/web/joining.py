@@ -20,7 +20,8 @@ KIND_NL = {"cop": "Community of Practice", "themagroep": "Themagroep",
            "intervisiegroep": "Intervisiegroep", "leernetwerk": "Leernetwerk",
            "netwerk": "Netwerk"}
 DONE_NL = {"asked": "Uw verzoek is verstuurd. Een coördinator of het regiebureau beslist.",
-           "member": "Welkom: u bent lid.", "none": "Het is verwerkt."}
+           "member": "Welkom: u bent lid.", "none": "Het is verwerkt.",
+           "invited": "U bent uitgenodigd."}
 
 
 def _page(request: Request, state: StateDep, who: MemberDep, community_id: str,
@@ -46,7 +47,8 @@ def page(request: Request, state: StateDep, who: MemberDep, community_id: str,
 @router.post("/community/{community_id}/{action}", response_class=HTMLResponse)
 def own_step(request: Request, state: StateDep, who: MemberDep, community_id: str,
              action: str) -> Response:
-    steps = {"aanmelden": "ask", "intrekken": "withdraw", "verlaten": "leave"}
+    steps = {"aanmelden": "ask", "intrekken": "withdraw", "verlaten": "leave",
+             "aannemen": "accept_invite", "afslaan": "decline_invite"}
     if action not in steps:
         return _page(request, state, who, community_id, 404, ["Deze stap bestaat niet."])
     try:
