@@ -67,6 +67,7 @@ class Scope:
     ego: str | None = None
     depth: int = 1
     organisations: bool = False
+    met: bool = True  # weak "ontmoet bij" ties (attended an activity together)
 
     def key(self) -> tuple[Any, ...]:
         return tuple(asdict(self).values())
@@ -226,7 +227,8 @@ class NetworkViews:
                              f"de diepte moet 1 tot en met {MAX_DEPTH} zijn, niet {scope.depth}")
         if scope.ego not in set(ids):
             raise ScopeError("ego", f"onbekend lid in deze weergave: {scope.ego!r}")
-        return ids, proj.reach(ids, scope.ego, scope.depth, organisations=scope.organisations)
+        return ids, proj.reach(ids, scope.ego, scope.depth, organisations=scope.organisations,
+                               met=scope.met)
 
     def size(self, scope: Scope) -> tuple[int, int]:
         """Nodes and edges of a view, without building it when it is members only."""
@@ -235,7 +237,7 @@ class NetworkViews:
             g = self.view(scope)
             return len(g), g.number_of_edges()
         ids = self.member_ids(scope, proj)
-        return len(ids), proj.count_edges(ids)
+        return len(ids), proj.count_edges(ids, met=scope.met)
 
     def view(self, scope: Scope, proj: Projection | None = None) -> nx.Graph:
         """The graph of one scope, frozen (it is shared between requests).
@@ -254,7 +256,8 @@ class NetworkViews:
                 self._graphs.move_to_end(key)
                 return self._graphs[key]  # type: ignore[no-any-return]
         ids, only = self._view_nodes(scope, proj)
-        g = nx.freeze(proj.graph(ids, organisations=scope.organisations, only=only))
+        g = nx.freeze(proj.graph(ids, organisations=scope.organisations, only=only,
+                                 met=scope.met))
         with self._lock:
             self._graphs[key] = g
             self._trim()

@@ -59,6 +59,7 @@ def for_you(ctx: AppState, who: Principal, limit: int = 12) -> ForYou:
     ids = {t for p in pairs for t in p.themes} | set(seeks) | set(offers)
     ids |= {p.candidate.place for p in pairs if p.candidate.place}
     ids |= {d for p in pairs for d in p.candidate.domains}
+    ids |= {p.met_at for p in pairs if p.met_at}
     props = ctx.store.props_of([p.candidate.id for p in pairs])
     names = {i: str(p.get("name") or p.get("title") or i)
              for i, p in ctx.store.props_of(sorted(ids)).items()}
@@ -106,6 +107,8 @@ def _suggestion(p: Pair, names: dict[str, str], props: dict[str, object],
     if p.cross_domain:
         domains = ", ".join(sorted(names.get(d, d) for d in p.candidate.domains))
         also.append(f"Uit een ander domein ({domains}): een andere blik.")
+    if p.met_at:  # both were there, so naming the activity tells neither anything new
+        also.append(f"U heeft {first} al ontmoet bij {names.get(p.met_at, 'een activiteit')}.")
     function = props.get("function") if shows(props, "function", "member") else None
     return Suggestion(p.candidate.id, p.candidate.name, str(function) if function else None,
                       place, p.score, mine, theirs, also, asked)

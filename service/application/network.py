@@ -100,7 +100,8 @@ def map_data(ctx: Any, scope: Scope, cap: int | None = None) -> dict[str, Any]:
             constraint=row.get("constraint"), effective_size=row.get("effective_size"),
             brokerage=row["brokerage"]))
     edges = [MapEdge(source=u, target=v, context=d.get("context", "anders"),
-                     bridge=frozenset((u, v)) in bridges) for u, v, d in g.edges(data=True)]
+                     bridge=frozenset((u, v)) in bridges, weak=bool(d.get("weak")))
+             for u, v, d in g.edges(data=True)]
     message = None if nodes else "Geen leden gevonden bij deze keuze."
     communities = {a.communities[v] for v in g if v in a.communities}
     return {**base, "shown": True, "message": message, "nodes": nodes, "edges": edges,
