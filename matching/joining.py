@@ -17,7 +17,7 @@ from schakel.errors import NodeNotFoundError, TransitionError
 from schakel.graph.model import Community, Relationship
 from schakel.graph.store import Batch, GraphStore
 
-__all__ = ["STEPS", "standing", "step"]
+__all__ = ["STEPS", "standing", "step", "start_with_invitations"]
 
 
 @dataclass(frozen=True)
@@ -76,3 +76,20 @@ def step(store: GraphStore, community_id: str, member_id: str, action: str) -> s
 
     store.update(work)
     return chosen.target
+
+
+def start_with_invitations(store: GraphStore, community: Community, theme_id: str,
+                           invited: list[str]) -> None:
+    """Write a new community about ``theme_id`` with ``invited`` members invited, exactly
+    once: one write, or a :class:`TransitionError` when the community exists already (a second
+    click, or two staff at once)."""
+    def work() -> Batch:
+        if store.get(community.id) is not None:
+            name = store.props_of([community.id]).get(community.id, {}).get("name", "")
+            raise TransitionError(community.id, "bestaat", "start",
+                                  f"Voor dit thema is al gestart: {name}.")
+        rels = [Relationship.of("ABOUT", community.id, theme_id)]
+        rels += [Relationship.of("INVITED_TO", m, community.id) for m in invited]
+        return Batch.of([community], rels)
+
+    store.update(work)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schakel.errors import InvalidQueryError, TransitionError
-from schakel.graph.model import Community, Member, Relationship
+from schakel.graph.model import Community, Member
 from schakel.graph.privacy import visible
-from schakel.graph.store import Batch
+from schakel.matching import joining
 from schakel.matching.brokering import Notice
 
 from ..access import Principal
@@ -73,23 +73,13 @@ def start_group(ctx: AppState, who: Principal, question_id: str, theme_id: str, 
         raise InvalidQueryError("kind", "Kies een community of een intervisiegroep.")
     notice = _notice(ctx, question_id, theme_id)
     people, left_out = askers(ctx, notice.questions)
-    store = ctx.store
     community_id = started_id(theme_id, kind)
     title = name.strip()[:300] or f"{KINDS[kind]} {notice.theme.name}"
     text = (f"Gestart omdat '{notice.theme.name}' gevraagd is in "
             f"{len(notice.regions)} regio's ({', '.join(notice.regions)}).")
-
-    def work() -> Batch:
-        if store.get(community_id) is not None:
-            existing = store.props_of([community_id]).get(community_id, {})
-            raise TransitionError(community_id, "bestaat", "start",
-                                  f"Voor dit thema is al gestart: {existing.get('name', '')}.")
-        node = Community(id=community_id, name=title, kind=kind, description=text)
-        rels = [Relationship.of("ABOUT", community_id, theme_id)]
-        rels += [Relationship.of("INVITED_TO", m.id, community_id) for m in people]
-        return Batch.of([node], rels)
-
-    store.update(work)
+    joining.start_with_invitations(
+        ctx.store, Community(id=community_id, name=title, kind=kind, description=text),
+        theme_id, [m.id for m in people])
     ctx.access.audit(who.user, "groep gestart vanuit melding", community_id,
                      f"{len(people)} uitgenodigd")
     for m in people:
