@@ -46,6 +46,7 @@ class ForYou:
     practices: list[Practice] = field(default_factory=list)
     communities: list[Community] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
+    invitations: list[Community] = field(default_factory=list)  # to join, from staff
 
 
 def for_you(ctx: AppState, who: Principal, limit: int = 12) -> ForYou:
@@ -74,9 +75,11 @@ def for_you(ctx: AppState, who: Principal, limit: int = 12) -> ForYou:
     coming = sorted((n for n in nodes if isinstance(n, Activity)
                      and datetime.fromisoformat(n.ends) >= now),
                     key=lambda a: datetime.fromisoformat(a.starts))
+    invited = [c for c in ctx.store.get_many(ctx.store.neighbour_ids(me.id, "INVITED_TO"))
+               if isinstance(c, Community)]
     return ForYou(people, [names.get(t, t) for t in seeks], [names.get(t, t) for t in offers],
                   [n for n in nodes if isinstance(n, Practice)][:5],
-                  [n for n in nodes if isinstance(n, Community)][:5], coming[:5])
+                  [n for n in nodes if isinstance(n, Community)][:5], coming[:5], invited)
 
 
 def _suggestion(p: Pair, names: dict[str, str], props: dict[str, object],

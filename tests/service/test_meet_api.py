@@ -200,3 +200,18 @@ def test_communities_page_join_accept_leave(client: TestClient, keys: Keys,
     staff_only = client.post("/api/v1/communities/com-test/standing",
                              headers=keys.bearer(keys.staff), json={"action": "ask"})
     assert staff_only.status_code == 403  # a staff account is no member
+
+
+def test_applications_are_limited_per_address(seeded_store: LocalGraphStore, tmp_path: Path,
+                                              page_client: type[TestClient]) -> None:
+    app = create_app(Settings(data_dir=tmp_path, rate_apply="2/hour"), store=seeded_store)
+    with page_client(app) as c:
+        assert c.post("/api/v1/applications", json=APPLY).status_code == 201
+        assert c.post("/lid-worden", data={"naam": "Op De Pagina", "akkoord": "true"}
+                      ).status_code == 200
+        third = c.post("/api/v1/applications", json=APPLY)
+        assert third.status_code == 429 and "Te veel verzoeken" in third.json()["detail"]
+        assert int(third.headers["retry-after"]) > 0
+        page = c.post("/lid-worden", data={"naam": "Nog Een", "akkoord": "true"})
+        assert page.status_code == 429 and "Te veel verzoeken" in page.text
+    assert len(seeded_store.ids("Application")) == 2
