@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from schakel.graph.model import QUESTION_STATUSES
 from schakel.matching.brokering import ACTION_NL, OUTCOMES
 
-from ..application import brokering
+from ..application import brokering, notices
 from ..application.directory import assignable_themes, place_names
 from ..auth import StaffDep
 from ..deps import BrokerDep, StateDep
@@ -118,3 +118,14 @@ def metrics_page(request: Request, state: StateDep, _who: StaffDep) -> HTMLRespo
     m = brokering.metrics(state)
     return templates.TemplateResponse(request, "makelen_cijfers.html", {
         "m": m, "names": brokering.most_asked_names(state, m.most_asked)})
+
+
+@router.post("/makelen/vragen/{question_id}/starten")
+def start_group(question_id: str, state: StateDep, who: StaffDep,
+                thema: Annotated[str, Form(max_length=200)],
+                soort: Annotated[str, Form(max_length=40)] = "cop",
+                naam: Annotated[str, Form(max_length=300)] = "") -> RedirectResponse:
+    """The notice "asked in 3 or more regions" starts a group with the askers invited."""
+    done = notices.start_group(state, who, question_id, thema, soort, naam)
+    return RedirectResponse(f"/community/{done.community}?uitgenodigd={len(done.invited)}"
+                            f"&niet={done.left_out}", status_code=303)

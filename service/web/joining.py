@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from schakel.errors import TransitionError
@@ -40,8 +40,13 @@ def list_page(request: Request, state: StateDep) -> HTMLResponse:
 
 @router.get("/community/{community_id}", response_class=HTMLResponse)
 def page(request: Request, state: StateDep, who: MemberDep, community_id: str,
-         gedaan: str = "") -> HTMLResponse:
-    return _page(request, state, who, community_id, notice=DONE_NL.get(gedaan, ""))
+         gedaan: str = "", uitgenodigd: Annotated[int | None, Query(ge=0, le=10000)] = None,
+         niet: Annotated[int, Query(ge=0, le=10000)] = 0) -> HTMLResponse:
+    notice = DONE_NL.get(gedaan, "")
+    if uitgenodigd is not None:  # just started from a brokering notice
+        notice = (f"De groep is gestart. {uitgenodigd} vrager(s) uitgenodigd"
+                  + (f"; {niet} niet (geen toestemming, of geen lid)." if niet else "."))
+    return _page(request, state, who, community_id, notice=notice)
 
 
 @router.post("/community/{community_id}/{action}", response_class=HTMLResponse)
