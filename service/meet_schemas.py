@@ -103,9 +103,12 @@ class DecisionOut(BaseModel):
 class ActivityIn(_In):
     title: str = Field(min_length=1, max_length=300)
     kind: Literal[tuple(ACTIVITY_KINDS)] = "webinar"  # type: ignore[valid-type]
-    day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="JJJJ-MM-DD, in Amsterdam.")
-    start: str = Field(pattern=r"^\d{1,2}:\d{2}$", description="UU:MM, Amsterdam time.")
-    end: str = Field("", pattern=r"^(\d{1,2}:\d{2})?$", description="UU:MM; empty: as start.")
+    day: str = Field(max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                     description="JJJJ-MM-DD, in Amsterdam.")
+    start: str = Field(max_length=5, pattern=r"^\d{1,2}:\d{2}$",
+                       description="UU:MM, Amsterdam time.")
+    end: str = Field("", max_length=5, pattern=r"^(\d{1,2}:\d{2})?$",
+                     description="UU:MM; empty: as start.")
     online: bool = False
     gemeente: str = Field("", max_length=100, description="Needed unless online.")
     themes: list[Id] = Field([], max_length=10)

@@ -20,7 +20,8 @@ from ..access import Principal
 from ..context import AppState
 from .brokering import make_broker
 
-__all__ = ["KINDS", "Started", "askers", "start_group", "started_id"]
+__all__ = ["KINDS", "Started", "StartOptions", "askers", "start_options", "start_group",
+           "started_id"]
 
 KINDS = {"cop": "Community of Practice", "intervisiegroep": "Intervisiegroep"}
 
@@ -35,6 +36,23 @@ class Started:
 def started_id(theme_id: str, kind: str) -> str:
     """One group per theme and kind started from a notice: the id says which."""
     return f"com-gestart-{kind}-{theme_id}"[:200]
+
+
+@dataclass(frozen=True)
+class StartOptions:
+    """What the brokering page offers under a notice."""
+
+    invitable: int  # askers who would be invited
+    left_out: int
+    started: dict[str, str]  # kind -> the community already started for this theme
+
+
+def start_options(ctx: AppState, notice: Notice) -> StartOptions:
+    people, left_out = askers(ctx, notice.questions)
+    ids = {kind: started_id(notice.theme.id, kind) for kind in KINDS}
+    exist = ctx.store.labels_of(list(ids.values()))
+    return StartOptions(len(people), left_out,
+                        {k: i for k, i in ids.items() if exist.get(i) == "Community"})
 
 
 def _notice(ctx: AppState, question_id: str, theme_id: str) -> Notice:

@@ -61,6 +61,8 @@ def question_page(request: Request, question_id: str, broker: BrokerDep, state: 
     slate = broker.slate(question_id)
     return templates.TemplateResponse(request, "makelen_vraag.html", {
         "q": slate.question, "candidates": slate.candidates, "notices": slate.notices,
+        "starts": {n.theme.id: notices.start_options(state, n) for n in slate.notices},
+        "start_kinds": notices.KINDS,
         "themes": assignable_themes(state), "chosen": {t.id for t in slate.question.themes},
         "statuses": QUESTION_STATUSES, "kind_nl": KIND_NL, "action_nl": ACTION_NL,
         "outcomes": OUTCOMES, "signal_names": SIGNAL_NAMES,
