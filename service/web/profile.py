@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from schakel.errors import GraphValidationError
 from schakel.graph.privacy import PRIVATE_FIELDS
 
-from ..application.directory import assignable_themes, place_names
+from ..application.directory import place_names, theme_groups
 from ..application.members import erase_member, own_member, theme_levels, update_profile
 from ..auth import COOKIE, MemberDep
 from ..deps import StateDep
@@ -34,7 +34,7 @@ def _page(request: Request, state: StateDep, who: MemberDep, status: int = 200,
     member = own_member(state, who)
     return templates.TemplateResponse(request, "profile.html", {
         "member": member, "public": member_public(state.store, member, "staff"),
-        "themes": assignable_themes(state), "field_names": FIELD_NAMES,
+        "theme_groups": theme_groups(state), "field_names": FIELD_NAMES,
         "problems": problems or [], "saved": saved, "places": place_names(state, "gemeente"),
     }, status_code=status)
 
