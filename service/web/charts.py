@@ -17,11 +17,13 @@ _ids = count(1)
 
 
 def bars(rows: Sequence[tuple[str, float | None]], title: str, *, decimals: int = 0,
-         percent: bool = False, alt: bool = False) -> Markup:
+         percent: bool = False, alt: bool = False,
+         maximum: float | None = None) -> Markup:
     """Horizontal bars in the order given, each with its value the Dutch way beside it
-    (a share 0–1 as a percentage with ``percent``)."""
+    (a share 0–1 as a percentage with ``percent``). ``maximum`` fixes the full length (1 for
+    a Gini coefficient), else the longest bar fills the width."""
     chart = f"grafiek-{next(_ids)}"
-    top = max([v or 0 for _, v in rows] + [0])
+    top = maximum or max([v or 0 for _, v in rows] + [0])
     span = WIDTH - LABEL - 70
     height = ROW * len(rows) + 8
     parts = [f'<svg viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{chart}-t"'

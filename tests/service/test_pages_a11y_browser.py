@@ -1,0 +1,218 @@
+"""WCAG 2.1 AA in the browser: axe-core walks every page, logged out and for each role, and
+keyboard-only flows ask a question, broker and change the profile.
+
+axe-core (tests/service/axe/axe.min.js, from npm, MPL-2.0) is injected into the page by
+Playwright; a page passes with no serious or critical violation of the WCAG 2.0/2.1 A and AA
+rules. The demo is the one of tests/service/conftest.py. With SCHAKEL_SCREENSHOTS=1 the walk
+also writes the README's screenshots (desktop and 390 px wide) to docs/img/.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import Demo
+    from playwright.sync_api import Browser, Page
+
+AXE = Path(__file__).with_name("axe") / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SHOTS = Path(__file__).parents[2] / "docs" / "img"
+# Every page route (GET, outside /api) with a path to open it; {q} is a question, {m} a member.
+PAGES = {
+    "/": "/", "/leden": "/leden?thema=thuiszitters", "/leden/{member_id}": "/leden/{m}",
+    "/praktijkvoorbeelden": "/praktijkvoorbeelden", "/zoeken": "/zoeken?vraag=thuiszitters&plaats=Enschede&straal=60",
+    "/inloggen": "/inloggen", "/matchen": "/matchen?vraag=Wie+helpt+bij+thuiszitters+in+Emmen%3F",
+    "/kaart": "/kaart", "/kaart/witte-vlekken": "/kaart/witte-vlekken?thema=thuiszitters&plaats=Drenthe",
+    "/kaart/makelaars": "/kaart/makelaars", "/mijn-profiel": "/mijn-profiel",
+    "/mijn-vragen": "/mijn-vragen", "/makelen": "/makelen",
+    "/makelen/vragen/{question_id}": "/makelen/vragen/{q}", "/makelen/cijfers": "/makelen/cijfers",
+}
+OPEN_TO = {  # the weakest role that may open a page; others get the login page or 403
+    "/inloggen": None, "/matchen": "staff", "/kaart": "staff", "/kaart/witte-vlekken": "staff",
+    "/kaart/makelaars": "staff", "/makelen": "staff", "/makelen/vragen/{question_id}": "staff",
+    "/makelen/cijfers": "staff",
+}
+QUESTION = "q-demo-02"  # from seeds/questions.yaml
+RANK = {None: 0, "member": 1, "staff": 2, "admin": 3}
+# Screenshot names for the README: (route, file name).
+MAIN = [("/", "overzicht"), ("/zoeken", "in-de-buurt"), ("/mijn-profiel", "mijn-profiel"),
+        ("/matchen", "matchen"), ("/makelen/vragen/{question_id}", "makelen-vraag"),
+        ("/makelen/cijfers", "makelen-cijfers"), ("/kaart/witte-vlekken", "witte-vlekken"),
+        ("/kaart/makelaars", "makelaars")]
+
+
+def _account(demo: Demo, name: str, role: str) -> str:
+    exe = Path(sys.executable).with_name("schakel")
+    made = subprocess.run([str(exe), "users", "add", name, "--role", role, "--replace"],
+                          env=demo.env, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stdout + made.stderr
+    return made.stdout.strip().splitlines()[-1]
+
+
+def _log_in(page: Page, demo: Demo, key: str) -> None:
+    page.set_default_timeout(120_000)  # the first question waits for the matcher to warm up
+    page.goto(f"{demo.base}/inloggen")
+    page.fill("#sleutel", key)
+    with page.expect_navigation():
+        page.click("form.search button[type=submit]")
+
+
+def axe(page: Page) -> list[dict[str, Any]]:
+    """The serious and critical WCAG A/AA violations axe-core finds on the page."""
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))", TAGS)
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+def test_every_page_route_is_walked(tmp_path: Path) -> None:
+    """A new page must be added to PAGES, so axe checks it too."""
+    from schakel.service.app import create_app
+    from schakel.service.auth import declared_routes
+    from schakel.service.config import Settings
+
+    app = create_app(Settings(data_dir=tmp_path))
+    pages = {path for method, path, _ in declared_routes(app)
+             if method == "GET" and not path.startswith("/api")}
+    assert pages == set(PAGES), pages ^ set(PAGES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("role", [None, "member", "staff", "admin"])
+def test_every_page_passes_axe(demo: Demo, browser: Browser, role: str | None) -> None:
+    keys = {"member": demo.member_key, "staff": demo.staff_key}
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    if role:
+        _log_in(page, demo, keys.get(role) or _account(demo, "a11y-beheer", role))
+    question = QUESTION
+    shots = os.environ.get("SCHAKEL_SCREENSHOTS") and role == "staff"
+    problems = {}
+    for route, path in PAGES.items():
+        url = demo.base + path.format(m=demo.member_id, q=question)
+        answer = page.goto(url)
+        assert answer is not None and answer.status < 500, (route, answer and answer.status)
+        may = RANK[role] >= RANK[OPEN_TO.get(route, "member")]
+        if role and may and not (route.startswith("/mijn") and role != "member"):
+            assert answer.status == 200, (route, answer.status)
+        page.wait_for_load_state("networkidle")
+        if found := axe(page):
+            problems[route] = found
+        if shots:
+            _shoot(page, route, url)
+    assert not problems, problems
+    context.close()
+
+
+def _shoot(page: Page, route: str, url: str) -> None:
+    name = dict(MAIN).get(route)
+    if not name:
+        return
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(SHOTS / f"{name}-390.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+@pytest.mark.slow
+def test_no_page_is_wider_than_a_phone(demo: Demo, browser: Browser) -> None:
+    """At 390 px nothing sticks out to the right: wide tables scroll inside their own box."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    _log_in(page, demo, demo.staff_key)
+    for route, path in PAGES.items():
+        if route.startswith("/mijn"):
+            continue
+        page.goto(demo.base + path.format(m=demo.member_id, q=QUESTION))
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (route, width)
+    context.close()
+
+
+def _focus_ring(page: Page) -> str:
+    return page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+
+
+def _tab_to(page: Page, selector: str, limit: int = 400) -> None:
+    """Press Tab until ``selector`` has the focus, checking each stop shows a focus ring."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            assert _focus_ring(page) not in ("none", ""), selector
+            return
+    pytest.fail(f"Tab never reached {selector}")
+
+
+@pytest.mark.slow
+def test_keyboard_only_question_and_profile(demo: Demo, browser: Browser) -> None:
+    """A member asks a question and changes the profile's themes with the keyboard only."""
+    context = browser.new_context()
+    page = context.new_page()
+    _log_in(page, demo, demo.member_key)
+
+    page.goto(f"{demo.base}/mijn-vragen")
+    _tab_to(page, "#tekst")
+    page.keyboard.type("Wie weet hoe je ouders betrekt bij een thuiszitter in Enschede?")
+    _tab_to(page, "form.profile button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Uw vraag staat bij het regiebureau" in page.locator("main").inner_text()
+
+    page.goto(f"{demo.base}/mijn-profiel")
+    before = page.locator("#themas input:checked").count()
+    _tab_to(page, "#themas input[value='thuiszitters']")
+    was = page.locator("#themas input[value='thuiszitters']").is_checked()
+    page.keyboard.press("Space")
+    _tab_to(page, "form.profile button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/mijn-profiel?opgeslagen=true")
+    after = page.locator("#themas input:checked").count()
+    assert after == before + (-1 if was else 1)  # the other choices stayed
+    context.close()
+
+
+@pytest.mark.slow
+def test_keyboard_only_brokering(demo: Demo, browser: Browser) -> None:
+    """Staff make a slate for a question and propose a candidate with the keyboard only."""
+    context = browser.new_context()
+    page = context.new_page()
+    _log_in(page, demo, demo.staff_key)
+    page.goto(f"{demo.base}/makelen/vragen/q-demo-03")
+    if page.locator("ol.slate").count() == 0:
+        _tab_to(page, "form[action$='/voorstel'] button")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    first = page.locator("ol.slate > li.result[data-state=proposed]").first
+    card = first.get_attribute("id")
+    _tab_to(page, f"li[id='{card}'] form.actions button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator(f"li[id='{card}']").get_attribute("data-state") != "proposed"
+    context.close()
+
+
+@pytest.mark.slow
+def test_map_has_a_table_alternative(demo: Demo, browser: Browser) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    _log_in(page, demo, demo.staff_key)
+    page.goto(f"{demo.base}/kaart?thema=thuiszitters")
+    link = page.get_by_role("link", name="De kaart als tabel")
+    with page.expect_navigation():
+        link.click()
+    assert "/kaart/makelaars" in page.url and "thema=thuiszitters" in page.url
+    assert page.locator("table.tabel tbody tr").count() >= 1
+    context.close()
