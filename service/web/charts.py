@@ -32,10 +32,11 @@ def bars(rows: Sequence[tuple[str, float | None]], title: str, *, decimals: int 
         y = 4 + i * ROW
         length = 0 if not top or not value else max(1, span * value / top)
         name = label if len(label) <= 38 else label[:37] + "…"
+        shown = procent(value) if percent else getal(value, decimals)
         parts.append(
             f'<text x="{LABEL - 8}" y="{y + 16}" text-anchor="end">{escape(name)}</text>'
             f'<rect class="bar{" alt" if alt else ""}" x="{LABEL}" y="{y + 3}"'
             f' width="{length:.1f}" height="{ROW - 8}" rx="2"/>'
-            f'<text x="{LABEL + length + 6:.1f}" y="{y + 16}">{escape(procent(value) if percent else getal(value, decimals))}</text>')
+            f'<text x="{LABEL + length + 6:.1f}" y="{y + 16}">{escape(shown)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -3,8 +3,8 @@ keyboard-only flows ask a question, broker and change the profile.
 
 axe-core (tests/service/axe/axe.min.js, from npm, MPL-2.0) is injected into the page by
 Playwright; a page passes with no serious or critical violation of the WCAG 2.0/2.1 A and AA
-rules. The demo is the one of tests/service/conftest.py. With SCHAKEL_SCREENSHOTS=1 the walk
-also writes the README's screenshots (desktop and 390 px wide) to docs/img/.
+rules. The demo is the one of tests/service/conftest.py. With SCHAKEL_SCREENSHOT_DIR set (as
+for the map's test) the walk also writes the README's screenshots there, desktop and 390 px.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ if TYPE_CHECKING:
 
 AXE = Path(__file__).with_name("axe") / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-SHOTS = Path(__file__).parents[2] / "docs" / "img"
 # Every page route (GET, outside /api) with a path to open it; {q} is a question, {m} a member.
 PAGES = {
     "/": "/", "/leden": "/leden?thema=thuiszitters", "/leden/{member_id}": "/leden/{m}",
-    "/praktijkvoorbeelden": "/praktijkvoorbeelden", "/zoeken": "/zoeken?vraag=thuiszitters&plaats=Enschede&straal=60",
+    "/praktijkvoorbeelden": "/praktijkvoorbeelden",
+    "/zoeken": "/zoeken?vraag=thuiszitters&plaats=Enschede&straal=60",
     "/inloggen": "/inloggen", "/matchen": "/matchen?vraag=Wie+helpt+bij+thuiszitters+in+Emmen%3F",
-    "/kaart": "/kaart", "/kaart/witte-vlekken": "/kaart/witte-vlekken?thema=thuiszitters&plaats=Drenthe",
+    "/kaart": "/kaart",
+    "/kaart/witte-vlekken": "/kaart/witte-vlekken?thema=thuiszitters&plaats=Drenthe",
     "/kaart/makelaars": "/kaart/makelaars", "/mijn-profiel": "/mijn-profiel",
     "/mijn-vragen": "/mijn-vragen", "/makelen": "/makelen",
     "/makelen/vragen/{question_id}": "/makelen/vragen/{q}", "/makelen/cijfers": "/makelen/cijfers",
@@ -97,7 +98,7 @@ def test_every_page_passes_axe(demo: Demo, browser: Browser, role: str | None) -
     if role:
         _log_in(page, demo, keys.get(role) or _account(demo, "a11y-beheer", role))
     question = QUESTION
-    shots = bool(os.environ.get("SCHAKEL_SCREENSHOTS"))
+    shots = os.environ.get("SCHAKEL_SCREENSHOT_DIR")
     problems = {}
     for route, path in PAGES.items():
         url = demo.base + path.format(m=demo.member_id, q=question)
@@ -110,20 +111,20 @@ def test_every_page_passes_axe(demo: Demo, browser: Browser, role: str | None) -
         if found := axe(page):
             problems[route] = found
         if shots and MAIN.get(route, ("", ""))[1] == role:
-            _shoot(page, MAIN[route][0], url.split("&thema=")[0].split("?thema=")[0])
+            _shoot(page, Path(shots) / MAIN[route][0], url.split("?thema=")[0])
     assert not problems, problems
     context.close()
 
 
-def _shoot(page: Page, name: str, url: str) -> None:
+def _shoot(page: Page, name: Path, url: str) -> None:
     """The top of the page (at most 1,600 px) at desktop width and at 390 px."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    name.parent.mkdir(parents=True, exist_ok=True)
     for width, suffix in ((1280, ""), (390, "-390")):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(url)
         page.wait_for_load_state("networkidle")
         height = min(1600, page.evaluate("document.documentElement.scrollHeight"))
-        page.screenshot(path=str(SHOTS / f"{name}{suffix}.png"), full_page=True,
+        page.screenshot(path=f"{name}{suffix}.png", full_page=True,
                         clip={"x": 0, "y": 0, "width": width, "height": height})
     page.set_viewport_size({"width": 1280, "height": 900})
 
