@@ -9,6 +9,8 @@ from fastapi import Request
 
 from schakel.graph.model import Member
 
+from ..auth import COOKIE
+
 
 @dataclass(frozen=True)
 class Item:
@@ -38,7 +40,11 @@ def _current(here: str, href: str) -> bool:
 def menu(request: Request) -> dict[str, Any]:
     """What the header shows: the menu items for this account, which one is open, and
     the name to greet (the member's own name, else the account name)."""
-    who = getattr(request.state, "who", None)
+    if hasattr(request.state, "who"):
+        who = request.state.who
+    else:  # a public page (the login page): nobody checked the key yet
+        key = request.cookies.get(COOKIE)
+        who = request.app.state.schakel.access.authenticate(key) if key else None
     if who is None:
         return {"items": [], "name": None}
     here = request.url.path
