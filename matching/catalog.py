@@ -98,6 +98,7 @@ class Items:
     load: np.ndarray | None = None  # open introductions
     group: np.ndarray | None = None  # organisation index, for diversity (members)
     counts: dict[int, str] = field(default_factory=dict)  # row -> short Dutch summary (regions)
+    needs: list[str] = field(default_factory=list)  # per row: what it seeks (members), not searched
 
     def __len__(self) -> int:
         return len(self.ids)

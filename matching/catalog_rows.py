@@ -21,6 +21,7 @@ from schakel.graph.privacy import shows, visible
 from schakel.graph.store import GraphStore
 
 from .brokering.states import OPEN
+from .offers import split_profile
 from .splice import Splice
 
 __all__ = ["Row", "Frame", "Source", "BulkSource", "LiveSource", "member_row", "practice_row",
@@ -103,6 +104,7 @@ class Row:
     load: int = 0
     group: int = -1
     count: str | None = None  # short Dutch summary (regions)
+    needs: str = ""  # what a member says they want to learn or seek (not searched)
 
 
 @dataclass(frozen=True)
@@ -131,10 +133,15 @@ def member_row(mid: str, a: dict[str, Any], src: Source, f: Frame) -> Row:
     orgs = sorted(o for o, _ in src.outs(mid, "WORKS_AT"))
     theme_names = ", ".join(f.theme_label(t) for t in sorted(themes))
     consent = bool(a.get("consent_matching", True))
+    # Only what the member offers is searched as expertise: sentences saying what they want
+    # to learn or seek are kept apart. A private function is not searchable by anyone.
+    offers, needs = split_profile(a.get("profile", ""))
+    function = (a.get("function") or "") if shows(a, "function", "member") else ""
     return Row(
         mid, a.get("name", mid),
-        " ".join(x for x in (a.get("function") or "", a.get("profile", ""), theme_names) if x),
+        " ".join(x for x in (function, offers, theme_names) if x),
         themes,
+        needs=needs,
         anchor=f.place_index.get(places[-1], -1) if places else -1,
         domains={d for d, _ in src.outs(mid, "ACTIVE_IN")},
         roles=[r for r in a.get("roles", ["member"]) if r in _ROLE_INDEX],
@@ -256,7 +263,8 @@ def items_of(kind: str, rows: Sequence[Row], f: Frame) -> Any:
                   _theme_matrix(rows, f), np.array([r.anchor for r in rows], dtype=np.int32),
                   _domain_matrix(rows, f),
                   extra_anchors={k: r.extra for k, r in enumerate(rows) if r.extra},
-                  counts={k: r.count for k, r in enumerate(rows) if r.count is not None})
+                  counts={k: r.count for k, r in enumerate(rows) if r.count is not None},
+                  needs=[r.needs for r in rows])
     if kind == "member":
         roles = np.zeros((n, len(ROLES)), dtype=np.float32)
         for k, r in enumerate(rows):
@@ -279,7 +287,7 @@ def splice_items(old: Any, splice: Splice, rows: Sequence[Row], f: Frame) -> Any
     fresh = items_of(old.kind, rows, f)
     new = type(old)(old.kind, splice.ids, splice.list(old.names, fresh.names),
                     splice.list(old.texts, fresh.texts), splice.csr(old.themes, fresh.themes),
-                    old.anchor, old.domains)
+                    old.anchor, old.domains, needs=splice.list(old.needs, fresh.needs))
     for name in _ARRAYS:
         before = getattr(old, name)
         if before is not None:

@@ -182,6 +182,9 @@ class EmbeddingCache:
         self._db.close()
 
 
+QUERY_CACHE = 256
+
+
 class CachedEncoder:
     """An encoder in front of a cache: only texts never seen by this model are encoded."""
 
@@ -192,6 +195,7 @@ class CachedEncoder:
         self.dim = encoder.dim
         self.encoded = 0  # texts sent to the model, for tests and the benchmark
         self._batch = batch_size
+        self._queries: dict[str, np.ndarray] = {}  # insertion order: the oldest goes first
 
     def encode(self, texts: Sequence[str],
                progress: Callable[[int], None] | None = None) -> np.ndarray:
@@ -217,6 +221,15 @@ class CachedEncoder:
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One question, not cached (questions rarely repeat)."""
+        """One question; the last few are kept in memory (a page reload, a second variant in
+        the evaluation, staff editing a question's themes ask the same text again)."""
+        hit = self._queries.get(text)
+        if hit is not None:
+            return hit
         self.encoded += 1
-        return self.encoder.encode([text])[0]
+        vector = self.encoder.encode([text])[0]
+        vector.setflags(write=False)
+        if len(self._queries) >= QUERY_CACHE:
+            self._queries.pop(next(iter(self._queries)), None)
+        self._queries[text] = vector
+        return vector

@@ -21,10 +21,13 @@ from schakel.graph.store import GraphStore
 from .catalog import Catalog, Items
 from .embeddings import CachedEncoder
 from .features import (
+    NEAR_KM,
+    PARTIAL_KM,
     Places,
     availability_scores,
     domain_scores,
     role_scores,
+    subject_fit,
     theme_scores,
     theme_vector,
 )
@@ -41,6 +44,7 @@ from .ranker import (
     nl,
 )
 from .text import Analyzer
+from .theme_model import ThemeModel, fit_theme_model, training_rows
 from .vectors import cosine, top_k
 
 __all__ = ["Matcher", "MatchQuery", "MatchResult", "Relevance", "REQUEST_KINDS",
@@ -52,6 +56,8 @@ MAX_LIMIT = 50
 BULK_CHANGE, BULK_SHARE = 5000, 0.2
 # A theme the encoder finds close to the question counts, weaker than a named one.
 THEME_SIMILARITY, THEME_FROM_MEANING, THEMES_FROM_MEANING = 0.35, 0.8, 1
+# The theme model's themes: at most this many, from this probability on.
+THEMES_FROM_MODEL, THEME_PROBABILITY = 2, 0.3
 # A profile this close in meaning fits a text even without shared words or themes.
 TEXT_HIT_COSINE = 0.4
 _ROLE_NL = {"member": "Lid", "expert": "Expert", "ambassador": "Ambassadeur",
@@ -123,6 +129,7 @@ class _State:
     reader: QuestionReader
     theme_vectors: np.ndarray
     places: Places
+    theme_model: ThemeModel | None = None
 
 
 @dataclass(frozen=True)
@@ -223,9 +230,12 @@ class Matcher:
         themes = catalog.taxonomy.theme_ids
         theme_vectors = self.encoder.encode([catalog.taxonomy.theme_texts[t] for t in themes])
         places = old.places if old is not None else Places(self.gazetteer, catalog.places)
+        texts, vectors, labels = training_rows(catalog, indexes["member"].vectors,
+                                               indexes["practice"].vectors, self.encoder.encode)
+        model = fit_theme_model(texts, vectors, labels)
         self._state = _State(catalog, indexes, vocabulary, analyzer,
                              QuestionReader(catalog.taxonomy, self.gazetteer, analyzer),
-                             theme_vectors, places)
+                             theme_vectors, places, model)
         self.version = version
         self.last_encoded = encoded
         return encoded
@@ -379,6 +389,10 @@ class Matcher:
         if not mask.any():
             return []
         signals, cos = self._signals(st, index, q, qv, tvec, n_themes, mask, near, timings)
+        fit = subject_fit(signals, mask)
+        for preference in ("geo", "role"):  # an asked place or role lifts only fitting rows
+            if preference in signals:
+                signals[preference] = signals[preference] * fit
         total = combine(w, signals, n)
         top = top_k(total, max(3 * query.limit, 20), mask)
         ctx = _KindContext(kind, roles, signals, cos, near, dist)
@@ -400,12 +414,25 @@ class Matcher:
             index = st.catalog.taxonomy.theme_index
             q.themes = {th: 1.0 for th in themes if th in index}
         tagged = len(q.themes)
-        sims = st.theme_vectors @ qv
-        for i in np.argsort(-sims)[:THEMES_FROM_MEANING if themes is None else 0]:
-            theme = st.catalog.taxonomy.theme_ids[int(i)]
-            if sims[i] >= THEME_SIMILARITY and theme in st.catalog.taxonomy.assignable:
-                q.themes.setdefault(theme, THEME_FROM_MEANING)
+        if themes is None:
+            for theme, weight in self._themes_from_meaning(st, text, qv):
+                q.themes.setdefault(theme, weight)
         return q, qv, tagged
+
+    def _themes_from_meaning(self, st: _State, text: str, qv: np.ndarray
+                             ) -> list[tuple[str, float]]:
+        """Themes a question means without naming them: the network's theme model (weight =
+        its probability), or else the theme whose own text is closest in meaning."""
+        tax = st.catalog.taxonomy
+        if st.theme_model is not None:
+            p = st.theme_model.predict([text], qv[None, :])[0]
+            best = np.argsort(-p)[:THEMES_FROM_MODEL]
+            return [(st.theme_model.themes[int(i)], round(float(min(1.0, p[i])), 3))
+                    for i in best if p[i] >= THEME_PROBABILITY]
+        sims = st.theme_vectors @ qv
+        return [(tax.theme_ids[int(i)], THEME_FROM_MEANING)
+                for i in np.argsort(-sims)[:THEMES_FROM_MEANING]
+                if sims[i] >= THEME_SIMILARITY and tax.theme_ids[int(i)] in tax.assignable]
 
     def _signals(self, st: _State, index: KindIndex, q: Question, qv: np.ndarray, tvec: np.ndarray,
                  n_themes: int, mask: np.ndarray, near: np.ndarray | None,
@@ -521,6 +548,12 @@ class Matcher:
         shared = self._shared_words(st, explain, items.texts[r])
         if shared:
             add("lexical", "Zelfde woorden als in de vraag: " + ", ".join(shared))
+        needs = items.needs[r] if items.needs else ""
+        sought = self._shared_words(st, explain, needs) if needs else []
+        if [word for word in sought if word not in shared]:
+            # Said only as a wish to learn: explain why those words did not count.
+            s.reasons.append(Reason("needs", 0.0, f"Wil zelf meer weten over "
+                                    f"{', '.join(sought[:3])}: dat telt niet als expertise"))
         themes = self._themes_of(st, items, r, explain.tvec)
         if themes:
             verb = {"member": "Werkt aan", "region": "Hier wordt gewerkt aan"}.get(
@@ -531,11 +564,17 @@ class Matcher:
             anchor = int(items.anchor[r])
             rel = relations[anchor]
             row_place = cat.places[anchor].name
+            km = float(dist[r])
             if cat.places[anchor].kind == "land":
                 text = "Landelijk"
+            elif rel in ("same", "inside") or km <= NEAR_KM:
+                text = (f"Binnen {q.place.name}" if rel in ("same", "inside") else
+                        _GEO_NL[rel].format(place=q.place.name, row=row_place, km=round(km)))
+                text += ", zoals gevraagd" if rel != "covers" else ""
             else:
-                text = _GEO_NL[rel].format(place=q.place.name, row=row_place,
-                                           km=round(float(dist[r])))
+                text = _GEO_NL[rel].format(place=q.place.name, row=row_place, km=round(km))
+                if km <= PARTIAL_KM:
+                    text += f" (tussen {NEAR_KM:.0f} en {PARTIAL_KM:.0f} km)"
             add("geo", text)
         if signals["domain"][r] > 0:
             ds = [cat.taxonomy.domain_names[d] for d, v in
@@ -548,9 +587,13 @@ class Matcher:
                 add("domain", f"Uit een ander domein ({', '.join(ds)}) dan de vrager: "
                               "verbindt domeinen")
         if signals["role"][r] > 0 and items.roles is not None:
-            best = max((role for role, has in zip(ROLES, items.roles[r], strict=True) if has),
-                       key=lambda role: q.role_fit.get(role, 0.0))
-            add("role", f"{_ROLE_NL[best]}: past bij deze vraag")
+            held = [role for role, has in zip(ROLES, items.roles[r], strict=True) if has]
+            asked = [role for role in held if role in q.asked_roles]
+            if asked:
+                add("role", f"{_ROLE_NL[asked[0]]}, zoals gevraagd")
+            else:
+                best = max(held, key=lambda role: q.role_fit.get(role, 0.0))
+                add("role", f"{_ROLE_NL[best]}: past bij deze vraag")
         if kind == "member" and items.load is not None:
             load = int(items.load[r])
             text = f"Beschikbaar: {attrs.get('availability') or 'niet opgegeven'}"
@@ -590,4 +633,5 @@ class Matcher:
             "domains": sorted(q.wanted_domains),
             "asker_domain": q.asker_domain,
             "roles": sorted(q.role_fit),
+            "asked_roles": sorted(q.asked_roles),
         }

@@ -16,23 +16,30 @@ from typing import Any
 
 import yaml
 
-from schakel.graph.geo import Gazetteer, haversine_km
+from schakel.graph.geo import Gazetteer, Place, haversine_km
 
 from .catalog import Catalog
 from .engine import Matcher, MatchQuery
 from .ranker import Weights
 
-__all__ = ["load_questions", "Grader", "evaluate", "VARIANTS", "Scores"]
+__all__ = ["load_questions", "packaged_set", "Grader", "evaluate", "evaluate_slices",
+           "slices_of", "SLICES", "VARIANTS", "Scores"]
 
 K = 10
 
 
-def load_questions(path: str | None = None) -> list[dict[str, Any]]:
+def load_questions(path: str | None = None, name: str = "questions") -> list[dict[str, Any]]:
+    """Labelled questions from a YAML file, or a packaged set: ``questions`` (development,
+    tuned on) or ``heldout`` (written before tuning, never tuned on)."""
     if path:
         with open(path, encoding="utf-8") as f:
             return list(yaml.safe_load(f))
-    text = resources.files("schakel.seeds").joinpath("eval/questions.yaml").read_text("utf-8")
+    text = resources.files("schakel.seeds").joinpath(f"eval/{name}.yaml").read_text("utf-8")
     return list(yaml.safe_load(text))
+
+
+def packaged_set(name: str) -> bool:
+    return resources.files("schakel.seeds").joinpath(f"eval/{name}.yaml").is_file()
 
 
 def VARIANTS(weights: Weights) -> dict[str, Weights]:  # noqa: N802 - a table of named configs
@@ -48,7 +55,14 @@ def VARIANTS(weights: Weights) -> dict[str, Weights]:  # noqa: N802 - a table of
 
 
 class Grader:
-    """Relevance grades (0, 1, 2) of every candidate for one labelled question."""
+    """Relevance grades (0, 1, 2) of every candidate for one labelled question.
+
+    Members follow the labelling rule of issue 14: grade 2 = works on an asked theme (or a
+    narrower one) at level >= 2, within ``within_km`` of the asked place (when one is asked)
+    and holding an asked role (when one is asked); grade 1 = the theme at level 1, or between
+    ``within_km`` and ``partial_km`` (default twice ``within_km``) away, or without the role,
+    or a ``partial_themes`` theme near enough; otherwise 0.
+    """
 
     def __init__(self, catalog: Catalog, gazetteer: Gazetteer) -> None:
         self.catalog = catalog
@@ -56,7 +70,9 @@ class Grader:
         items = catalog.members
         tax = catalog.taxonomy
         self._themes = {
-            items.ids[r]: {tax.theme_ids[c] for c in items.themes[r].indices}
+            items.ids[r]: {tax.theme_ids[c]: round(float(v) * 3)
+                           for c, v in zip(items.themes[r].indices, items.themes[r].data,
+                                           strict=True)}
             for r in range(len(items))
         }
         self._eligible = {items.ids[r] for r in range(len(items))
@@ -71,6 +87,14 @@ class Grader:
             out |= {t} | self.catalog.taxonomy.descendants(t)
         return out
 
+    def _distance(self, member: str, place: Place, inside: set[str]) -> float:
+        home = self._place.get(member)
+        if home is None:
+            return math.inf
+        if home.id in inside:
+            return 0.0
+        return haversine_km(home.lat, home.lon, place.lat, place.lon)
+
     def grades(self, question: dict[str, Any]) -> dict[str, int]:
         rel = question.get("relevant") or {}
         grades: dict[str, int] = {str(k): int(v) for k, v in (rel.get("items") or {}).items()}
@@ -83,17 +107,18 @@ class Grader:
         place = self.gazetteer.find(rel["place"]) if rel.get("place") else None
         inside = {g.id for g in self.gazetteer.gemeenten_of(place)} if place else set()
         within = float(rel.get("within_km") or 0)
+        outer = float(rel.get("partial_km") or 2 * within)
         for member in self._eligible:
             themes = self._themes[member]
-            near = True
-            if place is not None and within:
-                home = self._place.get(member)
-                near = home is not None and (home.id in inside or haversine_km(
-                    home.lat, home.lon, place.lat, place.lon) <= within)
+            km = self._distance(member, place, inside) if place is not None and within else 0.0
+            if km > outer:
+                continue
+            near = km <= within
             role_ok = not roles or bool(roles & self._roles[member])
-            if themes & full:
-                grades[member] = 2 if near and role_ok else 1
-            elif themes & partial and near:
+            level = max((lv for t, lv in themes.items() if t in full), default=0)
+            if level:
+                grades[member] = 2 if level >= 2 and near and role_ok else 1
+            elif near and any(t in partial for t in themes):
                 grades[member] = 1
         return grades
 
@@ -127,27 +152,62 @@ def _recall(ranked: list[str], grades: dict[str, int]) -> float:
     return len(relevant & set(ranked[:K])) / min(K, len(relevant))
 
 
+SLICES = ("alle", "plaats", "geen plaats", "rol", "parafrase", "behoefte")
+
+
+def slices_of(question: dict[str, Any]) -> set[str]:
+    """The slices a question counts in: a place or role when its labels ask one, the rest as
+    tagged by the question's author (``slices``)."""
+    rel = question.get("relevant") or {}
+    tags = set(question.get("slices") or [])
+    out = {"alle"}
+    out.add("plaats" if "place" in tags or question.get("near") or rel.get("place")
+            else "geen plaats")
+    if "role" in tags or rel.get("roles"):
+        out.add("rol")
+    if "paraphrase" in tags:
+        out.add("parafrase")
+    if "needs" in tags:
+        out.add("behoefte")
+    return out
+
+
 def evaluate(matcher: Matcher, questions: list[dict[str, Any]],
              variants: dict[str, Weights] | None = None,
              progress: Callable[[int], None] | None = None) -> dict[str, Scores]:
     """Metrics per variant, averaged over questions that have at least one relevant result."""
+    return {name: per_slice["alle"] for name, per_slice in
+            evaluate_slices(matcher, questions, variants, progress).items()}
+
+
+def evaluate_slices(matcher: Matcher, questions: list[dict[str, Any]],
+                    variants: dict[str, Weights] | None = None,
+                    progress: Callable[[int], None] | None = None
+                    ) -> dict[str, dict[str, Scores]]:
+    """Metrics per variant and slice (:data:`SLICES`; a slice without questions is left
+    out), averaged over questions that have at least one relevant result."""
     assert matcher.catalog is not None
     grader = Grader(matcher.catalog, matcher.gazetteer)
     variants = variants or VARIANTS(matcher.weights)
-    sums: dict[str, list[float]] = {name: [0.0, 0.0, 0.0] for name in variants}
-    counted = 0
+    sums: dict[tuple[str, str], list[float]] = {}
+    counted: dict[str, int] = {}
     for q in questions:
         grades = grader.grades(q)
         if progress:
             progress(1)
         if not any(g > 0 for g in grades.values()):
             continue
-        counted += 1
+        parts = slices_of(q)
+        for s in parts:
+            counted[s] = counted.get(s, 0) + 1
         query = MatchQuery(text=q["text"], near=q.get("near"), kinds=q.get("kinds"), limit=K)
         for name, weights in variants.items():
             ranked = [s.id for s in matcher.match(query, weights).results]
-            sums[name][0] += _ndcg(ranked, grades)
-            sums[name][1] += _mrr(ranked, grades)
-            sums[name][2] += _recall(ranked, grades)
-    return {name: Scores(*(v / max(1, counted) for v in s), questions=counted)
-            for name, s in sums.items()}
+            values = (_ndcg(ranked, grades), _mrr(ranked, grades), _recall(ranked, grades))
+            for s in parts:
+                acc = sums.setdefault((name, s), [0.0, 0.0, 0.0])
+                for i, v in enumerate(values):
+                    acc[i] += v
+    return {name: {s: Scores(*(v / counted[s] for v in sums[(name, s)]), questions=counted[s])
+                   for s in SLICES if s in counted}
+            for name in variants}

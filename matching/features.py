@@ -11,13 +11,36 @@ from schakel.graph.geo import Gazetteer, Place, haversine_km
 
 from .catalog import Items, Taxonomy
 from .question import Question
+from .ranker import Weights
 
 __all__ = ["Places", "theme_vector", "theme_scores", "domain_scores", "role_scores",
-           "availability_scores", "NEAR"]
+           "availability_scores", "subject_fit", "NEAR", "NEAR_KM", "PARTIAL_KM", "tier"]
 
-# Nearness by relation between two places; beyond the provincie it decays with distance.
-NEAR = {"same": 1.0, "inside": 1.0, "region": 0.8, "covers": 0.6, "provincie": 0.6}
-DECAY_KM = 40.0
+# An asked place is a preference in tiers: inside the area or within NEAR_KM counts fully,
+# up to PARTIAL_KM half, beyond that a little, fading with distance (only to order far rows).
+NEAR_KM, PARTIAL_KM = 30.0, 60.0
+NEAR = {"same": 1.0, "inside": 1.0, "covers": 1.0, "partial": 0.5, "provincie-covers": 0.5,
+        "land": 0.1}
+FAR, DECAY_KM = 0.2, 40.0
+
+
+def tier(relation: str, km: float) -> float:
+    """How much a row at ``km`` (0 inside the area) in this relation meets an asked place."""
+    if relation in NEAR:
+        return NEAR[relation]
+    if km <= NEAR_KM:
+        return 1.0
+    if km <= PARTIAL_KM:
+        return NEAR["partial"]
+    return FAR * math.exp(-(km - PARTIAL_KM) / DECAY_KM)
+
+
+# A role the question only hints at, against one it names; the share of the best subject
+# score from which a row counts as fitting the subject.
+# FIT_FLOOR keeps a little of the preference for rows that hardly fit (the reason still shows).
+SOFT_ROLE, FIT_SHARE, FIT_FLOOR = 0.15, 0.5, 0.1
+SUBJECT = ("dense", "lexical", "theme")
+_SUBJECT_WEIGHTS = Weights()
 
 # How much a theme next to the asked one counts.
 NARROWER, BROADER, SIBLING = 0.8, 0.5, 0.25
@@ -62,9 +85,10 @@ class Places:
                 rel = "provincie"
             else:
                 rel = "far"
-            value = NEAR.get(rel, 0.5 * math.exp(-d / DECAY_KM))
             if p.kind == "land":
-                value, rel = 0.2, "covers"
+                rel = "land"
+            value = tier("provincie-covers" if rel == "covers" and p.kind == "provincie"
+                         else rel, d)
             near[n], dist[n] = value, d
             names.append(rel)
         return near, dist, names
@@ -125,10 +149,29 @@ def domain_scores(items: Items, question: Question, domain_ids: list[str]) -> np
 
 
 def role_scores(items: Items, question: Question, roles: tuple[str, ...]) -> np.ndarray:
-    if items.roles is None or not question.role_fit:
+    """1 for a member holding a role the question names outright; a role only hinted at by
+    its words ("beleid" for an ambassador) counts ``SOFT_ROLE`` of its fit."""
+    if items.roles is None or not (question.role_fit or question.asked_roles):
         return np.zeros(len(items), dtype=np.float32)
-    weights = np.array([question.role_fit.get(r, 0.0) for r in roles], dtype=np.float32)
+    weights = np.array([1.0 if r in question.asked_roles else
+                        SOFT_ROLE * question.role_fit.get(r, 0.0) for r in roles],
+                       dtype=np.float32)
     return _best_of(items.roles, weights)
+
+
+def subject_fit(signals: dict[str, np.ndarray], mask: np.ndarray,
+                weights: Weights = _SUBJECT_WEIGHTS) -> np.ndarray:
+    """0..1 per row: how well it fits the subject of the question (meaning, words, themes),
+    relative to the best row; ``FIT_SHARE`` of the best counts fully. An asked place or role
+    only lifts rows that fit the subject: someone next door who works on something else stays
+    below. The default weights, not the caller's, keep it a feature: the same rows get the
+    same values whatever weights rank them (learning reads features)."""
+    subject = sum((np.float32(getattr(weights, s)) * signals[s] for s in SUBJECT
+                   if s in signals), np.zeros(len(mask), dtype=np.float32))
+    best = float(subject[mask].max()) if mask.any() else 0.0
+    if best <= 0:
+        return np.zeros(len(mask), dtype=np.float32)
+    return np.clip(subject / (FIT_SHARE * best), FIT_FLOOR, 1.0).astype(np.float32)
 
 
 def _best_of(has: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from schakel.graph.geo import Gazetteer, Place
 from .catalog import Taxonomy
 from .text import Analyzer, words
 
-__all__ = ["Question", "QuestionReader", "ROLE_CUES"]
+__all__ = ["Question", "QuestionReader", "ROLE_CUES", "ASKED_ROLE_WORDS"]
 
 # Words that ask for a kind of person: bestuurlijke vragen for ambassadors, ouder-questions for
 # ervaringsdeskundigen, "verbinden" for verbinders, expertise for experts.
@@ -30,6 +30,16 @@ ROLE_CUES: dict[str, tuple[str, ...]] = {
                   "samen", "netwerk", "brug", "tussen", "schakel"),
     "expert": ("expert", "experts", "expertise", "deskundig", "deskundige", "kennis",
                "specialist", "advies", "adviseren", "methode", "aanpak"),
+}
+
+# Words that name a role outright ("welke ambassadeur", "een ervaringsdeskundige ouder"): the
+# asker wants that role, a preference as strong as an asked place.
+ASKED_ROLE_WORDS: dict[str, tuple[str, ...]] = {
+    "ambassador": ("ambassadeur", "ambassadeurs", "ambassadrice"),
+    "ervaringsdeskundige": ("ervaringsdeskundige", "ervaringsdeskundigen", "ervaringsdeskundig",
+                            "ervaringsexpert", "ervaringsexperts"),
+    "expert": ("expert", "experts", "specialist", "specialisten", "deskundige", "deskundigen"),
+    "verbinder": ("verbinder", "verbinders", "bruggenbouwer", "bruggenbouwers"),
 }
 
 # Everyday words that name a domain (besides the domains' own names and synonyms).
@@ -66,6 +76,7 @@ class Question:
     wanted_domains: set[str] = field(default_factory=set)
     asker_domain: str | None = None
     role_fit: dict[str, float] = field(default_factory=dict)
+    asked_roles: set[str] = field(default_factory=set)  # roles named outright
 
 
 class QuestionReader:
@@ -81,6 +92,7 @@ class QuestionReader:
         self._domains = self._phrases(domain_phrases)
         self._cues = {role: {analyzer.stem(w) if " " not in w else w for w in cues}
                       for role, cues in ROLE_CUES.items()}
+        self._asked = {role: {w.lower() for w in ws} for role, ws in ASKED_ROLE_WORDS.items()}
 
     def _phrases(self, phrases: dict[str, list[str]],
                  keep: set[str] | None = None) -> dict[tuple[str, ...], set[str]]:
@@ -118,6 +130,8 @@ class QuestionReader:
             hits = sum(1 for c in cues if (c in stem_set if " " not in c else c in joined))
             if hits:
                 q.role_fit[role] = min(1.0, 0.5 + 0.25 * hits)
+        lower = {w.lower() for w in ws}
+        q.asked_roles = {role for role, names in self._asked.items() if names & lower}
         q.place = near
         if near is None:
             q.place = self.place_in(text)

@@ -27,9 +27,9 @@ class Weights(BaseModel):
     dense: float = Field(0.30, ge=0, description="meaning of the text (sentence encoder)")
     lexical: float = Field(0.15, ge=0, description="shared words (BM25)")
     theme: float = Field(0.28, ge=0, description="themes through the taxonomy")
-    geo: float = Field(0.15, ge=0, description="nearness to the asked place")
+    geo: float = Field(0.45, ge=0, description="nearness to the asked place (fitting rows)")
     domain: float = Field(0.06, ge=0, description="the asked domain, or another than the asker's")
-    role: float = Field(0.03, ge=0, description="role fits the kind of question")
+    role: float = Field(0.30, ge=0, description="the asked role (fitting rows); hinted: less")
     availability: float = Field(0.03, ge=0, description="time offered, minus open introductions")
     diversity: float = Field(0.15, ge=0, description="penalty per earlier result of the same group")
 

@@ -41,6 +41,9 @@ class Generated:
 
     nodes: list[Node] = field(default_factory=list)
     relationships: list[Relationship] = field(default_factory=list)
+    # member id -> theme ids the profile says the member wants to learn about (never one they
+    # work on); kept beside the graph until members get a side for it
+    seeks: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def members(self) -> list[Member]:
@@ -106,6 +109,10 @@ def generate_members(
         national[known.kind].append(known.id)
 
     rng = random.Random(seed)
+    # Needs and the openings of private functions draw from their own generator, so the
+    # members, themes and edges drawn from ``rng`` stay what they were before needs existed.
+    side = random.Random(f"{seed}:needs")
+    needs = _Needs(vocab["needs"], themes_by_id, assignable)
     gemeenten, weights = _gemeente_weights(gaz)
     functions = vocab["functions"]
     function_weights = [float(f.get("weight", 1.0)) for f in functions]
@@ -187,8 +194,14 @@ def generate_members(
             if rng.random() < float(p):
                 roles.append(role)
         name = _unique_name(rng, vocab, used_names)
-        profile = _profile(rng, vocab, function["name"], org_names[org], place.name,
-                           [themes_by_id[t]["name"] for t in chosen])
+        private = _private_fields(member_id)
+        seeks = needs.draw(side, chosen)
+        profile = _profile(rng, side, vocab, function["name"], place.name,
+                           [themes_by_id[t]["name"] for t in chosen],
+                           [themes_by_id[t]["name"] for t in seeks],
+                           function_private="function" in private)
+        if seeks:
+            out.seeks[member_id] = seeks
         member = Member(
             id=member_id,
             name=name,
@@ -200,7 +213,7 @@ def generate_members(
             consent_matching=rng.random() < 0.92,
             consent_contact=rng.random() < 0.65,
             contact=_email(name),
-            private_fields=_private_fields(member_id),
+            private_fields=private,
         )
         out.nodes.append(member)
         rels = out.relationships
@@ -241,12 +254,17 @@ def _unique_name(rng: random.Random, vocab: dict[str, Any], used: set[str]) -> s
     return name
 
 
-def _profile(rng: random.Random, vocab: dict[str, Any], function: str, organisation: str,
-             place: str, themes: list[str]) -> str:
+def _profile(rng: random.Random, side: random.Random, vocab: dict[str, Any], function: str,
+             place: str, themes: list[str], needs: list[str], *,
+             function_private: bool = False) -> str:
+    """Opening, expertise, maybe collaboration and an offer; need sentences in between.
+
+    The organisation is never named and the function only when it is not private: the
+    profile text is shown to everyone who sees the member.
+    """
     parts = vocab["profile"]
     values = {
         "function": function,
-        "organisation": organisation,
         "place": place,
         "theme": _lower_first(themes[0]),
         "theme2": _lower_first(themes[1] if len(themes) > 1 else themes[0]),
@@ -254,11 +272,44 @@ def _profile(rng: random.Random, vocab: dict[str, Any], function: str, organisat
         "years": rng.randint(2, 25),
     }
     sentences = [rng.choice(parts["openings"]), rng.choice(parts["expertise"])]
+    if function_private:
+        sentences[0] = side.choice(parts["openings_plain"])
     if rng.random() < 0.6:
         sentences.append(rng.choice(parts["collaboration"]))
     if rng.random() < 0.8:
         sentences.append(rng.choice(parts["offers"]))
-    return " ".join(s.format(**values) for s in sentences)
+    text = [s.format(**values) for s in sentences]
+    phrases = side.sample(vocab["needs"]["phrases"], len(needs))
+    for phrase, need in zip(phrases, needs, strict=True):
+        text.insert(side.randint(2, len(text)), phrase.format(need=_lower_first(need)))
+    return " ".join(text)
+
+
+class _Needs:
+    """Draws the themes a member seeks: none of their own, nor one broader or narrower than
+    one of their own; some themes (``sought``) far more often than others."""
+
+    def __init__(self, vocab: dict[str, Any], themes: dict[str, dict[str, Any]],
+                 assignable: list[str]) -> None:
+        self.share = float(vocab["share"])
+        self.broader = {t: set(themes[t].get("broader") or []) for t in assignable}
+        self.themes = assignable
+        self.weights = [float(vocab["sought"].get(t, 1.0)) for t in assignable]
+
+    def draw(self, rng: random.Random, own: list[str]) -> list[str]:
+        if rng.random() >= self.share:
+            return []
+        mine = set(own)
+        for t in own:
+            mine |= self.broader.get(t, set())
+        options = [(t, w) for t, w in zip(self.themes, self.weights, strict=True)
+                   if t not in mine and not self.broader[t] & set(own)]
+        picked: list[str] = []
+        for _ in range(rng.choice((1, 1, 2))):
+            t = rng.choices([t for t, _ in options], [w for _, w in options])[0]
+            if t not in picked:
+                picked.append(t)
+        return picked
 
 
 def _lower_first(text: str) -> str:

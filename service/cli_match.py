@@ -11,7 +11,14 @@ from rich.table import Table
 
 from schakel.errors import SchakelError
 from schakel.matching.engine import MAX_LIMIT, REQUEST_KINDS, Matcher
-from schakel.matching.evaluate import VARIANTS, evaluate, load_questions
+from schakel.matching.evaluate import (
+    SLICES,
+    VARIANTS,
+    evaluate,
+    evaluate_slices,
+    load_questions,
+    packaged_set,
+)
 from schakel.matching.learn import MIN_OUTCOMES
 from schakel.matching.ranker import SIGNALS, nl
 from schakel.matching.simulate import HIDDEN, person_questions, simulate
@@ -76,7 +83,11 @@ def eval_(
     seed: Annotated[int, typer.Option("--seed")] = 7,
     questions: Annotated[Path | None, typer.Option(
         "--questions", exists=True, dir_okay=False,
-        help="Eigen YAML met gelabelde vragen (standaard de ontwikkelset).")] = None,
+        help="Eigen YAML met gelabelde vragen (in plaats van de ontwikkel- en toetsset).")]
+    = None,
+    alle_varianten: Annotated[bool, typer.Option(
+        "--varianten", help="Ook de varianten zonder geo, zonder graaf en alleen dense.")]
+    = False,
     leren: Annotated[bool, typer.Option(
         "--leren", help="Simuleer uitkomsten van introducties (met een verborgen voorkeur) en "
         "toon wat leren uit die uitkomsten verandert: acceptatie per ronde met en zonder "
@@ -90,28 +101,51 @@ def eval_(
     sim_seed: Annotated[int, typer.Option(
         "--sim-seed", help="Met --leren: seed van de simulatie (vragen en uitkomsten).")] = 7,
 ) -> None:
-    """Meet de matcher op de gelabelde vragen: nDCG@10, MRR en recall@10 per variant.
+    """Meet de matcher op gelabelde vragen: nDCG@10 per deel (plaats, rol, parafrase,
+    behoefte) op de ontwikkelset en de toetsset, met BM25 ernaast.
     Met --leren: wat gewichten die uit (gesimuleerde) uitkomsten geleerd zijn veranderen."""
     settings = _settings()
-    qs = load_questions(str(questions) if questions else None)
+    sets = ({questions.name: load_questions(str(questions))} if questions else
+            {name: load_questions(name=key) for key, name in QUESTION_SETS.items()
+             if packaged_set(key)})
     with scratch_network(members, seed, settings) as matcher:
         if leren:
-            _learning_report(matcher, qs, rounds=rounds, per_round=per_round, top=top,
-                             seed=sim_seed)
+            _learning_report(matcher, next(iter(sets.values())), rounds=rounds,
+                             per_round=per_round, top=top, seed=sim_seed)
             return
+        variants = VARIANTS(matcher.weights)
+        if not alle_varianten:
+            variants = {k: variants[k] for k in ("hybride", "alleen BM25")}
+        results = {}
         with _progress() as bar:
-            task = bar.add_task("Vragen beoordelen", total=len(qs))
-            scores = evaluate(matcher, qs, VARIANTS(matcher.weights),
-                              progress=lambda n: bar.advance(task, n))
-    table = Table(title=f"Ontwikkelset: {len(qs)} vragen, {members} leden (seed {seed})")
-    for col in ("variant", "nDCG@10", "MRR", "recall@10"):
-        table.add_column(col, justify="left" if col == "variant" else "right")
-    for name, s in scores.items():
-        table.add_row(name, f"{s.ndcg:.3f}", f"{s.mrr:.3f}", f"{s.recall:.3f}")
+            for name, qs in sets.items():
+                task = bar.add_task(f"{name}: vragen beoordelen", total=len(qs))
+                results[name] = evaluate_slices(matcher, qs, variants,
+                                                progress=lambda n, t=task: bar.advance(t, n))
+    for name, scores in results.items():
+        _slice_table(f"{name}: {len(sets[name])} vragen, {members} leden (seed {seed}), "
+                     "nDCG@10 per deel", scores)
+
+
+QUESTION_SETS = {"questions": "Ontwikkelset", "heldout": "Toetsset (nooit afgestemd)"}
+
+
+def _slice_table(title: str, scores: dict[str, dict[str, Any]]) -> None:
+    parts = [s for s in SLICES if any(s in v for v in scores.values())]
+    table = Table(title=title)
+    table.add_column("variant")
+    for s in parts:
+        n = next(v[s].questions for v in scores.values() if s in v)
+        table.add_column(f"{s} ({n})", justify="right")
+    table.add_column("MRR", justify="right")
+    for variant, per in scores.items():
+        table.add_row(variant, *(nl(per[s].ndcg, 3) if s in per else "-" for s in parts),
+                      nl(per["alle"].mrr, 3))
     console.print(table)
-    base = scores["alleen BM25"].ndcg
-    if base:
-        console.print(f"nDCG@10 hybride / alleen BM25 = {scores['hybride'].ndcg / base:.2f}")
+    bm25 = scores.get("alleen BM25", {}).get("alle")
+    if bm25 is not None and bm25.ndcg and "hybride" in scores:
+        console.print(f"nDCG@10 hybride / alleen BM25 = "
+                      f"{nl(scores['hybride']['alle'].ndcg / bm25.ndcg)}")
 
 
 def _learning_report(matcher: Matcher, qs: list[dict[str, Any]], *, rounds: int,

@@ -29,6 +29,7 @@ REVEALS: dict[str, tuple[str, ...]] = {
     "domain": (),
     "role": (),
     "availability": (),
+    "needs": (),  # quotes the public profile's wish to learn, never a private field
     "recurring": (),  # about the question's theme in several regions, not the candidate
     "staff": (),  # rendered without staff's note for members (see render)
 }

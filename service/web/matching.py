@@ -24,7 +24,8 @@ KIND_LABEL = {"member": "lid", "expert": "expert", "ambassador": "ambassadeur",
               "region": "regio", "practice": "praktijkvoorbeeld", "community": "community"}
 SIGNAL_NAMES = {"dense": "betekenis", "lexical": "woorden", "theme": "thema",
                 "geo": "plaats", "domain": "domein", "role": "rol",
-                "availability": "beschikbaarheid", "diversity": "spreiding"}
+                "availability": "beschikbaarheid", "diversity": "spreiding",
+                "needs": "wil leren"}
 
 
 @router.get("/matchen", response_class=HTMLResponse)

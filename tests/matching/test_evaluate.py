@@ -19,6 +19,7 @@ from schakel.matching.evaluate import (
     _recall,
     evaluate,
     load_questions,
+    slices_of,
 )
 from schakel.seeds.load import seed_store
 
@@ -50,21 +51,39 @@ def test_the_development_set_is_well_formed(gazetteer: Gazetteer, matcher: Any) 
 
 def test_grader_follows_the_labelling_rule(matcher: Any, gazetteer: Gazetteer,
                                           seeded_graph: Any) -> None:
+    """Issue 14's rule: 2 = the theme at level >= 2 within 30 km; 1 = level 1, or 30-60 km
+    away, or a partial theme near enough; nothing beyond 60 km."""
     grader = Grader(matcher.catalog, gazetteer)
     q = {"kinds": ["member"], "relevant": {"themes": ["thuiszitters"], "place": "Zwolle",
-                                           "within_km": 30, "partial_themes": ["verzuim"]}}
+                                           "within_km": 30, "partial_km": 60,
+                                           "partial_themes": ["verzuim"]}}
     grades = grader.grades(q)
     items, graph = matcher.catalog.members, seeded_graph
+    seen = {0: 0, 1: 0, 2: 0}
     for r, member in enumerate(items.ids):
-        themes = {t for _, t, k in graph.out_edges(member, keys=True) if k == "WORKS_ON"}
+        levels = {t: d.get("level", 2) for _, t, k, d in
+                  graph.out_edges(member, keys=True, data=True) if k == "WORKS_ON"}
+        home = matcher.catalog.places[items.anchor[r]]
+        km = 0.0 if home.id == "gm-zwolle" else gazetteer.distance_km(home, "gm-zwolle")
         if not items.allowed[r]:
             assert member not in grades  # never suggested, so never counted
-        elif "thuiszitters" in themes:
-            home = matcher.catalog.places[items.anchor[r]]
-            near = home.id == "gm-zwolle" or gazetteer.distance_km(home, "gm-zwolle") <= 30
-            assert grades[member] == (2 if near else 1)
+        elif km > 60:
+            assert member not in grades
+        elif "thuiszitters" in levels:
+            expected = 2 if km <= 30 and levels["thuiszitters"] >= 2 else 1
+            assert grades[member] == expected, (member, km, levels)
         elif member in grades:
-            assert "verzuim" in themes and grades[member] == 1
+            assert "verzuim" in levels and km <= 30 and grades[member] == 1
+        seen[grades.get(member, 0)] += 1
+    assert seen[1] + seen[2] and seen[0]  # the test network grades some, not all
+
+
+def test_slices_come_from_labels_and_tags() -> None:
+    assert slices_of({"near": "Emmen", "relevant": {}}) == {"alle", "plaats"}
+    assert slices_of({"relevant": {"roles": ["ambassador"]}, "slices": ["paraphrase"]}) == {
+        "alle", "geen plaats", "rol", "parafrase"}
+    assert slices_of({"relevant": {"place": "Zwolle"}, "slices": ["needs"]}) == {
+        "alle", "plaats", "behoefte"}
 
 
 @pytest.mark.slow

@@ -150,15 +150,17 @@ def test_learning_raises_acceptance_in_the_simulation(matcher: Any) -> None:
     assert first.rate_learning == first.rate_fixed and first.weights == matcher.weights
     assert all(r.proposed == 150 for r in sim.rounds)
     last = sim.rounds[-1]
-    assert last.rate_learning >= last.rate_fixed + 0.10, [
+    # The hand-set weights already put an asked place first (issue 14), so less is left to
+    # learn than when nearness was a 0.15 hint; learning must still add clearly.
+    assert last.rate_learning >= last.rate_fixed + 0.06, [
         (r.rate_fixed, r.rate_learning) for r in sim.rounds]
     gain = [r.rate_learning - r.rate_fixed for r in later]
-    assert sum(gain) / len(gain) >= 0.08
+    assert sum(gain) / len(gain) >= 0.05
     # it learned what the hidden preference values: nearness and time up, shared words down
     learned = sim.learned
     assert learned is not None and learned.outcomes == 4 * 150
     base, w = matcher.weights, learned.weights
-    assert w.geo > 1.5 * base.geo and w.availability > 5 * base.availability
+    assert w.geo > base.geo and w.availability > 5 * base.availability
     assert w.lexical < base.lexical / 2 and w.domain < base.domain
     assert HIDDEN.weights["lexical"] == 0.0  # the story the assertions above rely on
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from schakel.graph.geo import Gazetteer
-from schakel.matching.features import NEAR, Places, theme_vector
+from schakel.matching.features import NEAR, NEAR_KM, PARTIAL_KM, Places, theme_vector
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +62,20 @@ def test_theme_vector_spreads_over_the_taxonomy(matcher: Any) -> None:
 
 
 def test_nearness_order(gazetteer: Gazetteer) -> None:
+    """An asked place in tiers: within 30 km fully, 30-60 km half, beyond fading."""
     places = Places(gazetteer, gazetteer.places())
     near, dist, rel = places.relation("gm-emmen")
     at = {p.id: n for n, p in enumerate(places.places)}
-    assert rel[at["gm-emmen"]] == "same" and near[at["gm-emmen"]] == NEAR["same"]
-    assert rel[at["gm-coevorden"]] in ("region", "provincie")
+    assert rel[at["gm-emmen"]] == "same" and near[at["gm-emmen"]] == NEAR["same"] == 1.0
     assert rel[at["gm-maastricht"]] == "far"
-    assert near[at["gm-emmen"]] > near[at["gm-coevorden"]] > near[at["gm-maastricht"]]
-    assert near[at["gm-hardenberg"]] > near[at["gm-maastricht"]]  # decays with distance
+    by_km = [(float(dist[n]), float(near[n])) for n, p in enumerate(places.places)
+             if p.kind == "gemeente" and rel[n] not in ("same", "inside", "covers")]
+    assert all(v == 1.0 for km, v in by_km if km <= NEAR_KM)
+    assert all(v == 0.5 for km, v in by_km if NEAR_KM < km <= PARTIAL_KM)
+    assert all(v < 0.5 for km, v in by_km if km > PARTIAL_KM)
+    far = sorted((km, v) for km, v in by_km if km > PARTIAL_KM)
+    assert all(a[1] >= b[1] for a, b in zip(far, far[1:], strict=False))  # fades with km
+    assert near[at["gm-hardenberg"]] > near[at["gm-maastricht"]]
     assert rel[at["pv-drenthe"]] == "covers" and dist[at["pv-drenthe"]] == 0
     assert dist[at["gm-maastricht"]] == pytest.approx(
         gazetteer.distance_km("gm-emmen", "gm-maastricht"), abs=0.01)

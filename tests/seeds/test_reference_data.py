@@ -424,7 +424,8 @@ def test_local_organisation_patterns(people: dict[str, Any]) -> None:
 
 def test_profile_templates(people: dict[str, Any], themes: dict[str, dict[str, Any]]) -> None:
     profile = people["profile"]
-    minimum = {"openings": 15, "expertise": 20, "collaboration": 12, "offers": 12}
+    minimum = {"openings": 15, "openings_plain": 6, "expertise": 20, "collaboration": 12,
+               "offers": 12}
     assert set(profile) == set(minimum)
     theme_names = [t["name"] for t in themes.values() if t["assignable"]]
     for section, rows in profile.items():
@@ -442,9 +443,28 @@ def test_profile_templates(people: dict[str, Any], themes: dict[str, dict[str, A
                     domain="onderwijs", years=7,
                 )
                 assert "  " not in text and " ." not in text and "{" not in text, text
+    # The profile is shown to everyone who may see the member; organisation and function can
+    # be private, so no sentence names the organisation and openings_plain not the function.
+    assert not any("{organisation}" in t for rows in profile.values() for t in rows)
+    assert not any("{function}" in t for t in profile["openings_plain"])
+    assert all("{function}" in t for t in profile["openings"])
     assert all("{theme" in t for t in profile["expertise"]), "expertise names a theme"
     with_theme = [t for t in profile["offers"] if "{theme" in t]
     assert len(with_theme) * 2 >= len(profile["offers"]), "most offers name a theme"
+
+
+def test_need_phrases(people: dict[str, Any], themes: dict[str, dict[str, Any]]) -> None:
+    needs = people["needs"]
+    assert 0 < float(needs["share"]) < 1
+    phrases = needs["phrases"]
+    assert len(phrases) >= 8 and len(set(phrases)) == len(phrases)
+    for template in phrases:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+        assert fields == ["need"], template
+        assert template[0].isupper() and template.rstrip()[-1] in ".?!", template
+    for theme, weight in needs["sought"].items():
+        assert themes[theme]["assignable"], theme
+        assert float(weight) > 1, theme
 
 
 def test_availability(people: dict[str, Any]) -> None:

@@ -124,6 +124,46 @@ def test_generated_members_look_real(gazetteer: Gazetteer) -> None:
     assert sum(domain_of[r.start] != domain_of[r.end] for r in bridges) > 0.8 * len(bridges)
 
 
+def test_needs_are_themes_the_member_does_not_work_on(gazetteer: Gazetteer) -> None:
+    gen = generate_members(1000, seed=11, gazetteer=gazetteer)
+    works_on: dict[str, set[str]] = {}
+    for r in gen.relationships:
+        if r.type == "WORKS_ON":
+            works_on.setdefault(r.start, set()).add(r.end)
+    assert 0.5 < len(gen.seeks) / len(gen.members) < 0.7, "about 60 % name a need"
+    names = {t.id: t.name for t in reference_data(gazetteer).nodes if isinstance(t, Theme)}
+    profiles = {m.id: m.profile.lower() for m in gen.members}
+    for member_id, seeks in gen.seeks.items():
+        assert 1 <= len(seeks) <= 2 and len(set(seeks)) == len(seeks)
+        assert not set(seeks) & works_on[member_id], member_id
+        for theme in seeks:  # the profile says it, in the theme's own name
+            assert names[theme].lower() in profiles[member_id], (member_id, theme)
+    sought = Counter(t for seeks in gen.seeks.values() for t in seeks)
+    offered = Counter(r.end for r in gen.relationships if r.type == "WORKS_ON")
+    assert sought["privacy_avg"] > 2 * offered["privacy_avg"], "some themes are mostly sought"
+    assert sought["inclusief_ouders"] < offered["inclusief_ouders"] / 5
+
+
+def test_profiles_never_name_a_private_organisation_or_function(gazetteer: Gazetteer) -> None:
+    ref = reference_data(gazetteer)
+    gen = generate_members(2000, seed=3, gazetteer=gazetteer,
+                           organisations=[n for n in ref.nodes if isinstance(n, Organisation)])
+    org_name = {n.id: n.name for n in [*ref.nodes, *gen.nodes] if isinstance(n, Organisation)}
+    works_at = {r.start: r.end for r in gen.relationships if r.type == "WORKS_AT"}
+    private = {"function": 0, "organisation": 0}
+    for m in gen.members:
+        text = m.profile.lower()
+        assert org_name[works_at[m.id]].lower() not in text, m.id
+        if "function" in m.private_fields:
+            assert m.function.lower() not in text, m.id
+            private["function"] += 1
+        if "organisation" in m.private_fields:
+            private["organisation"] += 1
+    assert min(private.values()) > 20, "the check saw members with private fields"
+    shown = [m for m in gen.members if "function" not in m.private_fields]
+    assert sum(m.function.lower() in m.profile.lower() for m in shown) > 0.9 * len(shown)
+
+
 def test_members_cluster_in_the_networks_regions(gazetteer: Gazetteer) -> None:
     gen = generate_members(2000, seed=5, gazetteer=gazetteer)
     based = Counter(r.end for r in gen.relationships

@@ -141,7 +141,8 @@ def test_eval_command_prints_the_table(tmp_path: Path, embedding_file: Path) -> 
         "  kinds: [practice]\n  relevant:\n    items: {pr-lerende-praktijk-emmen: 2}\n",
         encoding="utf-8")
     env = {"SCHAKEL_DATA_DIR": str(tmp_path), "SCHAKEL_EMBEDDINGS": str(embedding_file)}
-    result = CliRunner().invoke(cli, ["eval", "-n", "60", "--questions", str(questions)],
+    result = CliRunner().invoke(cli, ["eval", "-n", "60", "--questions", str(questions),
+                                      "--varianten"],
                                 env=env)
     assert result.exit_code == 0, result.output
     for row in ("hybride", "alleen BM25", "alleen dense", "zonder geo", "zonder graaf"):

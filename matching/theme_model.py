@@ -1,0 +1,128 @@
+"""Themes from meaning, learned from the network itself.
+
+The graph is labelled data: members' profiles with the themes they work on, practices with the
+themes they are about, themes with their names, synonyms and descriptions. A one-vs-rest
+logistic regression over the sentence embedding and character n-grams of those texts reads
+themes in a question that names none of their words ("leerlingen die al maanden niet naar
+school gaan" is thuiszitters). Fitted when the matcher builds its read model, on whatever
+network is loaded; a network too small to learn from gets no model (rules and the theme
+vectors still read questions).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+if TYPE_CHECKING:
+    from .blocks import RowBlocks
+    from .catalog import Catalog
+
+__all__ = ["ThemeModel", "fit_theme_model", "MAX_ROWS", "MIN_ROWS", "THEME_TEXT_REPEAT",
+           "training_rows"]
+
+# Enough rows to learn from, and a cap that keeps fitting within seconds at 100k members.
+MIN_ROWS, MAX_ROWS = 40, 4000
+# The themes' own texts are few and exact: each is given this many times.
+THEME_TEXT_REPEAT = 4
+# How strongly the embedding counts against the n-grams (both are unit-length per row).
+DENSE_SCALE = 2.0
+
+
+@dataclass(frozen=True)
+class ThemeModel:
+    """p(theme | text) over the themes it was fitted on: which theme a text is about."""
+
+    themes: list[str]
+    ngrams: TfidfVectorizer | None
+    classifier: LogisticRegression
+
+    def _features(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray | sparse.csr_matrix:
+        if self.ngrams is None:
+            return vectors * DENSE_SCALE
+        grams = self.ngrams.transform(texts)
+        return sparse.hstack([sparse.csr_matrix(vectors * DENSE_SCALE), grams]).tocsr()
+
+    def predict(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """Probabilities, texts x themes (in :attr:`themes` order; each row sums to 1)."""
+        return self.classifier.predict_proba(self._features(texts, vectors))
+
+
+def fit_theme_model(texts: Sequence[str], vectors: np.ndarray, labels: Sequence[Sequence[str]],
+                    seed: int = 0, max_ngrams: int = 0, c: float = 4.0) -> ThemeModel | None:
+    """Fit on labelled texts (their sentence vectors beside them). A text with several themes
+    is a row per theme, so the model learns a distribution over themes (one multinomial
+    logistic regression: one fit, not one per theme). Themes with fewer than two rows are
+    not learned. None when too little is left."""
+    counts: dict[str, int] = {}
+    for ls in labels:
+        for t in set(ls):
+            counts[t] = counts.get(t, 0) + 1
+    learnable = sorted(t for t, n in counts.items() if n >= 2)
+    rows = [(i, t) for i, ls in enumerate(labels) for t in dict.fromkeys(ls) if t in learnable]
+    if len({i for i, _ in rows}) < MIN_ROWS or len(learnable) < 2:
+        return None
+    ngrams = None
+    if max_ngrams:
+        ngrams = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2,
+                                 max_features=max_ngrams, sublinear_tf=True, dtype=np.float32)
+        ngrams.fit(list(dict.fromkeys(texts)))
+    model = ThemeModel(learnable, ngrams, LogisticRegression(C=c, max_iter=200,
+                                                             random_state=seed))
+    index = [i for i, _ in rows]
+    x = model._features([texts[i] for i in index], vectors[index])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.classifier.fit(x, [t for _, t in rows])
+    assert list(model.classifier.classes_) == learnable
+    return model
+
+
+def training_rows(catalog: Catalog, member_vectors: RowBlocks, practice_vectors: RowBlocks,
+                  encode: Callable[[list[str]], np.ndarray], seed: int = 0
+                  ) -> tuple[list[str], np.ndarray, list[list[str]]]:
+    """The network's labelled texts: members who may be matched (a sample of at most
+    ``MAX_ROWS``) with the themes they work on, practices with their themes, and each theme's
+    own text and synonyms (``THEME_TEXT_REPEAT`` times)."""
+    tax = catalog.taxonomy
+    texts: list[str] = []
+    labels: list[list[str]] = []
+    parts: list[np.ndarray] = []
+    members = catalog.members
+    allowed = np.flatnonzero(members.allowed) if members.allowed is not None else \
+        np.arange(len(members))
+    if len(allowed) > MAX_ROWS:
+        allowed = np.sort(np.random.default_rng(seed).choice(allowed, MAX_ROWS, replace=False))
+    for items, vectors, rows in ((members, member_vectors, allowed),
+                                 (catalog.practices, practice_vectors,
+                                  np.arange(len(catalog.practices)))):
+        if len(rows) == 0:
+            continue
+        parts.append(vectors.take(rows))
+        for r in rows:
+            texts.append(items.texts[r])
+            labels.append([tax.theme_ids[c] for c in items.themes[int(r)].indices])
+    own: list[str] = []
+    own_labels: list[list[str]] = []
+    for t in tax.theme_ids:
+        if t not in tax.assignable:
+            continue
+        for text in dict.fromkeys([tax.theme_texts[t], *tax.theme_phrases.get(t, [])]):
+            own.append(text)
+            own_labels.append([t])
+    if own:
+        vectors_own = encode(own)
+        for _ in range(THEME_TEXT_REPEAT):
+            texts += own
+            labels += own_labels
+            parts.append(vectors_own)
+    dim = member_vectors.shape[1]
+    return texts, (np.vstack(parts) if parts else np.zeros((0, dim), np.float32)), labels
