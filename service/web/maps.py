@@ -55,7 +55,7 @@ def map_page(request: Request, state: StateDep) -> HTMLResponse:
     return templates.TemplateResponse(request, "kaart.html", {
         "filters": {k: q.get(k, "") for k in ("thema", "plaats", "domein", "rol", "ego",
                                               "diepte", "kleur", "grootte", "zoek",
-                                              "organisaties")},
+                                              "organisaties", "geen_ontmoet")},
         "places": [p.name for p in state.gazetteer.places() if p.kind != "land"],
         "domain_list": _domains(state), "size_names": SIZE_NAMES, "cap": MAP_CAP,
         **_choices(state),

@@ -118,3 +118,10 @@ def test_a_brokering_suggestion_notes_the_asker_met_the_candidate(
     near = store.props_of(["vj-near"])["vj-near"]
     assert reasons.render(intros[0].reasons, near, "member") == [  # type: ignore[attr-defined]
         f"De vrager ontmoette deze persoon al bij {TITLE} ({DAY})."]
+
+
+def test_the_map_page_offers_the_filter(client: TestClient, keys: Keys) -> None:
+    client.cookies.set("schakel_sleutel", keys.staff)
+    page = client.get("/kaart?geen_ontmoet=1").text
+    assert 'id="geen_ontmoet" name="geen_ontmoet" type="checkbox" value="1" checked' in page
+    assert 'Zonder "ontmoet bij"' in page and "Blauwe lijnen zijn" in page

@@ -119,3 +119,38 @@ def test_no_notice_no_start(client: TestClient, keys: Keys,
                         json={"kind": "feest"}, headers=staff)
     assert wrong.status_code == 422 and "Kies uit" in str(wrong.json())
     assert seeded_store.count("Community") == before
+
+
+def test_the_brokering_page_starts_a_group_and_the_invited_answer_on_pages(
+        client: TestClient, keys: Keys, seeded_store: LocalGraphStore) -> None:
+    question = recurring(client, keys)
+    client.cookies.set("schakel_sleutel", keys.staff)
+    page = client.get(f"/makelen/vragen/{question}")
+    assert "Groep starten en vragers uitnodigen" in page.text
+    assert "2 vrager(s) achter deze vragen worden uitgenodigd; 3 niet" in page.text
+    long_name = client.post(f"/makelen/vragen/{question}/starten",
+                            data={"thema": "thuiszitters", "naam": "x" * 301})
+    assert long_name.status_code == 422 and "hoogstens 300" in long_name.text
+    sent = client.post(f"/makelen/vragen/{question}/starten",
+                       data={"thema": "thuiszitters", "soort": "cop", "naam": ""},
+                       follow_redirects=False)
+    assert sent.status_code == 303
+    landed = client.get(sent.headers["location"])
+    assert "De groep is gestart. 2 vrager(s) uitgenodigd; 3 niet" in landed.text
+    assert "Community of Practice Thuiszitters" in landed.text  # named after the theme
+    again = client.post(f"/makelen/vragen/{question}/starten",
+                        data={"thema": "thuiszitters", "soort": "cop"})
+    assert again.status_code == 409 and "al gestart" in again.text
+    assert "Al gestart:" in client.get(f"/makelen/vragen/{question}").text
+    community = sent.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    access = client.app.state.schakel.access  # type: ignore[attr-defined]
+    client.cookies.set("schakel_sleutel", access.add_user("zwaantje", "member", "ns-zwolle"))
+    mine = client.get("/voor-jou")
+    assert "U bent uitgenodigd" in mine.text and f"/community/{community}" in mine.text
+    invited = client.get(f"/community/{community}")
+    assert "Uitnodiging aannemen" in invited.text and HIDDEN not in invited.text
+    took = client.post(f"/community/{community}/aannemen", follow_redirects=False)
+    assert took.status_code == 303
+    assert "U bent lid." in client.get(f"/community/{community}").text
+    assert "U bent uitgenodigd" not in client.get("/voor-jou").text
+    assert seeded_store.neighbour_ids(community, "MEMBER_OF", "in") == ["ns-zwolle"]
