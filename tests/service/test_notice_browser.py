@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from conftest import Demo
     from playwright.sync_api import Browser, Page
 
+AXE = Path(__file__).with_name("axe") / "axe.min.js"  # as in test_pages_a11y_browser.py
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 QUESTION = "q-demo-03"  # seeds/questions.yaml: thuiszitters, asked in three regions
 NAME = "CoP Thuiszitters in het hele land"
 
@@ -37,6 +39,15 @@ def _log_in(page: Page, demo: Demo, key: str, path: str) -> None:
     page.fill("#sleutel", key)
     page.click("form.search button[type=submit]")
     page.wait_for_url(f"{demo.base}{path}")
+
+
+def _axe(page: Page) -> list[dict[str, object]]:
+    """Serious and critical WCAG A/AA violations on the page as it is now (forms open)."""
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => ({id: v.id, impact: v.impact, help: v.help}))", TAGS)
+    return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
 def _member_key(demo: Demo, member_id: str) -> str:
@@ -63,13 +74,14 @@ def test_staff_start_a_community_from_a_notice_and_an_asker_joins(demo: Demo,
     errors: list[str] = []
     askers = _askers(demo)
     assert askers, "the demo's notice has no member asking"
-    staff = _watch(browser.new_context().new_page(), errors)
+    staff = _watch(browser.new_context(bypass_csp=True).new_page(), errors)  # axe is inline
     _log_in(staff, demo, demo.staff_key, f"/makelen/vragen/{QUESTION}")
     notice = staff.locator(".notice").filter(has_text="Terugkerend thema")
     assert "3 regio's" in notice.inner_text()
     notice.get_by_text("Een groep starten voor Thuiszitters").click()
     notice.get_by_label("Community of Practice").check()
     notice.get_by_label("Naam van de groep (mag leeg: dan naar het thema)").fill(NAME)
+    assert _axe(staff) == []  # the opened form too
     notice.get_by_role("button", name="Groep starten en vragers uitnodigen").click()
     staff.wait_for_url(f"{demo.base}/community/**")
     assert staff.locator("h1").inner_text() == NAME
@@ -88,11 +100,12 @@ def test_staff_start_a_community_from_a_notice_and_an_asker_joins(demo: Demo,
             invited = key
             break
     assert invited, "no asker was invited"
-    person = _watch(browser.new_context().new_page(), errors)
+    person = _watch(browser.new_context(bypass_csp=True).new_page(), errors)
     _log_in(person, demo, invited, "/voor-jou")
     person.get_by_role("heading", name="U bent uitgenodigd").wait_for()
     person.get_by_role("link", name=NAME).click()
     person.wait_for_url(community)
+    assert _axe(person) == []
     person.get_by_role("button", name="Uitnodiging aannemen").click()
     person.wait_for_url(f"{community}?gedaan=member")
     assert "Welkom: u bent lid." in person.locator("p.notice").inner_text()
