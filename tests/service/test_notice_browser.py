@@ -2,11 +2,13 @@
 was asked in three regions; staff start a Community of Practice from the question's page,
 the askers are invited, and one of them finds the invitation on Voor jou and accepts it.
 
-Runs on the shared demo of tests/service/conftest.py.
+Runs on the shared demo of tests/service/conftest.py. Set SCHAKEL_SCREENSHOT_DIR to keep the
+screenshots (the README's docs/img/).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +25,12 @@ AXE = Path(__file__).with_name("axe") / "axe.min.js"  # as in test_pages_a11y_br
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 QUESTION = "q-demo-03"  # seeds/questions.yaml: thuiszitters, asked in three regions
 NAME = "CoP Thuiszitters in het hele land"
+
+
+def _shot(page: Page, name: str) -> None:
+    keep = os.environ.get("SCHAKEL_SCREENSHOT_DIR")
+    if keep:
+        page.screenshot(path=str(Path(keep) / name), full_page=True)
 
 
 def _watch(page: Page, errors: list[str]) -> Page:
@@ -82,6 +90,7 @@ def test_staff_start_a_community_from_a_notice_and_an_asker_joins(demo: Demo,
     notice.get_by_label("Community of Practice").check()
     notice.get_by_label("Naam van de groep (mag leeg: dan naar het thema)").fill(NAME)
     assert _axe(staff) == []  # the opened form too
+    _shot(staff, "melding-groep-starten.png")
     notice.get_by_role("button", name="Groep starten en vragers uitnodigen").click()
     staff.wait_for_url(f"{demo.base}/community/**")
     assert staff.locator("h1").inner_text() == NAME
@@ -106,6 +115,7 @@ def test_staff_start_a_community_from_a_notice_and_an_asker_joins(demo: Demo,
     person.get_by_role("link", name=NAME).click()
     person.wait_for_url(community)
     assert _axe(person) == []
+    _shot(person, "uitnodiging.png")
     person.get_by_role("button", name="Uitnodiging aannemen").click()
     person.wait_for_url(f"{community}?gedaan=member")
     assert "Welkom: u bent lid." in person.locator("p.notice").inner_text()
