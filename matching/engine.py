@@ -433,6 +433,12 @@ class Matcher:
         if not mask.any():
             return []
         signals, cos = self._signals(st, index, q, qv, tvec, n_themes, mask, near, timings)
+        if kind == "region" and dist is not None:
+            # A peer region for a local question is near, or works on the same vraagstuk.
+            far = (dist > PARTIAL_KM) & (items.anchor >= 0)
+            mask &= ~far | (signals["theme"] > 0)
+            if not mask.any():
+                return []
         fit = subject_fit(signals, mask)
         for preference in ("geo", "role"):  # an asked place or role lifts only fitting rows
             if preference in signals:
@@ -624,6 +630,8 @@ class Matcher:
                 text = _GEO_NL[rel].format(place=q.place.name, row=row_place, km=round(km))
                 if km <= PARTIAL_KM:
                     text += f" (tussen {NEAR_KM:.0f} en {PARTIAL_KM:.0f} km)"
+                elif kind == "region":
+                    text += ": verder weg, maar hier wordt aan hetzelfde vraagstuk gewerkt"
             add("geo", text)
         if signals["domain"][r] > 0:
             ds = [cat.taxonomy.domain_names[d] for d, v in
