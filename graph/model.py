@@ -100,6 +100,8 @@ class Theme(Node):
     gloss_en: Text = ""
     description: Text = ""
     synonyms: list[Name] = []
+    # How people in practice describe a case of it without naming it (read by meaning).
+    examples: list[Text] = Field(default=[], max_length=20)
     # Framework themes (e.g. "zeven adviezen") describe the network, not someone's expertise.
     assignable: bool = True
 
