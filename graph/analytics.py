@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import networkx as nx
+import numpy as np
 
-from .brokerage import brokerage_roles, constraint, effective_size
+from .brokerage import BROKER_ROLES, brokerage_roles, constraint, effective_size
 
 __all__ = ["EXACT_LIMIT", "SAMPLES", "METRICS", "COMPILED_FROM", "BACKENDS", "Analysis",
            "analyse", "sampled_closeness"]
@@ -44,6 +45,8 @@ BACKENDS = ("auto", "networkx", "igraph")
 # Per-node numbers, in the order pages offer them for sizing nodes.
 METRICS = ("degree", "betweenness", "closeness", "constraint", "effective_size", "brokerage")
 T = TypeVar("T")
+# Calls a compiled step, here or in another process: run(compute, arrays, seed=..., k=...).
+Runner = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ def sampled_closeness(g: nx.Graph, k: int, seed: int | None = None) -> dict[Hash
 
 def analyse(g: nx.Graph, *, seed: int = 7, exact_limit: int = EXACT_LIMIT,
             samples: int = SAMPLES, domain_attr: str = "domain",
-            backend: str = "auto") -> Analysis:
+            backend: str = "auto", run: Runner | None = None) -> Analysis:
     """Every metric of the network map for one undirected graph.
 
     Parameters
@@ -119,6 +122,8 @@ def analyse(g: nx.Graph, *, seed: int = 7, exact_limit: int = EXACT_LIMIT,
     samples : sources (betweenness) and pivots (closeness) above ``exact_limit``.
     domain_attr : node attribute holding the group for brokerage roles.
     backend : "networkx", "igraph", or "auto" (igraph from ``COMPILED_FROM`` nodes).
+    run : calls the compiled computation, ``run(compute, arrays, seed=..., k=...)``; the
+        service passes one that runs it in another process. Default: here.
 
     Returns
     -------
@@ -149,6 +154,7 @@ def analyse(g: nx.Graph, *, seed: int = 7, exact_limit: int = EXACT_LIMIT,
     if g.is_directed() or g.is_multigraph():
         raise nx.NetworkXNotImplemented("analyse expects a simple undirected graph")
     timings: dict[str, float] = {}
+    begun = time.perf_counter()
 
     def timed(name: str, compute: Callable[[], T]) -> T:
         started = time.perf_counter()
@@ -162,71 +168,85 @@ def analyse(g: nx.Graph, *, seed: int = 7, exact_limit: int = EXACT_LIMIT,
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
     compiled = backend == "igraph" or (backend == "auto" and n >= COMPILED_FROM)
-    steps = timed("convert", lambda: _compiled(g)) if compiled else _Reference(g)
-    metrics: dict[str, dict[Hashable, float]] = {}
-    metrics["degree"] = timed("degree", lambda: {v: float(d) for v, d in g.degree()})
-    metrics["betweenness"] = timed("betweenness", lambda: steps.betweenness(
-        None if exact else k, None if exact else seed))
-    metrics["closeness"] = timed("closeness", lambda: steps.closeness() if exact
-                                 else steps.sampled_closeness(k, seed))
-    metrics["constraint"] = timed("constraint", steps.constraint)
-    metrics["effective_size"] = timed("effective_size", steps.effective_size)
-    roles = timed("brokerage", lambda: steps.brokerage_roles(domain_attr))
-    metrics["brokerage"] = {v: float(r["total"]) for v, r in roles.items()}
-    parts = timed("louvain", lambda: steps.louvain(seed))
+    if compiled:
+        metrics, roles, parts, bridges, cut = _compiled(
+            g, seed, None if exact else k, domain_attr, run, timings)
+    else:
+        metrics, roles, parts, bridges, cut = _reference(
+            g, seed, None if exact else k, domain_attr, timed)
     ordered = sorted(parts, key=lambda c: (-len(c), min(str(v) for v in c)))
     communities = {v: i for i, c in enumerate(ordered) for v in c}
-    bridges = timed("bridges", steps.bridges)
-    cut = timed("articulation_points", steps.articulation_points)
     method = {
         "betweenness": "exact" if exact else f"sampled k={k}",
         "closeness": "exact" if exact else f"sampled pivots k={k}",
         "louvain": f"seed={seed}",
         "backend": "igraph" if compiled else "networkx",
     }
-    logger.debug("analysed %s nodes in %.2f s", n, sum(timings.values()))
+    logger.debug("analysed %s nodes in %.2f s", n, time.perf_counter() - begun)
     return Analysis(nodes=n, edges=g.number_of_edges(), metrics=metrics,
                     communities=communities, bridges=bridges,  # type: ignore[arg-type]
                     articulation_points=cut, roles=roles, method=method, timings=timings)
 
 
-
-class _Reference:
-    """The networkx steps (the reference): the same methods as ``compiled.Compiled``."""
-
-    def __init__(self, g: nx.Graph) -> None:
-        self.g = g
-
-    def betweenness(self, k: int | None, seed: int | None) -> dict[Hashable, float]:
-        return nx.betweenness_centrality(self.g, k=k, seed=seed)
-
-    def closeness(self) -> dict[Hashable, float]:
-        return nx.closeness_centrality(self.g)
-
-    def sampled_closeness(self, k: int, seed: int | None) -> dict[Hashable, float]:
-        return sampled_closeness(self.g, k, seed)
-
-    def constraint(self) -> dict[Hashable, float]:
-        return constraint(self.g)
-
-    def effective_size(self) -> dict[Hashable, float]:
-        return effective_size(self.g)
-
-    def brokerage_roles(self, attr: str) -> dict[Hashable, dict[str, int]]:
-        return brokerage_roles(self.g, attr)
-
-    def louvain(self, seed: int) -> list[set[Hashable]]:
-        return nx.community.louvain_communities(self.g, seed=seed)  # type: ignore[no-any-return]
-
-    def bridges(self) -> list[tuple[Hashable, Hashable]]:
-        return sorted((tuple(sorted(e, key=str)) for e in nx.bridges(self.g)),  # type: ignore[misc]
-                      key=str)
-
-    def articulation_points(self) -> frozenset[Hashable]:
-        return frozenset(nx.articulation_points(self.g))
+_Parts = tuple[dict[str, dict[Hashable, float]], dict[Hashable, dict[str, int]],
+               list[set[Hashable]], list[tuple[Hashable, Hashable]], frozenset[Hashable]]
 
 
-def _compiled(g: nx.Graph) -> Any:
-    from .compiled import Compiled  # igraph loads only when a large graph needs it
+def _reference(g: nx.Graph, seed: int, k: int | None, attr: str, timed: Any) -> _Parts:
+    """The networkx steps: the reference the compiled ones are tested against."""
+    metrics: dict[str, dict[Hashable, float]] = {}
+    metrics["degree"] = timed("degree", lambda: {v: float(d) for v, d in g.degree()})
+    metrics["betweenness"] = timed("betweenness", lambda: nx.betweenness_centrality(
+        g, k=k, seed=None if k is None else seed))
+    metrics["closeness"] = timed("closeness", lambda: nx.closeness_centrality(g) if k is None
+                                 else sampled_closeness(g, k, seed))
+    metrics["constraint"] = timed("constraint", lambda: constraint(g))
+    metrics["effective_size"] = timed("effective_size", lambda: effective_size(g))
+    roles = timed("brokerage", lambda: brokerage_roles(g, attr))
+    metrics["brokerage"] = {v: float(r["total"]) for v, r in roles.items()}
+    parts = timed("louvain", lambda: nx.community.louvain_communities(g, seed=seed))
+    bridges = timed("bridges", lambda: sorted(
+        (tuple(sorted(e, key=str)) for e in nx.bridges(g)), key=str))
+    cut = timed("articulation_points", lambda: frozenset(nx.articulation_points(g)))
+    return metrics, roles, parts, bridges, cut
 
-    return Compiled(g)
+
+def _compiled(g: nx.Graph, seed: int, k: int | None, attr: str, run: Runner | None,
+              timings: dict[str, float]) -> _Parts:
+    """The same steps in igraph and numpy (``compiled.compute``), turned back into dicts."""
+    from .compiled import Arrays, compute  # igraph loads only when a large graph needs it
+
+    started = time.perf_counter()
+    nodes, arrays = Arrays.of(g, attr)
+    timings["arrays"] = round(time.perf_counter() - started, 4)
+    started = time.perf_counter()
+    out, steps = (run or _here)(compute, arrays, seed=seed, k=k)
+    timings.update(steps)
+    timings["compiled"] = round(time.perf_counter() - started, 4)
+    started = time.perf_counter()
+
+    def named(values: Any, defined: bool = False) -> dict[Hashable, float]:
+        pairs = zip(nodes, values.tolist(), strict=True)
+        return {v: x for v, x in pairs if x == x} if defined else dict(pairs)  # nan != nan
+
+    metrics = {"degree": {v: float(d) for v, d in g.degree()},
+               "betweenness": named(out["betweenness"]), "closeness": named(out["closeness"]),
+               "constraint": named(out["constraint"], defined=True),
+               "effective_size": named(out["effective_size"], defined=True)}
+    table = out["brokerage"]
+    names = (*BROKER_ROLES, "total")
+    rows = np.concatenate([table, table.sum(axis=1, keepdims=True)], axis=1).tolist()
+    roles = {v: dict(zip(names, row, strict=True)) for v, row in zip(nodes, rows, strict=True)}
+    metrics["brokerage"] = {v: float(r["total"]) for v, r in roles.items()}
+    parts: dict[int, set[Hashable]] = {}
+    for v, c in zip(nodes, out["louvain"].tolist(), strict=True):
+        parts.setdefault(c, set()).add(v)
+    bridges = sorted((tuple(sorted((nodes[a], nodes[b]), key=str))
+                      for a, b in out["bridges"].tolist()), key=str)
+    cut = frozenset(nodes[i] for i in out["articulation_points"].tolist())
+    timings["named"] = round(time.perf_counter() - started, 4)
+    return metrics, roles, list(parts.values()), bridges, cut  # type: ignore[return-value]
+
+
+def _here(step: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return step(*args, **kwargs)

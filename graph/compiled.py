@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import igraph as ig
@@ -29,34 +31,52 @@ import numpy as np
 
 from .brokerage import BROKER_ROLES
 
-__all__ = ["Compiled"]
+__all__ = ["Arrays", "Compiled", "compute"]
 
 # igraph's Louvain draws from one process-wide generator: seed it per call, one call at a time.
 _RNG = threading.Lock()
 _CHUNK = 256  # sources per distance matrix in exact closeness (memory: _CHUNK x n)
 
 
-class Compiled:
-    """One undirected networkx graph as an igraph graph; vertex ``i`` is ``nodes[i]``, in
-    the graph's own node order (as networkx iterates it, so seeded choices agree)."""
+@dataclass(frozen=True)
+class Arrays:
+    """A graph as numbers only (cheap to send to another process): vertex ``i`` is the
+    ``i``-th node of the networkx graph; ``rank[i]`` is its place in the nodes sorted by
+    ``str`` (the order the reference samples pivots from); ``group[i]`` codes its domain."""
 
-    def __init__(self, g: nx.Graph) -> None:
+    n: int
+    edges: np.ndarray  # (m, 2) vertex numbers, each tie once
+    group: np.ndarray
+    rank: np.ndarray
+
+    @classmethod
+    def of(cls, g: nx.Graph, attr: str = "domain") -> tuple[list[Hashable], Arrays]:
+        """The node list and the arrays of ``g`` (a simple undirected graph)."""
         if g.is_directed() or g.is_multigraph():
             raise nx.NetworkXNotImplemented("expects a simple undirected graph")
-        self.g = g
-        self.nodes: list[Hashable] = list(g)
-        index = {v: i for i, v in enumerate(self.nodes)}
-        edges = np.array([(index[u], index[v]) for u, v in g.edges()], dtype=np.int64)
-        self.edges = edges.reshape(-1, 2)
-        self.h = ig.Graph(n=len(self.nodes), edges=self.edges.tolist())
-        self.degree = np.bincount(self.edges.ravel(), minlength=len(self.nodes))
-        self._triangles: np.ndarray | None = None
+        nodes = list(g)
+        index = {v: i for i, v in enumerate(nodes)}
+        edges = np.fromiter((i for u, v in g.edges() for i in (index[u], index[v])),
+                            dtype=np.int64, count=2 * g.number_of_edges()).reshape(-1, 2)
+        codes: dict[Any, int] = {}
+        group = np.fromiter((codes.setdefault(d.get(attr), len(codes))
+                             for _, d in g.nodes(data=True)), dtype=np.int64, count=len(nodes))
+        rank = np.empty(len(nodes), dtype=np.int64)
+        rank[sorted(range(len(nodes)), key=lambda i: str(nodes[i]))] = np.arange(len(nodes))
+        return nodes, cls(len(nodes), edges, group, rank)
 
-    def _dict(self, values: Any, where: np.ndarray | None = None) -> dict[Hashable, float]:
-        out = np.asarray(values, dtype=float).tolist()
-        if where is None:
-            return dict(zip(self.nodes, out, strict=True))
-        return {self.nodes[i]: out[i] for i in np.flatnonzero(where)}
+
+class Compiled:
+    """The metrics of one graph given as :class:`Arrays`; each method returns one value per
+    vertex (``nan`` where the metric is undefined) or vertex numbers."""
+
+    def __init__(self, a: Arrays) -> None:
+        self.a = a
+        self.n = a.n
+        self.edges = a.edges
+        self.h = ig.Graph(n=a.n, edges=a.edges.tolist())
+        self.degree = np.bincount(a.edges.ravel(), minlength=a.n)
+        self._triangles: np.ndarray | None = None
 
     @property
     def triangles(self) -> np.ndarray:
@@ -66,31 +86,30 @@ class Compiled:
         return self._triangles
 
     # -- centrality --------------------------------------------------------------------------
-    def betweenness(self, k: int | None = None, seed: int | None = None) -> dict[Hashable, float]:
+    def betweenness(self, k: int | None = None, seed: int | None = None) -> np.ndarray:
         """networkx's ``betweenness_centrality(g, k, seed=seed)`` (normalised, no endpoints)."""
-        n = len(self.nodes)
+        n = self.n
         if k == n:
             k = None  # networkx does the same: every node is a source
         if n < 3:
-            return self._dict(np.zeros(n))
+            return np.zeros(n)
         if k is None:
             # igraph counts each unordered pair once; networkx's sum runs over ordered pairs
             raw = 2 * np.asarray(self.h.betweenness(directed=False), dtype=float)
-            return self._dict(raw / ((n - 1) * (n - 2)))
-        sources = random.Random(seed).sample(self.nodes, k)
-        index = {v: i for i, v in enumerate(self.nodes)}
-        ids = [index[s] for s in sources]
+            return raw / ((n - 1) * (n - 2))
+        # networkx samples k of its nodes: the same positions, as sample() only uses n
+        ids = random.Random(seed).sample(range(n), k)
         raw = 2 * np.asarray(self.h.betweenness(directed=False, sources=ids), dtype=float)
         # networkx 3.5+: a sampled source cannot lie on its own paths, so it has k-1 samples
         scale = np.full(n, 1.0 / (k * (n - 2)))
         scale[ids] = 1.0 / ((k - 1) * (n - 2)) if k > 1 else np.nan
-        return self._dict(raw * scale)
+        return raw * scale
 
-    def closeness(self) -> dict[Hashable, float]:
+    def closeness(self) -> np.ndarray:
         """networkx's ``closeness_centrality`` (Wasserman–Faust for disconnected graphs)."""
-        n = len(self.nodes)
+        n = self.n
         if n < 2:
-            return self._dict(np.zeros(n))
+            return np.zeros(n)
         total = np.zeros(n)
         reached = np.zeros(n)
         for start in range(0, n, _CHUNK):
@@ -102,31 +121,28 @@ class Compiled:
         out = np.zeros(n)
         ok = total > 0
         out[ok] = (reached[ok] - 1.0) / total[ok] * ((reached[ok] - 1.0) / (n - 1))
-        return self._dict(out)
+        return out
 
-    def sampled_closeness(self, k: int, seed: int | None = None) -> dict[Hashable, float]:
+    def sampled_closeness(self, k: int, seed: int | None = None) -> np.ndarray:
         """``analytics.sampled_closeness``: the same pivots, the same numbers."""
-        nodes, n = self.nodes, len(self.nodes)
+        n = self.n
         if n < 2:
-            return self._dict(np.zeros(n))
+            return np.zeros(n)
         rng = random.Random(seed)
-        keys = [str(v) for v in nodes]
+        by_key = np.argsort(self.a.rank)  # vertices in the reference's str order
         membership = np.asarray(self.h.connected_components().membership)
-        # networkx yields components in the order of their first node; ours do the same
+        sizes = np.bincount(membership)
+        # networkx yields components in the order of their first node; so do we
         _, first = np.unique(membership, return_index=True)
-        members = np.argsort(membership, kind="stable")
-        bounds = np.cumsum(np.bincount(membership))
-        comps = [members[b - c: b] for b, c in zip(bounds, np.bincount(membership),
-                                                     strict=True)]
-        order = np.argsort(first)
-        by_key = sorted(range(n), key=keys.__getitem__)
-        chosen = {by_key[i] for i in rng.sample(range(n), min(k, n))}
+        members = np.argsort(membership[by_key], kind="stable")
+        ends = np.cumsum(sizes)
+        chosen = set(by_key[rng.sample(range(n), min(k, n))].tolist())
         out = np.zeros(n)
-        for c in order:
-            comp = sorted(comps[c].tolist(), key=keys.__getitem__)
-            r = len(comp)
+        for c in np.argsort(first):
+            r = int(sizes[c])
             if r == 1:
                 continue
+            comp = by_key[members[ends[c] - r: ends[c]]].tolist()  # in str order
             pivots = [p for p in comp if p in chosen] or [rng.choice(comp)]
             d = np.asarray(self.h.distances(source=pivots, target=comp), dtype=float)
             samples = np.full(r, float(len(pivots)))
@@ -135,68 +151,62 @@ class Compiled:
             mean = np.divide(d.sum(axis=0), samples, out=np.zeros(r), where=samples > 0)
             scale = (r - 1) / (n - 1)
             out[comp] = np.divide(scale, mean, out=np.zeros(r), where=mean > 0)
-        return self._dict(out)
+        return out
 
     # -- communities and cut points ----------------------------------------------------------
-    def louvain(self, seed: int) -> list[set[Hashable]]:
-        """Louvain communities (igraph's multilevel), the same for the same graph and seed."""
-        if not len(self.nodes):
-            return []
+    def louvain(self, seed: int) -> np.ndarray:
+        """A Louvain community number per vertex (igraph's multilevel), the same for the same
+        graph and seed."""
+        if not self.n:
+            return np.zeros(0, dtype=np.int64)
         with _RNG:
             ig.set_random_number_generator(random.Random(seed))
             try:
                 membership = self.h.community_multilevel().membership
             finally:
                 ig.set_random_number_generator(random)
-        parts: dict[int, set[Hashable]] = {}
-        for v, c in zip(self.nodes, membership, strict=True):
-            parts.setdefault(c, set()).add(v)
-        return list(parts.values())
+        return np.asarray(membership, dtype=np.int64)
 
-    def bridges(self) -> list[tuple[Hashable, Hashable]]:
-        """Bridges as sorted pairs, sorted (as ``analyse`` lists networkx's)."""
-        found = [tuple(sorted((self.nodes[a], self.nodes[b]), key=str))
-                 for a, b in self.edges[self.h.bridges()].tolist()]
-        return sorted(found, key=str)  # type: ignore[arg-type]
+    def bridges(self) -> np.ndarray:
+        """The bridges, as rows of two vertex numbers."""
+        return self.edges[self.h.bridges()].reshape(-1, 2)
 
-    def articulation_points(self) -> frozenset[Hashable]:
-        return frozenset(self.nodes[i] for i in self.h.articulation_points())
+    def articulation_points(self) -> np.ndarray:
+        return np.asarray(self.h.articulation_points(), dtype=np.int64)
 
     # -- structural holes and brokerage ------------------------------------------------------
-    def constraint(self) -> dict[Hashable, float]:
-        """Burt's constraint (igraph's; isolated nodes left out, as ``brokerage.constraint``)."""
-        return self._dict(self.h.constraint(), where=self.degree > 0)
+    def constraint(self) -> np.ndarray:
+        """Burt's constraint (igraph's); ``nan`` for isolated vertices."""
+        out = np.asarray(self.h.constraint(), dtype=float)
+        out[self.degree == 0] = np.nan
+        return out
 
-    def _ties_among_neighbours(self) -> np.ndarray:
-        t = self.triangles
-        return np.bincount(t.ravel(), minlength=len(self.nodes))
-
-    def effective_size(self) -> dict[Hashable, float]:
-        """Burt's effective size ``n - 2t/n`` (isolated nodes left out)."""
+    def effective_size(self) -> np.ndarray:
+        """Burt's effective size ``n - 2t/n`` (``t`` ties among the ``n`` neighbours);
+        ``nan`` for isolated vertices."""
         d = self.degree.astype(float)
-        ties = self._ties_among_neighbours()
-        out = d - np.divide(2.0 * ties, d, out=np.zeros(len(d)), where=d > 0)
-        return self._dict(out, where=self.degree > 0)
+        ties = np.bincount(self.triangles.ravel(), minlength=self.n)
+        out = d - np.divide(2.0 * ties, d, out=np.zeros(self.n), where=d > 0)
+        out[d == 0] = np.nan
+        return out
 
-    def brokerage_roles(self, attr: str = "domain") -> dict[Hashable, dict[str, int]]:
-        """``brokerage.brokerage_roles`` on an undirected graph, counted in bulk.
+    def brokerage_roles(self) -> np.ndarray:
+        """``brokerage.brokerage_roles`` on an undirected graph, counted in bulk: one row per
+        vertex, one column per role in ``BROKER_ROLES``.
 
         Over all ordered pairs (a, c) of b's neighbours the roles follow from how many
         neighbours share b's group and how the others spread over groups; the pairs that are
         tied (a triangle a-b-c) are then taken off, triangle by triangle."""
-        n = len(self.nodes)
-        codes: dict[Any, int] = {}
-        group = np.array([codes.setdefault(self.g.nodes[v].get(attr), len(codes))
-                          for v in self.nodes], dtype=np.int64)
+        n, group = self.n, self.a.group
+        groups = int(group.max()) + 1 if n else 1
         d = self.degree.astype(np.int64)
         e = self.edges
         src = np.concatenate([e[:, 0], e[:, 1]])
         dst = np.concatenate([e[:, 1], e[:, 0]])
         same = group[dst] == group[src]
         s = np.bincount(src[same], minlength=n)  # neighbours in b's own group
-        keys, counts = np.unique(src[~same] * len(codes) + group[dst[~same]],
-                                 return_counts=True)
-        owner = keys // max(len(codes), 1)
+        keys, counts = np.unique(src[~same] * groups + group[dst[~same]], return_counts=True)
+        owner = keys // groups
         squares = np.bincount(owner, weights=counts.astype(float) ** 2, minlength=n)
         pairs = np.bincount(owner, weights=(counts * (counts - 1)).astype(float), minlength=n)
         other = d - s
@@ -216,8 +226,31 @@ class Compiled:
                                         ("representative", one_in, 1),
                                         ("liaison", liaison, 2)):
                 roles[role] = roles[role] - ordered * np.bincount(t[mask, b], minlength=n)
-        table = np.stack([np.rint(roles[r]).astype(np.int64) for r in BROKER_ROLES], axis=1)
-        rows = np.concatenate([table, table.sum(axis=1, keepdims=True)], axis=1).tolist()
-        names = (*BROKER_ROLES, "total")
-        return {v: dict(zip(names, row, strict=True)) for v, row in zip(self.nodes, rows,
-                                                                          strict=True)}
+        return np.stack([np.rint(roles[r]).astype(np.int64) for r in BROKER_ROLES], axis=1)
+
+
+def compute(a: Arrays, *, seed: int, k: int | None) -> tuple[dict[str, Any], dict[str, float]]:
+    """Every step of ``analytics.analyse`` on ``a`` (``k``: sources and pivots, None for
+    exact), with seconds per step. Plain arrays in and out: it may run in another process,
+    so a long computation never holds the service's interpreter lock."""
+    timings: dict[str, float] = {}
+
+    def timed(name: str, step: Any) -> Any:
+        started = time.perf_counter()
+        value = step()
+        timings[name] = round(time.perf_counter() - started, 4)
+        return value
+
+    c = timed("convert", lambda: Compiled(a))
+    out = {
+        "betweenness": timed("betweenness", lambda: c.betweenness(k, seed)),
+        "closeness": timed("closeness", lambda: c.closeness() if k is None
+                           else c.sampled_closeness(k, seed)),
+        "constraint": timed("constraint", c.constraint),
+        "effective_size": timed("effective_size", c.effective_size),
+        "brokerage": timed("brokerage", c.brokerage_roles),
+        "louvain": timed("louvain", lambda: c.louvain(seed)),
+        "bridges": timed("bridges", c.bridges),
+        "articulation_points": timed("articulation_points", c.articulation_points),
+    }
+    return out, timings

@@ -12,7 +12,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from schakel.graph.analytics import COMPILED_FROM, analyse
-from schakel.graph.compiled import Compiled
+from schakel.graph.compiled import Arrays, Compiled
 
 TOL = 1e-12  # float rounding: the sums run in another order
 MODULARITY_TOL = 0.02  # two Louvain implementations: a partition as good, not the same
@@ -81,11 +81,20 @@ def test_communities_are_as_good_and_cover_everyone(pair) -> None:
     assert list(sizes) == sorted(sizes, reverse=True)
 
 
+def _compiled(g: nx.Graph) -> tuple[list, Compiled]:
+    nodes, arrays = Arrays.of(g)
+    return nodes, Compiled(arrays)
+
+
+def _named(nodes: list, values: np.ndarray) -> dict:
+    return dict(zip(nodes, values.tolist(), strict=True))
+
+
 def test_exact_metrics_equal_on_a_few_thousand_nodes() -> None:
     g = _network(2000, 3)
-    c = Compiled(g)
-    _close(c.closeness(), nx.closeness_centrality(g))
-    _close(c.betweenness(), nx.betweenness_centrality(g))
+    nodes, c = _compiled(g)
+    _close(_named(nodes, c.closeness()), nx.closeness_centrality(g))
+    _close(_named(nodes, c.betweenness()), nx.betweenness_centrality(g))
 
 
 def test_same_seed_same_answer_other_seed_other_sample() -> None:
@@ -102,8 +111,8 @@ def test_the_sample_estimates_exact_betweenness_well() -> None:
     3,000-node network 100 sources rank members as the exact computation does (Spearman
     >= 0.9) and find most of its top 30 (>= 20)."""
     g = _network(3000, 5)
-    c = Compiled(g)
-    exact, sampled = c.betweenness(), c.betweenness(100, 7)
+    nodes, c = _compiled(g)
+    exact, sampled = _named(nodes, c.betweenness()), _named(nodes, c.betweenness(100, 7))
     people = list(g)
     rho = spearmanr([exact[v] for v in people], [sampled[v] for v in people]).statistic
     top = set(sorted(people, key=exact.__getitem__, reverse=True)[:30])
