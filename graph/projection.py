@@ -13,7 +13,7 @@ untouched rows, so a reader keeps the one it started with.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -95,6 +95,8 @@ class Projection:
     ``people``: members visible to members. ``out``: KNOWS as written (member -> {other:
     context}), every member; ``adj``: the same ties undirected, one context per pair.
     ``orgs`` and ``places`` give names and domains; ``narrower``: theme -> narrower themes.
+    ``content_seq``: the position of the last change that touched any of this (a question or
+    an introduction does not), so results computed from it know when they are out of date.
     """
 
     seq: int
@@ -104,6 +106,11 @@ class Projection:
     orgs: Mapping[str, Org]
     places: Mapping[str, str]
     narrower: Mapping[str, tuple[str, ...]]
+    content_seq: int = -1
+
+    def __post_init__(self) -> None:
+        if self.content_seq < 0:
+            object.__setattr__(self, "content_seq", self.seq)
 
     # -- building ----------------------------------------------------------------------------
     @classmethod
@@ -176,6 +183,8 @@ class Projection:
         seq = seq if seq is not None else max(self.seq, c.seq)
         touched = (set(c.ids("Member")) | c.starts(*MEMBER_RELS) | c.ids("Organisation")
                    | c.starts("IN_DOMAIN"))
+        if not (touched or c.ids("Region") or "BROADER" in c.rel_types or c.removed.get("Theme")):
+            return replace(self, seq=seq)  # nothing the network shows: same content
         if len(touched) > max(REBUILD_MIN, REBUILD_SHARE * len(self.people)):
             return Projection.build(store, seq)
         labels = store.labels_of(touched)

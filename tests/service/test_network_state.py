@@ -170,3 +170,89 @@ def test_under_writes_a_slow_view_waits_its_turn(feed: Feed, views: NetworkViews
     feed.know(ids[0], ids[9])
     assert views.refresh(busy=True) == 0  # writes go on: not yet
     assert views.refresh() == 1  # quiet: now
+
+
+def test_a_write_the_network_does_not_show_leaves_the_metrics_current(
+        feed: Feed, views: NetworkViews) -> None:
+    """A question (or an introduction) is no reason to recompute the network's metrics: the
+    change set decides, not the store's version alone."""
+    scope = Scope(domain="jeugdhulp")
+    first = views.analysis(scope)
+    feed.log.append(ChangeSet.of(feed.version + 1, {"Question": ["q-nieuw"]}))
+    after = views.analysis(scope)
+    assert views.projection().seq == feed.version and not after.stale
+    assert views.projection().content_seq == first.seq
+    assert views.refresh() == 0
+    ids = sorted(views.projection().people)
+    feed.know(ids[0], ids[7])
+    assert views.analysis(scope).stale and views.refresh() == 1
+
+
+def test_the_first_request_waits_at_most_a_moment(views: NetworkViews,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow first computation: the request gets the Dutch "being computed" error at once,
+    the computation goes on in the background and the next request gets its result."""
+    import threading
+    import time
+
+    from schakel.errors import AnalyticsPendingError
+    from schakel.service import networks
+
+    release = threading.Event()
+    real = networks.analyse
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(networks, "analyse", slow)
+    views.background = True
+    started = time.monotonic()
+    with pytest.raises(AnalyticsPendingError, match="voor het eerst berekend"):
+        views.analysis(Scope(role="expert"), wait=0.3)
+    assert time.monotonic() - started < 2.0
+    release.set()
+    result = views.analysis(Scope(role="expert"), wait=10)
+    assert not result.stale and result.value.nodes > 0
+    views.close()
+
+
+def test_warm_up_computes_the_whole_network_and_keeps_it(views: NetworkViews,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from schakel.service import networks
+
+    computed: list[int] = []
+    real = networks.analyse
+    monkeypatch.setattr(networks, "analyse",
+                        lambda g, **kw: computed.append(len(g)) or real(g, **kw))
+    views.warm().join(60)
+    assert computed == [len(views.projection().people)]
+    whole = views.analysis(Scope())
+    assert computed == [len(views.projection().people)] and not whole.stale  # not again
+    for role in ("expert", "ambassador", "netwerkregisseur", "lid", "staff"):
+        for depth in (1, 2, 3, 4):  # more views than are kept
+            try:
+                views.analysis(Scope(role=role, depth=depth))
+            except ScopeError:
+                pass
+    assert views.analysis(Scope()).value is whole.value  # the kept one was not dropped
+    views.close()
+
+
+def test_large_views_are_analysed_in_another_process(views: NetworkViews,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same numbers as here; igraph's long calls then never hold this process's lock."""
+    from schakel.graph.analytics import analyse
+    from schakel.service import networks
+
+    monkeypatch.setattr(networks, "OFFLOAD_FROM", 10)
+    views.background = True
+    far = views.analysis(Scope(), wait=None).value
+    assert views._pool is not None  # noqa: SLF001
+    here = analyse(views.projection().graph(views.member_ids(Scope())), seed=views.seed)
+    assert far.method["backend"] == here.method["backend"] == "igraph"
+    for metric in ("betweenness", "closeness", "constraint", "brokerage"):
+        assert far.metrics[metric] == pytest.approx(here.metrics[metric])
+    assert far.communities == here.communities and far.bridges == here.bridges
+    views.close()
+    assert views._pool is None  # noqa: SLF001
