@@ -31,7 +31,7 @@ import numpy as np
 from .brokerage import BROKER_ROLES, brokerage_roles, constraint, effective_size
 
 __all__ = ["EXACT_LIMIT", "SAMPLES", "METRICS", "COMPILED_FROM", "BACKENDS", "Analysis",
-           "analyse", "sampled_closeness"]
+           "analyse", "analyse_arrays", "sampled_closeness"]
 
 logger = logging.getLogger(__name__)
 
@@ -169,24 +169,45 @@ def analyse(g: nx.Graph, *, seed: int = 7, exact_limit: int = EXACT_LIMIT,
         raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
     compiled = backend == "igraph" or (backend == "auto" and n >= COMPILED_FROM)
     if compiled:
-        metrics, roles, parts, bridges, cut = _compiled(
-            g, seed, None if exact else k, domain_attr, run, timings)
-    else:
-        metrics, roles, parts, bridges, cut = _reference(
-            g, seed, None if exact else k, domain_attr, timed)
-    ordered = sorted(parts, key=lambda c: (-len(c), min(str(v) for v in c)))
+        from .compiled import Arrays  # igraph loads only when a large graph needs it
+
+        nodes, arrays = timed("arrays", lambda: Arrays.of(g, domain_attr))
+        return analyse_arrays(nodes, arrays, seed=seed, exact_limit=exact_limit,
+                              samples=samples, run=run, timings=timings)
+    parts = _reference(g, seed, None if exact else k, domain_attr, timed)
+    logger.debug("analysed %s nodes in %.2f s", n, time.perf_counter() - begun)
+    return _analysis(n, g.number_of_edges(), parts, exact, k, seed, "networkx", timings)
+
+
+def analyse_arrays(nodes: list[Hashable], arrays: Any, *, seed: int = 7,
+                   exact_limit: int = EXACT_LIMIT, samples: int = SAMPLES,
+                   run: Runner | None = None,
+                   timings: dict[str, float] | None = None) -> Analysis:
+    """:func:`analyse` on the compiled backend for a graph given as ``compiled.Arrays``
+    (vertex ``i`` is ``nodes[i]``): the service builds these straight from its projection,
+    without a networkx graph of 100,000 members."""
+    timings = {} if timings is None else timings
+    n = len(nodes)
+    exact = n <= exact_limit
+    k = min(samples, n)
+    parts = _compiled(nodes, arrays, seed, None if exact else k, run, timings)
+    return _analysis(n, len(arrays.edges), parts, exact, k, seed, "igraph", timings)
+
+
+def _analysis(n: int, m: int, parts: _Parts, exact: bool, k: int, seed: int, backend: str,
+              timings: dict[str, float]) -> Analysis:
+    metrics, roles, found, bridges, cut = parts
+    ordered = sorted(found, key=lambda c: (-len(c), min(str(v) for v in c)))
     communities = {v: i for i, c in enumerate(ordered) for v in c}
     method = {
         "betweenness": "exact" if exact else f"sampled k={k}",
         "closeness": "exact" if exact else f"sampled pivots k={k}",
         "louvain": f"seed={seed}",
-        "backend": "igraph" if compiled else "networkx",
+        "backend": backend,
     }
-    logger.debug("analysed %s nodes in %.2f s", n, time.perf_counter() - begun)
-    return Analysis(nodes=n, edges=g.number_of_edges(), metrics=metrics,
-                    communities=communities, bridges=bridges,  # type: ignore[arg-type]
-                    articulation_points=cut, roles=roles, method=method, timings=timings)
-
+    return Analysis(nodes=n, edges=m, metrics=metrics, communities=communities,
+                    bridges=bridges, articulation_points=cut,  # type: ignore[arg-type]
+                    roles=roles, method=method, timings=timings)
 
 _Parts = tuple[dict[str, dict[Hashable, float]], dict[Hashable, dict[str, int]],
                list[set[Hashable]], list[tuple[Hashable, Hashable]], frozenset[Hashable]]
@@ -211,14 +232,11 @@ def _reference(g: nx.Graph, seed: int, k: int | None, attr: str, timed: Any) -> 
     return metrics, roles, parts, bridges, cut
 
 
-def _compiled(g: nx.Graph, seed: int, k: int | None, attr: str, run: Runner | None,
-              timings: dict[str, float]) -> _Parts:
+def _compiled(nodes: list[Hashable], arrays: Any, seed: int, k: int | None,
+              run: Runner | None, timings: dict[str, float]) -> _Parts:
     """The same steps in igraph and numpy (``compiled.compute``), turned back into dicts."""
-    from .compiled import Arrays, compute  # igraph loads only when a large graph needs it
+    from .compiled import compute
 
-    started = time.perf_counter()
-    nodes, arrays = Arrays.of(g, attr)
-    timings["arrays"] = round(time.perf_counter() - started, 4)
     started = time.perf_counter()
     out, steps = (run or _here)(compute, arrays, seed=seed, k=k)
     timings.update(steps)
@@ -229,7 +247,8 @@ def _compiled(g: nx.Graph, seed: int, k: int | None, attr: str, run: Runner | No
         pairs = zip(nodes, values.tolist(), strict=True)
         return {v: x for v, x in pairs if x == x} if defined else dict(pairs)  # nan != nan
 
-    metrics = {"degree": {v: float(d) for v, d in g.degree()},
+    degree = np.bincount(arrays.edges.ravel(), minlength=len(nodes)).astype(float)
+    metrics = {"degree": named(degree),
                "betweenness": named(out["betweenness"]), "closeness": named(out["closeness"]),
                "constraint": named(out["constraint"], defined=True),
                "effective_size": named(out["effective_size"], defined=True)}

@@ -353,6 +353,32 @@ class Projection:
         return g
 
 
+    def arrays(self, ids: Iterable[str], only: set[str] | None = None) -> tuple[list[str], Any]:
+        """The members-only graph of :meth:`graph` as ``compiled.Arrays`` (the same nodes and
+        ties in the same order, so the same seeded analysis), without making a networkx
+        graph: at 100,000 members that saves seconds and hundreds of megabytes."""
+        import numpy as np
+
+        from .compiled import Arrays
+
+        keep = sorted(m for m in set(ids) if m in self.people)
+        if only is not None:
+            keep = [m for m in keep if m in only]
+        index = {m: i for i, m in enumerate(keep)}
+        pairs: list[int] = []
+        for i, m in enumerate(keep):
+            for o in sorted(self.adj.get(m, {})):
+                j = index.get(o)
+                if j is not None and o > m:
+                    pairs += (i, j)
+        codes: dict[str, int] = {}
+        group = np.fromiter((codes.setdefault(self.domain_of(m), len(codes)) for m in keep),
+                            dtype=np.int64, count=len(keep))
+        edges = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        # sorted ids: their str order is their order
+        return keep, Arrays(len(keep), edges, group, np.arange(len(keep), dtype=np.int64))
+
+
 def _out_of(store: GraphStore, node: str) -> dict[str, Any]:
     """A node's outgoing ties by type (KNOWS with contexts under ``_knows``): one read."""
     out: dict[str, Any] = {}

@@ -41,7 +41,7 @@ from typing import Any, Generic, TypeVar
 import networkx as nx
 
 from schakel.errors import AnalyticsPendingError, ScopeError, UnknownReferenceError
-from schakel.graph.analytics import Analysis, analyse
+from schakel.graph.analytics import Analysis, analyse, analyse_arrays
 from schakel.graph.gaps import GapData, GapMatrix, gap_matrix
 from schakel.graph.geo import Gazetteer, Place
 from schakel.graph.lookup import Lookup
@@ -328,9 +328,11 @@ class NetworkViews:
 
         def compute(p: Projection) -> Analysis:
             ids, only = self._view_nodes(scope, p)
-            big = len(only if only is not None else ids) > MAP_CAP
-            # a large view is built for this computation only: the cache is for drawn maps
-            g = proj_graph(p, ids, scope, only) if big else self.view(scope, p)
+            if len(only if only is not None else ids) > MAP_CAP and not scope.organisations:
+                # a large view: straight from the projection to arrays, no graph to cache
+                nodes, arrays = p.arrays(ids, only)
+                return analyse_arrays(nodes, arrays, seed=seed, run=self._runner(len(nodes)))
+            g = self.view(scope, p)
             return analyse(g, seed=seed, run=self._runner(len(g)))
 
         return self._result(("analysis", scope.key()), compute, wait=wait, by_content=True,
@@ -345,9 +347,10 @@ class NetworkViews:
         def run(step: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
             with self._lock:
                 if self._pool is None:
-                    # spawn: forking a process with threads (the server's) is unsafe
+                    # spawn: forking a process with threads (the server's) is unsafe; a fresh
+                    # process per computation gives its memory back when it is done
                     self._pool = ProcessPoolExecutor(
-                        1, mp_context=multiprocessing.get_context("spawn"))
+                        1, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1)
                 pool = self._pool
             try:
                 return pool.submit(step, *args, **kwargs).result()
@@ -558,11 +561,6 @@ class NetworkViews:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
-
-
-def proj_graph(p: Projection, ids: list[str], scope: Scope, only: set[str] | None) -> nx.Graph:
-    """The graph of a view, uncached."""
-    return p.graph(ids, organisations=scope.organisations, only=only)
 
 
 _CREATING = threading.Lock()

@@ -241,18 +241,22 @@ def test_warm_up_computes_the_whole_network_and_keeps_it(views: NetworkViews,
 
 def test_large_views_are_analysed_in_another_process(views: NetworkViews,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """Same numbers as here; igraph's long calls then never hold this process's lock."""
+    """Same numbers as here, from arrays made straight from the projection (no graph); igraph's
+    long calls then never hold this process's interpreter lock."""
     from schakel.graph.analytics import analyse
     from schakel.service import networks
 
     monkeypatch.setattr(networks, "OFFLOAD_FROM", 10)
+    monkeypatch.setattr(networks, "MAP_CAP", 10)  # a "large" view: no networkx graph made
     views.background = True
     far = views.analysis(Scope(), wait=None).value
     assert views._pool is not None  # noqa: SLF001
     here = analyse(views.projection().graph(views.member_ids(Scope())), seed=views.seed)
     assert far.method["backend"] == here.method["backend"] == "igraph"
-    for metric in ("betweenness", "closeness", "constraint", "brokerage"):
+    for metric in ("degree", "betweenness", "closeness", "constraint", "effective_size",
+                   "brokerage"):
         assert far.metrics[metric] == pytest.approx(here.metrics[metric])
+    assert far.roles == here.roles and far.articulation_points == here.articulation_points
     assert far.communities == here.communities and far.bridges == here.bridges
     views.close()
     assert views._pool is None  # noqa: SLF001
