@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -55,11 +55,11 @@ class Analysis:
 
     nodes: int
     edges: int
-    metrics: dict[str, dict[Hashable, float]]
-    communities: dict[Hashable, int]
+    metrics: Mapping[str, Mapping[Hashable, float]]
+    communities: Mapping[Hashable, int]
     bridges: list[tuple[Hashable, Hashable]]
     articulation_points: frozenset[Hashable]
-    roles: dict[Hashable, dict[str, int]]
+    roles: Mapping[Hashable, dict[str, int]]
     method: dict[str, str]
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -71,6 +71,60 @@ class Analysis:
         out["articulation_point"] = node in self.articulation_points
         out["roles"] = dict(self.roles.get(node, {}))
         return out
+
+
+class Column(Mapping[Hashable, Any]):
+    """One value per node, read-only: an array and an index shared by every column. At
+    100,000 nodes a dict per metric (and one per node for the roles) costs tens of megabytes
+    and seconds to build; this costs the array. ``nan`` marks a node without a value."""
+
+    __slots__ = ("_index", "_values", "_defined")
+
+    def __init__(self, index: Mapping[Hashable, int], values: np.ndarray) -> None:
+        self._index = index
+        self._values = values
+        self._defined = ~np.isnan(values) if values.dtype.kind == "f" else None
+
+    def __getitem__(self, node: Hashable) -> Any:
+        i = self._index[node]
+        if self._defined is not None and not self._defined[i]:
+            raise KeyError(node)
+        return self._values[i].item()
+
+    def __contains__(self, node: object) -> bool:
+        i = self._index.get(node)  # type: ignore[call-overload]
+        return i is not None and (self._defined is None or bool(self._defined[i]))
+
+    def __iter__(self) -> Iterator[Hashable]:
+        if self._defined is None:
+            return iter(self._index)
+        return (v for v, ok in zip(self._index, self._defined.tolist(), strict=True) if ok)
+
+    def __len__(self) -> int:
+        return len(self._index) if self._defined is None else int(self._defined.sum())
+
+
+class Roles(Mapping[Hashable, dict[str, int]]):
+    """Brokerage role counts per node (``BROKER_ROLES`` plus ``"total"``), from one table."""
+
+    __slots__ = ("_index", "_table")
+
+    def __init__(self, index: Mapping[Hashable, int], table: np.ndarray) -> None:
+        self._index = index
+        self._table = table
+
+    def __getitem__(self, node: Hashable) -> dict[str, int]:
+        return dict(zip((*BROKER_ROLES, "total"), self._table[self._index[node]].tolist(),
+                        strict=True))
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._index
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
 
 
 def sampled_closeness(g: nx.Graph, k: int, seed: int | None = None) -> dict[Hashable, float]:
@@ -197,8 +251,11 @@ def analyse_arrays(nodes: list[Hashable], arrays: Any, *, seed: int = 7,
 def _analysis(n: int, m: int, parts: _Parts, exact: bool, k: int, seed: int, backend: str,
               timings: dict[str, float]) -> Analysis:
     metrics, roles, found, bridges, cut = parts
-    ordered = sorted(found, key=lambda c: (-len(c), min(str(v) for v in c)))
-    communities = {v: i for i, c in enumerate(ordered) for v in c}
+    if isinstance(found, Mapping):  # numbered already (compiled)
+        communities = found
+    else:
+        ordered = sorted(found, key=lambda c: (-len(c), min(str(v) for v in c)))
+        communities = {v: i for i, c in enumerate(ordered) for v in c}
     method = {
         "betweenness": "exact" if exact else f"sampled k={k}",
         "closeness": "exact" if exact else f"sampled pivots k={k}",
@@ -234,7 +291,7 @@ def _reference(g: nx.Graph, seed: int, k: int | None, attr: str, timed: Any) -> 
 
 def _compiled(nodes: list[Hashable], arrays: Any, seed: int, k: int | None,
               run: Runner | None, timings: dict[str, float]) -> _Parts:
-    """The same steps in igraph and numpy (``compiled.compute``), turned back into dicts."""
+    """The same steps in igraph and numpy (``compiled.compute``), as read-only columns."""
     from .compiled import compute
 
     started = time.perf_counter()
@@ -243,28 +300,37 @@ def _compiled(nodes: list[Hashable], arrays: Any, seed: int, k: int | None,
     timings["compiled"] = round(time.perf_counter() - started, 4)
     started = time.perf_counter()
 
-    def named(values: Any, defined: bool = False) -> dict[Hashable, float]:
-        pairs = zip(nodes, values.tolist(), strict=True)
-        return {v: x for v, x in pairs if x == x} if defined else dict(pairs)  # nan != nan
-
+    index = {v: i for i, v in enumerate(nodes)}
     degree = np.bincount(arrays.edges.ravel(), minlength=len(nodes)).astype(float)
-    metrics = {"degree": named(degree),
-               "betweenness": named(out["betweenness"]), "closeness": named(out["closeness"]),
-               "constraint": named(out["constraint"], defined=True),
-               "effective_size": named(out["effective_size"], defined=True)}
     table = out["brokerage"]
-    names = (*BROKER_ROLES, "total")
-    rows = np.concatenate([table, table.sum(axis=1, keepdims=True)], axis=1).tolist()
-    roles = {v: dict(zip(names, row, strict=True)) for v, row in zip(nodes, rows, strict=True)}
-    metrics["brokerage"] = {v: float(r["total"]) for v, r in roles.items()}
-    parts: dict[int, set[Hashable]] = {}
-    for v, c in zip(nodes, out["louvain"].tolist(), strict=True):
-        parts.setdefault(c, set()).add(v)
+    table = np.concatenate([table, table.sum(axis=1, keepdims=True)], axis=1)
+    metrics = {"degree": Column(index, degree),
+               "betweenness": Column(index, out["betweenness"]),
+               "closeness": Column(index, out["closeness"]),
+               "constraint": Column(index, out["constraint"]),
+               "effective_size": Column(index, out["effective_size"]),
+               "brokerage": Column(index, table[:, -1].astype(float))}
+    roles = Roles(index, table)
+    communities = Column(index, _numbered(out["louvain"], arrays.rank))
     bridges = sorted((tuple(sorted((nodes[a], nodes[b]), key=str))
                       for a, b in out["bridges"].tolist()), key=str)
     cut = frozenset(nodes[i] for i in out["articulation_points"].tolist())
     timings["named"] = round(time.perf_counter() - started, 4)
-    return metrics, roles, list(parts.values()), bridges, cut  # type: ignore[return-value]
+    return metrics, roles, communities, bridges, cut  # type: ignore[return-value]
+
+
+def _numbered(membership: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Community numbers as the reference gives them: largest first, ties by the community's
+    first node in ``str`` order (``rank``)."""
+    if not len(membership):
+        return membership
+    sizes = np.bincount(membership)
+    first = np.full(len(sizes), len(rank), dtype=np.int64)
+    np.minimum.at(first, membership, rank)
+    order = np.lexsort((first, -sizes))  # old numbers, in the new order
+    new = np.empty(len(sizes), dtype=np.int64)
+    new[order] = np.arange(len(sizes))
+    return new[membership]
 
 
 def _here(step: Callable[..., T], *args: Any, **kwargs: Any) -> T:
