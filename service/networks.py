@@ -31,8 +31,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,7 +155,7 @@ class NetworkViews:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
-        self._pool: ProcessPoolExecutor | None = None  # made on the first large view
+        self._procs: set[Any] = set()  # analytics processes running now
 
     # -- the projection ----------------------------------------------------------------------
     def projection(self) -> Projection:
@@ -340,28 +339,39 @@ class NetworkViews:
 
     def _runner(self, nodes: int) -> Callable[..., Any] | None:
         """Where the compiled analytics of a graph run: here for small graphs and without a
-        background (tests, the CLI), else in the one worker process."""
+        background (tests, the CLI), else in a process of their own."""
         if not self.background or nodes < OFFLOAD_FROM or self._stop.is_set():
             return None
+        return self._in_process
 
-        def run(step: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def _in_process(self, step: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``step(*args, **kwargs)`` in a fresh process (spawned: forking a process with
+        threads is unsafe), which gives its memory back when it ends; ``close`` stops it."""
+        ctx = multiprocessing.get_context("spawn")
+        receive, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(send, step, args, kwargs),
+                           name="schakel-netwerkmaten", daemon=True)
+        with self._lock:
+            if self._stop.is_set():
+                raise RuntimeError("the network views are closed")
+            proc.start()
+            self._procs.add(proc)
+        send.close()
+        try:
+            outcome, value = receive.recv()
+        except EOFError:  # the process died (memory?) or was stopped
+            if self._stop.is_set():
+                raise RuntimeError("the network views are closed") from None
+            logger.warning("analytics process stopped; computing in the service")
+            return step(*args, **kwargs)
+        finally:
+            receive.close()
+            proc.join(timeout=10)
             with self._lock:
-                if self._pool is None:
-                    # spawn: forking a process with threads (the server's) is unsafe; a fresh
-                    # process per computation gives its memory back when it is done
-                    self._pool = ProcessPoolExecutor(
-                        1, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1)
-                pool = self._pool
-            try:
-                return pool.submit(step, *args, **kwargs).result()
-            except BrokenProcessPool:  # killed (memory?): once more here, a new pool next time
-                logger.warning("analytics process stopped; computing in the service")
-                with self._lock:
-                    if self._pool is pool:
-                        self._pool = None
-                return step(*args, **kwargs)
-
-        return run
+                self._procs.discard(proc)
+        if outcome != "ok":
+            raise RuntimeError(f"analytics process failed: {value}")
+        return value  # type: ignore[no-any-return]
 
     def warm(self) -> threading.Thread:
         """Compute the whole network's metrics now, in the background, and keep them current
@@ -558,9 +568,19 @@ class NetworkViews:
         if worker is not None and worker is not threading.current_thread():
             worker.join(timeout=30)
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            procs = list(self._procs)
+        for proc in procs:  # a computation nobody will read
+            proc.terminate()
+
+
+def _child(send: Any, step: Callable[..., Any], args: Any, kwargs: Any) -> None:
+    """The analytics process: one computation, its result (or error) back through the pipe."""
+    try:
+        send.send(("ok", step(*args, **kwargs)))
+    except BaseException as e:  # noqa: BLE001 - reported to the service, which logs it
+        send.send(("error", repr(e)))
+    finally:
+        send.close()
 
 
 _CREATING = threading.Lock()

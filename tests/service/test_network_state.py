@@ -243,14 +243,20 @@ def test_large_views_are_analysed_in_another_process(views: NetworkViews,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Same numbers as here, from arrays made straight from the projection (no graph); igraph's
     long calls then never hold this process's interpreter lock."""
+    import multiprocessing.context
+
     from schakel.graph.analytics import analyse
     from schakel.service import networks
 
     monkeypatch.setattr(networks, "OFFLOAD_FROM", 10)
     monkeypatch.setattr(networks, "MAP_CAP", 10)  # a "large" view: no networkx graph made
     views.background = True
+    started: list[int] = []
+    real_start = multiprocessing.context.SpawnProcess.start
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start",
+                        lambda self: started.append(1) or real_start(self))
     far = views.analysis(Scope(), wait=None).value
-    assert views._pool is not None  # noqa: SLF001
+    assert started == [1] and not views._procs  # noqa: SLF001 - one process, ended
     here = analyse(views.projection().graph(views.member_ids(Scope())), seed=views.seed)
     assert far.method["backend"] == here.method["backend"] == "igraph"
     for metric in ("degree", "betweenness", "closeness", "constraint", "effective_size",
@@ -259,4 +265,32 @@ def test_large_views_are_analysed_in_another_process(views: NetworkViews,
     assert far.roles == here.roles and far.articulation_points == here.articulation_points
     assert far.communities == here.communities and far.bridges == here.bridges
     views.close()
-    assert views._pool is None  # noqa: SLF001
+
+
+def test_closing_stops_a_computation_in_progress(views: NetworkViews) -> None:
+    """At shutdown nobody will read the result: the analytics process is stopped, not
+    waited for (and nothing is computed again in the service instead)."""
+    import threading
+    import time
+
+    views.background = True
+    errors: list[BaseException] = []
+
+    def long() -> None:
+        try:
+            views._in_process(time.sleep, 60)  # noqa: SLF001
+        except BaseException as e:  # noqa: BLE001 - what the test looks at
+            errors.append(e)
+
+    thread = threading.Thread(target=long)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not views._procs:  # noqa: SLF001
+        assert time.monotonic() < deadline, "the process did not start"
+        time.sleep(0.05)
+    proc = next(iter(views._procs))  # noqa: SLF001
+    started = time.monotonic()
+    views.close()
+    thread.join(20)
+    assert not thread.is_alive() and time.monotonic() - started < 15
+    assert isinstance(errors[0], RuntimeError) and not proc.is_alive()
