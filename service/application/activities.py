@@ -53,9 +53,12 @@ def create_activity(ctx: AppState, who: Principal, form: dict[str, Any]) -> Acti
     rels: list[tuple[str, str]] = []
     online = bool(form.get("online"))
     if not online:
-        place = ctx.lookup.gemeente(str(form.get("gemeente") or ""))
-        if place is None:
-            raise InvalidQueryError("gemeente", "Kies een gemeente, of vink online aan.")
+        name = str(form.get("gemeente") or "").strip()
+        place = ctx.lookup.gemeente(name)
+        if place is None:  # name a misspelt gemeente back, so the person sees the typo
+            raise InvalidQueryError("gemeente", f"De gemeente {name} kennen we niet. Kies een "
+                                    "gemeente uit de lijst, of vink online aan." if name else
+                                    "Kies een gemeente, of vink online aan.")
         rels.append(("IN_REGION", place))
     for ref in form.get("themes") or []:
         theme = ctx.lookup.theme(ref)

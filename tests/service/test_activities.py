@@ -124,3 +124,16 @@ def test_signing_up_after_the_start_is_refused(seeded_store: LocalGraphStore) ->
     with pytest.raises(TransitionError, match="al begonnen"):
         activities.sign_up(seeded_store, "act-old", "m-000001")
     assert seeded_store.relationships("m-000001", "SIGNED_UP") == []
+
+
+def test_a_misspelt_gemeente_is_named_back(client: TestClient, keys: Keys) -> None:
+    client.cookies.set("schakel_sleutel", keys.staff)
+    page = client.post("/agenda-nieuw", data={
+        "titel": "Studiemiddag thuiszitters", "soort": "studiemiddag", "datum": DAY,
+        "begin": "13:30", "gemeente": "Enschde", "plaatsen": "20"})
+    assert page.status_code == 422
+    assert "De gemeente Enschde kennen we niet" in page.text
+    empty = client.post("/agenda-nieuw", data={
+        "titel": "Studiemiddag thuiszitters", "soort": "studiemiddag", "datum": DAY,
+        "begin": "13:30", "plaatsen": "20"})
+    assert empty.status_code == 422 and "Kies een gemeente, of vink online aan." in empty.text
