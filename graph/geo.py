@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
+from rapidfuzz import fuzz, process
 
 from schakel.errors import UnknownPlaceError
 
@@ -34,6 +35,9 @@ _PROVINCIES: dict[str, tuple[str, ...]] = {
     "Noord-Holland": ("North Holland",), "Overijssel": (), "Utrecht": (), "Zeeland": (),
     "Zuid-Holland": ("South Holland",),
 }  # fmt: skip
+# A misspelt place is suggested from this rapidfuzz ratio (0-100) on, and only when no other
+# place comes within SUGGEST_MARGIN of it.
+SUGGEST_MIN, SUGGEST_MARGIN = 80, 4
 _LAND_ALIASES = ("Nederland (landelijk)", "landelijk", "online", "Netherlands", "The Netherlands")
 
 
@@ -202,6 +206,28 @@ class Gazetteer:
         text = name_or_id.strip()
         return self._by_id.get(text.lower()) or self._by_key.get(fold(text))
 
+    def suggest(self, name: str) -> Place | None:
+        """The place a misspelt name most likely means ("Enschde" -> Enschede): the closest
+        name or alias by rapidfuzz ratio, from ``SUGGEST_MIN`` on and clearly ahead of any
+        other place; None when nothing is that close. A suggestion, never a silent reading."""
+        key = fold(name)
+        if len(key) < 4 or self.find(name) is not None:
+            return None
+        found = process.extract(key, list(self._by_key), scorer=fuzz.ratio, limit=5,
+                                score_cutoff=SUGGEST_MIN)
+        if not found:
+            return None
+        best = self._by_key[found[0][0]]
+        rivals = [score for k, score, _ in found[1:] if self._by_key[k].id != best.id]
+        if rivals and rivals[0] > found[0][1] - SUGGEST_MARGIN:
+            return None
+        return best
+
+    def hint(self, name: str) -> str:
+        """" Bedoelde u Enschede?" for a misspelt place name, else ""."""
+        place = self.suggest(name)
+        return f" Bedoelde u {place.name}?" if place is not None else ""
+
     def resolve(self, name_or_id: str | Place) -> Place:
         """Like :meth:`find`, but never None.
 
@@ -219,7 +245,8 @@ class Gazetteer:
             return self._by_id.get(name_or_id.id) or self.resolve(name_or_id.id)
         found = self.find(name_or_id)
         if found is None:
-            raise UnknownPlaceError(name_or_id)
+            close = self.suggest(name_or_id)
+            raise UnknownPlaceError(name_or_id, close.name if close else None)
         return found
 
     def distance_km(self, a: str | Place, b: str | Place) -> float:

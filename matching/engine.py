@@ -408,7 +408,8 @@ class Matcher:
             place = self.gazetteer.find(query.near)
             if place is None:
                 raise UnknownReferenceError("near", query.near,
-                                            "gebied (gemeente, regio of provincie)")
+                                            "gebied (gemeente, regio of provincie)",
+                                            self.gazetteer.hint(query.near))
         return kinds, place
 
     def _score_kind(self, st: _State, kind: str, roles: set[str], q: Question, qv: np.ndarray,

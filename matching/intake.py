@@ -100,7 +100,8 @@ def check_choices(lookup: Lookup, form: dict[str, Any]) -> dict[str, Any]:
     if gemeente:
         found = lookup.gemeente(gemeente)
         if found is None:
-            raise InvalidQueryError("gemeente", f"De gemeente {gemeente} kennen we niet.")
+            raise InvalidQueryError("gemeente", f"De gemeente {gemeente} kennen we niet."
+                                    f"{lookup.gazetteer.hint(gemeente)}")
         out["gemeente"] = found
     for key in ("seeks", "offers"):
         ids = []

@@ -302,7 +302,8 @@ class Nearby:
             return own
         place = self.gazetteer.find(near)
         if place is None or place.kind == "land":
-            raise UnknownReferenceError("near", near, "gemeente, regio of provincie")
+            raise UnknownReferenceError("near", near, "gemeente, regio of provincie",
+                                        self.gazetteer.hint(near))
         return place
 
     # -- place and distance ---------------------------------------------------------------

@@ -39,9 +39,11 @@ class GraphValidationError(StoreError):
 class UnknownPlaceError(SchakelError):
     """A place name resolves to no gemeente, region or provincie."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(f"onbekende plaats: {name!r}")
+    def __init__(self, name: str, suggestion: str | None = None) -> None:
+        hint = f" Bedoelde u {suggestion}?" if suggestion else ""
+        super().__init__(f"De plaats {name!r} kennen we niet.{hint}")
         self.name = name
+        self.suggestion = suggestion
 
 
 class NotAMemberError(SchakelError):
@@ -63,8 +65,8 @@ class ImportFormatError(SchakelError):
 class UnknownReferenceError(SchakelError):
     """A filter or field names a theme, domain, region or organisation that does not exist."""
 
-    def __init__(self, field: str, value: str, what: str) -> None:
-        super().__init__(f"onbekend {what}: {value!r}")
+    def __init__(self, field: str, value: str, what: str, hint: str = "") -> None:
+        super().__init__(f"onbekend {what}: {value!r}{'.' + hint if hint else ''}")
         self.field = field
         self.value = value
         self.what = what

@@ -56,7 +56,8 @@ def create_activity(ctx: AppState, who: Principal, form: dict[str, Any]) -> Acti
         name = str(form.get("gemeente") or "").strip()
         place = ctx.lookup.gemeente(name)
         if place is None:  # name a misspelt gemeente back, so the person sees the typo
-            raise InvalidQueryError("gemeente", f"De gemeente {name} kennen we niet. Kies een "
+            raise InvalidQueryError("gemeente", f"De gemeente {name} kennen we niet."
+                                    f"{ctx.gazetteer.hint(name)} Kies een "
                                     "gemeente uit de lijst, of vink online aan." if name else
                                     "Kies een gemeente, of vink online aan.")
         rels.append(("IN_REGION", place))
@@ -131,7 +132,8 @@ def agenda(ctx: AppState, who: Principal, *, theme: str | None = None,
         else:
             place_id = ctx.lookup.gemeente(place)
             if place_id is None:
-                raise InvalidQueryError("plaats", f"De gemeente {place} kennen we niet.")
+                raise InvalidQueryError("plaats", f"De gemeente {place} kennen we niet."
+                                        f"{ctx.gazetteer.hint(place)}")
             found = [a for a in found if ctx.store.neighbour_ids(a.id, "IN_REGION") == [place_id]]
     if month:
         if len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit():

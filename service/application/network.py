@@ -157,7 +157,8 @@ def gaps_of(ctx: Any, level: str, within: str | None) -> Computed[GapMatrix]:
     if within:
         place = views.gazetteer.find(within)
         if place is None:
-            raise UnknownReferenceError("within", within, "plaats of regio")
+            raise UnknownReferenceError("within", within, "plaats of regio",
+                                        views.gazetteer.hint(within))
     return views.gaps(level, place)
 
 
@@ -186,7 +187,8 @@ def gap_nearest(ctx: Any, theme: str, place: str, limit: int = 5) -> dict[str, A
         raise UnknownReferenceError("theme", theme, "thema")
     where = views.gazetteer.find(place)
     if where is None:
-        raise UnknownReferenceError("region", place, "plaats of regio")
+        raise UnknownReferenceError("region", place, "plaats of regio",
+                                    views.gazetteer.hint(place))
     proj = views.projection()
     data = views.gap_data()
     # Who is shown comes from the current projection, so a stale GapData never shows a

@@ -256,3 +256,21 @@ def test_place_is_immutable(gaz: Gazetteer) -> None:
     assert isinstance(place, Place)
     with pytest.raises(AttributeError):
         place.name = "Zwol"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("Enschde", "Enschede"), ("Amstredam", "Amsterdam"), ("Regio Twnte", "Regio Twente"),
+    ("zwole", "Zwolle")])
+def test_a_misspelt_place_is_suggested_never_read_silently(gaz: Gazetteer, typed: str,
+                                                          meant: str) -> None:
+    assert gaz.find(typed) is None  # the name itself still resolves to nothing
+    assert gaz.suggest(typed).name == meant  # type: ignore[union-attr]
+    assert gaz.hint(typed) == f" Bedoelde u {meant}?"
+    with pytest.raises(UnknownPlaceError) as err:
+        gaz.resolve(typed)
+    assert err.value.suggestion == meant and str(err.value).endswith(f"Bedoelde u {meant}?")
+
+
+@pytest.mark.parametrize("typed", ["Atlantis", "Emmen", "Ede", "Twente", "xyz"])
+def test_no_suggestion_for_a_known_or_far_off_name(gaz: Gazetteer, typed: str) -> None:
+    assert gaz.suggest(typed) is None and gaz.hint(typed) == ""

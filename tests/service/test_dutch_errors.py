@@ -85,3 +85,12 @@ def test_an_invalid_choice_in_the_address_is_said_not_ignored(
     assert r.status_code == 422 and said in html.unescape(r.text)
     empty = client.get(url.split("=")[0] + "=")  # an empty field is "not given"
     assert empty.status_code == 200
+
+
+def test_a_misspelt_place_gets_a_suggestion(client: TestClient, keys: Keys) -> None:
+    r = client.post("/api/v1/match", json={"text": "thuiszitters", "near": "Enschde"},
+                    headers=keys.bearer(keys.staff))
+    assert r.status_code == 422 and "Bedoelde u Enschede?" in r.text, r.text
+    client.cookies.set("schakel_sleutel", keys.member)
+    page = client.get("/zoeken", params={"vraag": "thuiszitters", "plaats": "Enschde"})
+    assert page.status_code < 500 and "Bedoelde u Enschede?" in page.text

@@ -86,7 +86,7 @@ def test_an_unmapped_error_on_a_page_shows_the_code(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(("name", "status", "text"), [
-    ("place", 422, "onbekende plaats: 'Atlantis'"),  # was 503
+    ("place", 422, "De plaats 'Atlantis' kennen we niet."),  # was 503
     ("outcome", 422, "onbekend signaal"),  # was 503
     ("race", 409, "andere schrijver"),  # was 503
     ("store", 503, "niet bereikbaar"),  # a store that cannot be reached now: stays 503
