@@ -29,7 +29,7 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
-from schakel.errors import StoreError, WriteConflictError
+from schakel.errors import StoreError, StoreUnavailableError, WriteConflictError
 
 from . import neo4j_queries as Q
 from .changes import ChangeSet, RelKey
@@ -72,8 +72,9 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _unavailable(uri: str, e: Exception) -> StoreError:
-    return StoreError(f"Neo4j is niet bereikbaar op {uri}; probeer het later opnieuw ({e})")
+def _unavailable(uri: str, e: Exception) -> StoreUnavailableError:
+    return StoreUnavailableError(
+        f"Neo4j is niet bereikbaar op {uri}; probeer het later opnieuw ({e})")
 
 
 def driver_errors(uri: str, fn: Callable[[], T], *,
