@@ -58,7 +58,7 @@ class Phase:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     started: float = 0.0
     ended: float = 0.0
-    load: str = ""  # the machine's load average when the phase ended
+    load: str = ""  # the machine's load average over the last minute when the phase ended
 
     @property
     def total(self) -> int:
@@ -69,6 +69,7 @@ class Phase:
         return n / max(self.ended - self.started, 1e-9)
 
 
+WARM_UP_S = 30.0
 READS = ("POST /match", "GET /nearby", "GET /members")
 WRITES = ("PUT /me",)
 
@@ -146,7 +147,7 @@ async def run_phase(base: str, phase: Phase, *, readers: int, writers: list[str]
                   for n, key in enumerate(writers)]
         await asyncio.gather(*tasks)
         phase.ended = time.monotonic()
-        phase.load = load_average()
+        phase.load = load_average().split()[0]
     return phase
 
 
@@ -202,10 +203,18 @@ def prepare(kept: Path, members: int, seed: int, settings: Settings) -> Path:
             seed_store(store, members, seed,
                        progress=lambda d, t: bar.update(task, completed=d, total=t))
         part.rename(network)
+    # The encoder's name in the marker: another encoder needs its own vectors.
+    done = kept / f"klaar-{settings.encoder}-{Path(settings.encoder_model or '-').name}"
+    if done.exists():
+        return network
     with LocalGraphStore(network) as store, _progress() as bar:
         matcher = open_matcher(cache, Gazetteer.load())
         sync_with_progress(bar, matcher, store)  # encodes only what the cache lacks
+        if matcher.learn_themes:  # its texts go into the cache too
+            bar.add_task("Thema's leren uit het netwerk", total=None)
+            matcher.themes_learned.wait()
         matcher.encoder.cache.close()
+    done.touch()
     return network
 
 
@@ -286,8 +295,10 @@ def run_against_server(scratch: Settings, workers: int, seconds: float, readers:
     try:
         with console.status("Server starten en matcher voorbereiden ..."):
             _wait_ready(base, proc, workers)
-        with console.status("Opwarmen ..."):  # each worker's caches, not measured
-            asyncio.run(run_phase(base, Phase("opwarmen", min(5.0, seconds)),
+        # Not measured: each worker's caches, and its theme model (fitted beside the readers
+        # once the matcher is ready, up to half a minute at 10,000 members on 2 cores).
+        with console.status("Opwarmen ..."):
+            asyncio.run(run_phase(base, Phase("opwarmen", min(WARM_UP_S, seconds)),
                                   readers=readers, writers=[], staff=staff, member=member,
                                   max_requests=max_requests))
         phases = [Phase("lezen", seconds), Phase("schrijven", seconds),
