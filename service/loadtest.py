@@ -34,7 +34,6 @@ from schakel.graph.local import LocalGraphStore
 from schakel.seeds.load import seed_store
 
 from .access import open_access
-from .bench import sync_with_progress
 from .cli import _progress, _settings, app, console
 from .config import Settings
 from .state import open_matcher
@@ -191,6 +190,8 @@ def prepare(kept: Path, members: int, seed: int, settings: Settings) -> Path:
     """The seeded network in ``kept`` (made once) with every text in its embedding cache
     (encoded once, in this process, with a bar): the server's workers then only read.
     Returns the network's file; runs serve a copy of it."""
+    from .bench import sync_with_progress  # bench imports the CLI, which imports this
+
     kept.mkdir(parents=True, exist_ok=True)
     network = kept / "netwerk.sqlite"
     cache = settings.model_copy(update={"data_dir": kept, "embeddings": kept / "embeddings.sqlite",
