@@ -98,6 +98,7 @@ def test_kill_9_during_an_import_leaves_whole_batches(bolt_server: BoltServer,
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     stored, distinct = counted(bolt_server, "scratch", "k-")
+    log.info(f"import killed with {stored} of {IMPORTED} members stored")
     assert 0 < stored < IMPORTED and stored % BATCH == 0, stored  # whole batches only
     assert distinct == stored
     again = subprocess.run([EXE, "import", "--batch-size", str(BATCH), str(doc)], env=env,
@@ -231,6 +232,7 @@ def test_kill_9_of_the_server_loses_no_acknowledged_write(bolt_server: BoltServe
         served.proc.wait()
         writers.finish()
     assert writers.count() >= 40
+    log.info(f"server killed after {writers.count()} acknowledged profile versions")
     assert_none_lost(bolt_server, "scratch", writers.acknowledged)
     assert [a for a in writers.answers if a[0] >= 500] == []
 
