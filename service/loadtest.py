@@ -296,14 +296,18 @@ def run_against_server(scratch: Settings, workers: int, seconds: float, readers:
                                 stderr=subprocess.STDOUT)
     base = f"http://{HOST}:{port}"
     try:
+        started = time.monotonic()
         with console.status("Server starten en matcher voorbereiden ..."):
             _wait_ready(base, proc, workers)
+        ready = time.monotonic() - started
         # Each worker fits its theme model once its matcher is ready (half a minute or more
         # at 10,000 members on 2 cores): measuring during that would measure the fit.
         with console.status("Wachten tot de server klaar is met voorbereiden ..."):
             if not _wait_quiet(proc.pid):
                 console.print("[yellow]De server bleef bezig; de cijfers vallen mogelijk "
                               "lager uit.[/yellow]")
+        console.print(f"Server klaar na {ready:.0f} s, klaar met voorbereiden na "
+                      f"{time.monotonic() - started:.0f} s.")
         with console.status("Opwarmen ..."):  # each worker's caches, not measured
             asyncio.run(run_phase(base, Phase("opwarmen", min(WARM_UP_S, seconds)),
                                   readers=readers, writers=[], staff=staff, member=member,
