@@ -29,11 +29,12 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
-from schakel.errors import StoreError, WriteConflictError
+from schakel.errors import StoreError, StoreUnavailableError, WriteConflictError
 
 from . import neo4j_queries as Q
 from .changes import ChangeSet, RelKey
 from .model import NODE_MODELS, REL_SCHEMA, Node
+from .neo4j_away import away
 from .neo4j_cache import ReadCache, Rel
 from .neo4j_write import Labelling, chunks, relabel, write_nodes
 from .store import FEED_KEEP, GraphStore, RawNode
@@ -72,14 +73,20 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _unavailable(uri: str, e: Exception) -> StoreError:
-    return StoreError(f"Neo4j is niet bereikbaar op {uri}; probeer het later opnieuw ({e})")
+def _unavailable(uri: str, e: Exception | str) -> StoreUnavailableError:
+    return StoreUnavailableError(
+        f"Neo4j is niet bereikbaar op {uri}; probeer het later opnieuw ({e})")
 
 
 def driver_errors(uri: str, fn: Callable[[], T], *,
                   keep: tuple[type[BaseException], ...] = ()) -> T:
     """Run ``fn``, turning the driver's errors into :class:`StoreError` with a Dutch message
-    (errors of the types in ``keep`` pass unchanged: the caller decides what they mean)."""
+    (errors of the types in ``keep`` pass unchanged: the caller decides what they mean).
+    A server found away makes the next calls fail at once for a moment (see neo4j_away)."""
+    server = away(uri)
+    if not server.enter():
+        raise _unavailable(uri, "net nog niet bereikbaar gebleken")
+    reached = True
     try:
         return fn()
     except keep:
@@ -88,9 +95,15 @@ def driver_errors(uri: str, fn: Callable[[], T], *,
         raise StoreError(f"Neo4j op {uri} weigert de gebruiker of het wachtwoord "
                          f"(SCHAKEL_NEO4J_USER/SCHAKEL_NEO4J_PASSWORD): {e}") from e
     except (ServiceUnavailable, SessionExpired, OSError) as e:
+        reached = False
         raise _unavailable(uri, e) from e
     except (Neo4jError, DriverError) as e:
         raise StoreError(f"Neo4j-fout: {e}") from e
+    finally:
+        if reached:
+            server.answered()
+        else:
+            server.gone()
 
 
 class Neo4jGraphStore(GraphStore):

@@ -13,6 +13,11 @@ class StoreError(SchakelError):
     """The graph store could not do what was asked."""
 
 
+class StoreUnavailableError(StoreError):
+    """The store cannot be reached now (down, restarting, the network): ask again shortly.
+    The message names the cause for the log and the CLI; users get a fixed Dutch text."""
+
+
 class NodeNotFoundError(StoreError):
     """A node with this id does not exist."""
 

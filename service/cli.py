@@ -175,6 +175,9 @@ def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1) -
     _serve_workers(settings, workers)
 
 
+WORKER_HEALTHCHECK_S = 60
+
+
 def _serve_workers(settings: Settings, workers: int) -> None:
     """N processes, each with its own app: uvicorn imports the factory in every worker, and
     each reads its settings from the environment, which carries the options given here."""
@@ -185,9 +188,12 @@ def _serve_workers(settings: Settings, workers: int) -> None:
     os.environ.update({"SCHAKEL_HOST": settings.host, "SCHAKEL_PORT": str(settings.port)})
     console.print(f"Schakel draait op [bold]http://{settings.host}:{settings.port}[/bold] "
                   f"met {workers} processen (stoppen: Ctrl+C)")
+    # uvicorn kills a worker that does not answer its ping within the health-check time
+    # (default 5 s); a worker importing its models on a busy machine can take longer, and
+    # was then killed and started again without end.
     uvicorn.run("schakel.service.workers:create_worker_app", factory=True, workers=workers,
                 host=settings.host, port=settings.port, log_level="info", log_config=None,
-                access_log=False)
+                access_log=False, timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
 
 
 @app.command("import")

@@ -32,6 +32,7 @@ from schakel.errors import (
     OutcomeDataError,
     ScopeError,
     StoreError,
+    StoreUnavailableError,
     TransitionError,
     UnknownPlaceError,
     UnknownReferenceError,
@@ -49,6 +50,11 @@ HTTP_NL = {400: "Dit verzoek is niet te lezen: stuur UTF-8-tekst, als geldige JS
            404: "Dit adres bestaat niet.", 405: "Dat kan op dit adres niet.",
            413: "Dat is te groot om te versturen."}
 HTTP_OTHER = "Dit verzoek kunnen we zo niet beantwoorden."  # never the framework's English
+# The store's own message names the cause (often the driver's English) and goes to the log;
+# users read one of these.
+STORE_AWAY = "De gegevens zijn even niet bereikbaar. Probeer het over een minuut opnieuw."
+STORE_FAILED = ("Dat lukte nu niet door een storing bij de gegevens. Probeer het zo opnieuw; "
+                "blijft het misgaan, meld het dan.")
 
 
 @dataclass(frozen=True)
@@ -189,10 +195,12 @@ TABLE: dict[type[Exception], tuple[int, Callable[[Any, Request], Any]]] = {
     RequestValidationError: (422, _invalid_request),
     MatcherBusyError: (503, _text),
     AnalyticsPendingError: (503, _text),
-    StoreError: (503, _text),  # unreachable, busy or broken: try again later
+    StoreUnavailableError: (503, lambda _e, _r: STORE_AWAY),  # down or restarting
+    StoreError: (503, lambda _e, _r: STORE_FAILED),  # busy or broken: try again later
 }
 HEADERS = {LoginRequired: {"WWW-Authenticate": "Bearer"}, MatcherBusyError: {"Retry-After": "60"},
-           AnalyticsPendingError: {"Retry-After": "30"}}
+           AnalyticsPendingError: {"Retry-After": "30"},
+           StoreUnavailableError: {"Retry-After": "30"}}
 
 
 def problem(exc: Exception, request: Request) -> Problem:

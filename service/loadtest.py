@@ -4,7 +4,10 @@ bounded in time and in requests. Prints throughput, p50/p95/p99 per route and er
 
 Reads are what staff and members do all day: a question to the matcher, a nearby search and
 a member list; writes are members saving their profile text (each a text never encoded
-before). The embedding cache is the user's, so a second run encodes only new texts."""
+before). The seeded network and its embeddings are kept in a data dir per size
+(``~/.cache/schakel/loadtest-N`` or ``--data-dir``): the first run seeds and encodes once,
+with a progress bar, before any worker starts; every run then serves a fresh copy of that
+network, and each worker reads the vectors from the cache instead of encoding them."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import asyncio
 import os
 import random
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -25,12 +29,14 @@ import numpy as np
 import typer
 from rich.table import Table
 
+from schakel.graph.geo import Gazetteer
 from schakel.graph.local import LocalGraphStore
 from schakel.seeds.load import seed_store
 
 from .access import open_access
-from .cli import _settings, app, console
+from .cli import _progress, _settings, app, console
 from .config import Settings
+from .state import open_matcher
 
 if TYPE_CHECKING:  # httpx comes with the test extra; the command imports it when it runs
     import httpx
@@ -51,6 +57,7 @@ class Phase:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     started: float = 0.0
     ended: float = 0.0
+    load: str = ""  # the machine's load average over the last minute when the phase ended
 
     @property
     def total(self) -> int:
@@ -61,6 +68,9 @@ class Phase:
         return n / max(self.ended - self.started, 1e-9)
 
 
+WARM_UP_S = 10.0
+QUIET_CPU = 0.1  # the server is done preparing below this share of one core ...
+QUIET_WITHIN_S = 300.0  # ... or after this long, whichever comes first
 READS = ("POST /match", "GET /nearby", "GET /members")
 WRITES = ("PUT /me",)
 
@@ -138,6 +148,7 @@ async def run_phase(base: str, phase: Phase, *, readers: int, writers: list[str]
                   for n, key in enumerate(writers)]
         await asyncio.gather(*tasks)
         phase.ended = time.monotonic()
+        phase.load = load_average().split()[0]
     return phase
 
 
@@ -156,7 +167,8 @@ def _keys(settings: Settings, writers: int) -> tuple[str, str, list[str]]:
 
 def table(phases: list[Phase]) -> Table:
     out = Table(title="Belasting: verzoeken per seconde en looptijd per route (ms)")
-    for col in ("fase", "route", "verzoeken", "per s", "p50", "p95", "p99", "fouten"):
+    for col in ("fase", "route", "verzoeken", "per s", "p50", "p95", "p99", "fouten",
+                "belasting"):
         out.add_column(col, justify="left" if col in ("fase", "route") else "right")
     for phase in phases:
         for route in sorted(set(phase.times) | set(phase.errors)):
@@ -164,10 +176,59 @@ def table(phases: list[Phase]) -> Table:
             out.add_row(phase.name, route, str(len(phase.times.get(route, []))),
                         f"{phase.rate((route,)):.1f}", f"{np.percentile(t, 50):.0f}",
                         f"{np.percentile(t, 95):.0f}", f"{np.percentile(t, 99):.0f}",
-                        str(phase.errors.get(route, 0)))
+                        str(phase.errors.get(route, 0)), "")
         out.add_row(phase.name, "alles", str(phase.total - sum(phase.errors.values())),
-                    f"{phase.rate():.1f}", "", "", "", str(sum(phase.errors.values())))
+                    f"{phase.rate():.1f}", "", "", "", str(sum(phase.errors.values())),
+                    phase.load)
     return out
+
+
+def kept_dir(members: int, seed: int) -> Path:
+    """Where a network of this size is kept between runs."""
+    return Path.home() / ".cache" / "schakel" / f"loadtest-{members}-s{seed}"
+
+
+def prepare(kept: Path, members: int, seed: int, settings: Settings) -> Path:
+    """The seeded network in ``kept`` (made once) with every text in its embedding cache
+    (encoded once, in this process, with a bar): the server's workers then only read.
+    Returns the network's file; runs serve a copy of it."""
+    from .bench import sync_with_progress  # bench imports the CLI, which imports this
+
+    kept.mkdir(parents=True, exist_ok=True)
+    network = kept / "netwerk.sqlite"
+    cache = settings.model_copy(update={"data_dir": kept, "embeddings": kept / "embeddings.sqlite",
+                                        "store": "local"})
+    if not network.exists():  # seeded into a side file: an interrupted run starts over
+        part = kept / "netwerk.sqlite.deel"
+        part.unlink(missing_ok=True)
+        with LocalGraphStore(part) as store, _progress() as bar:
+            task = bar.add_task(f"Testnetwerk met {members} leden maken", total=None)
+            seed_store(store, members, seed,
+                       progress=lambda d, t: bar.update(task, completed=d, total=t))
+        part.rename(network)
+    # The encoder's name in the marker: another encoder needs its own vectors.
+    done = kept / f"klaar-{settings.encoder}-{Path(settings.encoder_model or '-').name}"
+    if done.exists():
+        return network
+    with LocalGraphStore(network) as store, _progress() as bar:
+        matcher = open_matcher(cache, Gazetteer.load())
+        sync_with_progress(bar, matcher, store)  # encodes only what the cache lacks
+        if matcher.learn_themes:  # its texts go into the cache too
+            bar.add_task("Thema's leren uit het netwerk", total=None)
+            matcher.themes_learned.wait()
+        matcher.encoder.cache.close()
+    done.touch()
+    return network
+
+
+def copy_network(network: Path, target: Path) -> None:
+    """A consistent copy (SQLite's backup API): the run writes to the copy only."""
+    source, dest = sqlite3.connect(network), sqlite3.connect(target)
+    try:
+        source.backup(dest)
+    finally:
+        dest.close()
+        source.close()
 
 
 @app.command()
@@ -182,32 +243,50 @@ def loadtest(
     pause: Annotated[float, typer.Option(
         min=0, max=60, help="Seconden tussen twee schrijfacties van een schrijver (gemengd).")
     ] = 0.2,
+    data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", file_okay=False,
+        help="Map die het testnetwerk en zijn embeddings bewaart tussen runs "
+             "(standaard ~/.cache/schakel/loadtest-N-sZAAD).")] = None,
 ) -> None:
     """Belast een eigen testserver (alleen op 127.0.0.1) met lezen, schrijven en beide, en
-    toon doorvoer en p50/p95/p99 per route. Het netwerk staat in een tijdelijke map."""
+    toon doorvoer en p50/p95/p99 per route. Het testnetwerk wordt één keer gemaakt en
+    bewaard; elke run gebruikt een kopie ervan, dus schrijven verandert het bewaarde niet."""
     settings = _settings()
+    kept = (data_dir or kept_dir(members, settings.seed)).expanduser().resolve()
+    network = prepare(kept, members, settings.seed, settings)
+    before = load_average()
     with tempfile.TemporaryDirectory(prefix="schakel-load-") as tmp:
-        scratch = settings.model_copy(update={"data_dir": Path(tmp), "store": "local"})
-        with console.status(f"Testnetwerk met {members} leden maken ..."), \
-                LocalGraphStore(scratch.store_path) as store:
-            seed_store(store, members, settings.seed)
+        scratch = settings.model_copy(update={"data_dir": Path(tmp), "store": "local",
+                                              "embeddings": kept / "embeddings.sqlite"})
+        copy_network(network, scratch.store_path)
         staff, member, writer_keys = _keys(scratch, writers)
         phases = run_against_server(scratch, workers, seconds, readers, writer_keys, staff,
-                                    member, max_requests, settings, pause)
+                                    member, max_requests, pause)
+    console.print(f"Belasting van de machine (1, 5, 15 min) bij de start: {before}; "
+                  "in de tabel: aan het eind van elke fase.")
     console.print(table(phases))
     mixed, reads = phases[2], phases[0]
-    kept = mixed.rate(READS) / max(reads.rate(READS), 1e-9)
-    console.print(f"Lezen tijdens schrijven: {kept:.0%} van de doorvoer zonder schrijven.")
+    kept_share = mixed.rate(READS) / max(reads.rate(READS), 1e-9)
+    console.print(f"Lezen tijdens schrijven: {kept_share:.0%} van de doorvoer zonder schrijven.")
     if any(p.errors for p in phases):
         raise typer.Exit(1)
 
 
+def load_average() -> str:
+    """The machine's load over 1, 5 and 15 minutes (as `uptime`): figures from a busy
+    machine say so."""
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "onbekend"
+
+
 def run_against_server(scratch: Settings, workers: int, seconds: float, readers: int,
                        writer_keys: list[str], staff: str, member: str, max_requests: int,
-                       settings: Settings, pause: float) -> list[Phase]:
+                       pause: float) -> list[Phase]:
     port = _free_port()
     env = {**os.environ, "SCHAKEL_DATA_DIR": str(scratch.data_dir), "SCHAKEL_STORE": "local",
-           "SCHAKEL_EMBEDDINGS": str(settings.embeddings_path), "SCHAKEL_LOG_FORMAT": "text",
+           "SCHAKEL_EMBEDDINGS": str(scratch.embeddings_path), "SCHAKEL_LOG_FORMAT": "text",
            "SCHAKEL_RATE_WRITES": "1000000/minute"}
     exe = Path(sys.executable).with_name("schakel")
     log = Path(scratch.data_dir) / "server.log"
@@ -217,10 +296,20 @@ def run_against_server(scratch: Settings, workers: int, seconds: float, readers:
                                 stderr=subprocess.STDOUT)
     base = f"http://{HOST}:{port}"
     try:
+        started = time.monotonic()
         with console.status("Server starten en matcher voorbereiden ..."):
             _wait_ready(base, proc, workers)
+        ready = time.monotonic() - started
+        # Each worker fits its theme model once its matcher is ready (half a minute or more
+        # at 10,000 members on 2 cores): measuring during that would measure the fit.
+        with console.status("Wachten tot de server klaar is met voorbereiden ..."):
+            if not _wait_quiet(proc.pid):
+                console.print("[yellow]De server bleef bezig; de cijfers vallen mogelijk "
+                              "lager uit.[/yellow]")
+        console.print(f"Server klaar na {ready:.0f} s, klaar met voorbereiden na "
+                      f"{time.monotonic() - started:.0f} s.")
         with console.status("Opwarmen ..."):  # each worker's caches, not measured
-            asyncio.run(run_phase(base, Phase("opwarmen", min(5.0, seconds)),
+            asyncio.run(run_phase(base, Phase("opwarmen", min(WARM_UP_S, seconds)),
                                   readers=readers, writers=[], staff=staff, member=member,
                                   max_requests=max_requests))
         phases = [Phase("lezen", seconds), Phase("schrijven", seconds),
@@ -257,3 +346,35 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], workers: int) -> None:
             console.print("[red]De server werd niet op tijd klaar.[/red]")
             raise typer.Exit(2)
         time.sleep(0.2 if ok else 0.5)
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time used so far by a process and its children (the workers), from /proc;
+    None where there is no /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, found = 0.0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended meanwhile
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+            found = True
+    return total if found else None
+
+
+def _wait_quiet(pid: int, interval: float = 2.0) -> bool:
+    """Wait until the server uses less than QUIET_CPU of a core over ``interval`` seconds
+    (its background work is done). False if it did not within QUIET_WITHIN_S."""
+    deadline = time.monotonic() + QUIET_WITHIN_S
+    before = _cpu_seconds(pid)
+    while before is not None and time.monotonic() < deadline:
+        time.sleep(interval)
+        now = _cpu_seconds(pid)
+        if now is None:
+            return True
+        if now - before < QUIET_CPU * interval:
+            return True
+        before = now
+    return before is None

@@ -58,7 +58,8 @@ def open_access_for(env: dict[str, str]) -> AccessStore:
                                    for k, v in env.items()}))
 
 
-def _wait_for_bolt(uri: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+def _wait_for_bolt(uri: str, proc: subprocess.Popen[bytes], log: Path, timeout: float,
+                   database: str = DATABASES[-1]) -> None:
     from neo4j import GraphDatabase
     from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
@@ -69,7 +70,7 @@ def _wait_for_bolt(uri: str, proc: subprocess.Popen[bytes], log: Path, timeout: 
                         f"{log.read_text(errors='replace')[-3000:]}")
         try:
             with (GraphDatabase.driver(uri, auth=("root", PASSWORD)) as driver,
-                  driver.session(database=DATABASES[-1]) as session):
+                  driver.session(database=database) as session):
                 if session.run("RETURN 1 AS ok").single(strict=True)["ok"] == 1:  # no retries
                     return
         except (ServiceUnavailable, Neo4jError, OSError):

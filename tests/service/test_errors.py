@@ -19,6 +19,7 @@ from schakel.errors import (
     OutcomeDataError,
     SchakelError,
     StoreError,
+    StoreUnavailableError,
     UnknownPlaceError,
     WriteConflictError,
 )
@@ -36,7 +37,9 @@ RAISES: dict[str, Exception] = {
     "place": UnknownPlaceError("Atlantis"),
     "outcome": OutcomeDataError("features", "uitkomst 1: onbekend signaal 'x'"),
     "race": WriteConflictError("een andere schrijver gebruikte dezelfde id's; niets opgeslagen"),
-    "store": StoreError("Neo4j is niet bereikbaar op bolt://x; probeer het later opnieuw"),
+    "store": StoreUnavailableError("Neo4j is niet bereikbaar op bolt://x; probeer het later "
+                                   "opnieuw (Couldn't connect to x: Connection refused)"),
+    "storefault": StoreError("Neo4j-fout: {code: Neo.DatabaseError.General.UnknownError}"),
 }
 
 
@@ -90,6 +93,7 @@ def test_an_unmapped_error_on_a_page_shows_the_code(client: TestClient) -> None:
     ("outcome", 422, "onbekend signaal"),  # was 503
     ("race", 409, "andere schrijver"),  # was 503
     ("store", 503, "niet bereikbaar"),  # a store that cannot be reached now: stays 503
+    ("storefault", 503, "storing bij de gegevens"),
 ])
 def test_mapped_errors(client: TestClient, name: str, status: int, text: str) -> None:
     r = client.get(f"/api/v1/test/{name}")
@@ -99,6 +103,19 @@ def test_mapped_errors(client: TestClient, name: str, status: int, text: str) ->
     assert r.json()["request_id"] == r.headers["X-Request-ID"]  # every error names it
     page = client.get(f"/test/{name}")
     assert page.status_code == status and text.split("'")[0] in page.text
+
+
+@pytest.mark.parametrize("name", ["store", "storefault"])
+def test_store_errors_keep_the_driver_s_words_and_address_in_the_log(
+        client: TestClient, caplog: pytest.LogCaptureFixture, name: str) -> None:
+    with caplog.at_level(logging.WARNING, logger="schakel.service.errors"):
+        r = client.get(f"/api/v1/test/{name}")
+        page = client.get(f"/test/{name}")
+    for leaked in ("bolt://", "Connection", "Couldn't", "Neo.", "Neo4j"):
+        assert leaked not in r.text and leaked not in page.text
+    assert any("Neo4j" in rec.getMessage() for rec in caplog.records)  # the cause is logged
+    if name == "store":
+        assert r.headers["Retry-After"] == "30"
 
 
 def test_auth_errors_are_schakel_errors() -> None:

@@ -90,3 +90,38 @@ def test_reads_keep_their_pace_while_members_write(server: str, keys: Keys,
     kept = mixed.rate(READS) / reads.rate(READS)
     assert kept >= 0.5, f"reads under writes kept {kept:.0%}; {report}"
     assert len(mixed.times["PUT /me"]) >= 2  # the writers did write meanwhile
+
+
+def test_the_command_seeds_and_encodes_once_and_serves_a_copy(tmp_path: Path) -> None:
+    """`schakel loadtest` end to end at a tiny size, twice on one kept data dir: the second
+    run seeds and encodes nothing, and the runs' writes never reach the kept network."""
+    import os
+    import subprocess
+    import sys
+
+    kept = tmp_path / "bewaard"
+    env = {**os.environ, "SCHAKEL_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "160"}
+    command = [str(Path(sys.executable).with_name("schakel")), "loadtest", "-n", "30",
+               "--workers", "1", "--seconds", "2", "--readers", "2", "--writers", "1",
+               "--data-dir", str(kept)]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    said = first.stdout + first.stderr  # the CLI's console writes to stderr
+    assert "Testnetwerk met 30 leden maken" in said and "Teksten voorbereiden" in said
+    network = kept / "netwerk.sqlite"
+    before = _members(network)
+    stamp = network.stat().st_mtime_ns
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    said_again = second.stdout + second.stderr
+    assert "leden maken" not in said_again and "Teksten voorbereiden" not in said_again
+    assert network.stat().st_mtime_ns == stamp  # the run wrote to its copy
+    assert _members(network) == before
+    for out in (said, said_again):  # the figures say how busy the machine was
+        assert "PUT /me" in out and "Belasting van de machine" in out
+        assert "Lezen tijdens schrijven" in out
+
+
+def _members(network: Path) -> dict[str, Any]:
+    with LocalGraphStore(network) as store:
+        return store.props_of(store.ids("Member"))
