@@ -97,6 +97,19 @@ class RowBlocks:
                 if len(out) > 2 * size else [out]
         return RowBlocks(blocks, self.dim)
 
+    def fill(self, rows: np.ndarray, values: np.ndarray) -> RowBlocks:
+        """These rows set to ``values``: the blocks they fall in are copied, the rest
+        shared (vectors arriving from the background encoder)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        blocks = list(self.blocks)
+        which = np.searchsorted(self.offsets, rows, "right") - 1
+        for k in np.unique(which).tolist():
+            sel = which == k
+            block = blocks[k].copy()
+            block[rows[sel] - self.offsets[k]] = values[sel]
+            blocks[k] = block
+        return RowBlocks(blocks, self.dim)
+
     def _rows(self, lo: int, hi: int) -> np.ndarray:
         """Old rows lo..hi (they may span blocks)."""
         first = int(np.searchsorted(self.offsets, lo, "right") - 1)
