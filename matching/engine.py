@@ -33,6 +33,7 @@ from .features import (
     theme_vector,
 )
 from .index import KindIndex, build_index, follow_index, with_vectors
+from .quantised import Int8Rows
 from .question import Question, QuestionReader
 from .ranker import (
     SIGNALS,
@@ -61,6 +62,10 @@ THEME_SIMILARITY, THEME_FROM_MEANING, THEMES_FROM_MEANING = 0.35, 0.8, 1
 THEMES_FROM_MODEL, THEME_PROBABILITY = 2, 0.3
 # A profile this close in meaning fits a text even without shared words or themes.
 TEXT_HIT_COSINE = 0.4
+# Candidates rescored with float32 vectors: this many times the ones a kind hands on.
+RESCORE = 3
+# Up to this many chosen members (nearby search), every one is rescored.
+RESCORE_ALL = 2000
 # Said of a suggestion whose text the background encoder has not reached yet.
 WAITING_NL = ("De betekenis van deze tekst telt nog niet mee: Schakel is de teksten nog aan "
               "het verwerken")
@@ -165,8 +170,10 @@ class Matcher:
 
     def __init__(self, gazetteer: Gazetteer, encoder: CachedEncoder,
                  weights: Weights | None = None, learn_themes: bool = False,
-                 background_from: int | None = None) -> None:
+                 background_from: int | None = None, exact_vectors: bool = False) -> None:
         self.gazetteer = gazetteer
+        # Keep float32 vectors instead of int8 codes with float32 rescoring (to compare).
+        self.exact_vectors = exact_vectors
         # More texts to encode than this after a full build: publish at once and encode
         # them in the background (None: always encode before publishing).
         self.background_from = background_from
@@ -235,7 +242,8 @@ class Matcher:
             analyzer, previous = old.analyzer, old.indexes
         else:  # compound splitting changed: analyse everything again
             analyzer, previous = Analyzer(vocabulary), {}
-        indexes = {kind: build_index(items, previous.get(kind), analyzer, self.encoder)
+        indexes = {kind: build_index(items, previous.get(kind), analyzer, self.encoder,
+                                     self.exact_vectors)
                    for kind, items in catalog.kinds.items()}
         waiting = sum(index.waiting for index in indexes.values())
         encoded = dict.fromkeys(indexes, 0)
@@ -511,6 +519,14 @@ class Matcher:
         if not mask.any():
             return []
         signals, cos = self._signals(st, index, q, qv, tvec, n_themes, mask, near, timings)
+        if isinstance(index.vectors, Int8Rows):
+            # The int8 scan is a few thousandths off: the rows that can reach the top get
+            # their float32 cosine, so what is shown ranks as an exact scan would.
+            k = max(3 * query.limit, 20)
+            first = combine(w, signals, n)
+            rows = np.union1d(top_k(first, RESCORE * k, mask), top_k(cos, k, mask))
+            self._exact(index, qv, cos, rows)
+            signals["dense"] = _dense(cos, mask)
         fit = subject_fit(signals, mask)
         for preference in ("geo", "role"):  # an asked place or role lifts only fitting rows
             if preference in signals:
@@ -567,8 +583,7 @@ class Matcher:
         cos = cosine(index.vectors, qv, mask)
         if items.kind == "member":
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
-        cmax = float(cos[mask].max())
-        signals = {"dense": np.maximum(cos, 0) / max(cmax, 0.25)}
+        signals = {"dense": _dense(cos, mask)}
         lex = index.lexical.scores(q.terms)[index.lex_pos]
         lmax = float(lex[mask].max())
         signals["lexical"] = lex / lmax if lmax > 0 else lex
@@ -579,6 +594,20 @@ class Matcher:
         signals["role"] = role_scores(items, q, ROLES)
         signals["availability"] = availability_scores(items)
         return signals, cos
+
+    def _exact(self, index: KindIndex, qv: np.ndarray, cos: np.ndarray,
+               rows: np.ndarray) -> None:
+        """``cos`` of these rows (those with a vector) from their float32 vectors, which the
+        embedding cache holds (a row it lacks keeps its int8 value)."""
+        rows = rows[index.ready[rows]]
+        if not len(rows):
+            return
+        keys = [index.keys[r] for r in rows.tolist()]
+        found = self.encoder.cache.get_many(self.model_id, keys)
+        have = [i for i, key in enumerate(keys) if key in found]
+        if have:
+            exact = np.stack([found[keys[i]] for i in have]) @ qv
+            cos[rows[have]] = exact
 
     def relevance(self, text: str, ids: Collection[str],
                   weights: Weights | None = None) -> Relevance:
@@ -618,6 +647,9 @@ class Matcher:
             return Relevance({}, frozenset(), themes, lambda _: None)
         signals, cos = self._signals(st, index, q, qv, tvec, max(1, tagged), mask, None,
                                      timings)
+        if isinstance(index.vectors, Int8Rows) and len(rows) <= RESCORE_ALL:
+            self._exact(index, qv, cos, np.array(sorted(set(rows)), dtype=np.int64))
+            signals["dense"] = _dense(cos, mask)
         total = combine(w, signals, len(index.items))
         ctx = _KindContext("member", set(), signals, cos, None, None)
         explain = _Explain(q, tvec, {word: st.analyzer.terms(word)[:1] for word in q.words})
@@ -760,3 +792,9 @@ class Matcher:
             "roles": sorted(q.role_fit),
             "asked_roles": sorted(q.asked_roles),
         }
+
+
+def _dense(cos: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The dense signal: cosines scaled by the best one among the allowed rows."""
+    cmax = float(cos[mask].max())
+    return np.maximum(cos, 0) / max(cmax, 0.25)

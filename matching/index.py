@@ -17,6 +17,7 @@ from .blocks import RowBlocks
 from .catalog import Items
 from .embeddings import CachedEncoder, text_key
 from .lexical import LexicalIndex
+from .quantised import Int8Rows
 from .splice import Splice, row_of
 from .text import Analyzer
 
@@ -26,7 +27,7 @@ __all__ = ["KindIndex", "build_index", "follow_index", "with_vectors"]
 class KindIndex:
     items: Items
     keys: list[bytes]  # text key per row
-    vectors: RowBlocks  # unit vectors, rows as in items
+    vectors: Int8Rows | RowBlocks  # unit vectors (int8 codes, or exact), rows as in items
     lexical: LexicalIndex
     lex_pos: np.ndarray  # row -> position in lexical.scores()
     ready: np.ndarray  # row -> has its vector (False: still queued for the encoder)
@@ -46,11 +47,12 @@ class KindIndex:
 
 
 def build_index(items: Items, old: KindIndex | None, analyzer: Analyzer,
-                encoder: CachedEncoder) -> KindIndex:
+                encoder: CachedEncoder, exact: bool = False) -> KindIndex:
     """The index of ``items``; texts whose key is unchanged since ``old`` keep their vector
     and terms (pass None when the analyser changed), the others come from the embedding
     cache. Encodes nothing: rows whose text is in neither are not ``ready`` (zero vectors)
-    until :func:`with_vectors` fills them."""
+    until :func:`with_vectors` fills them. Vectors are kept as int8 codes (``exact``:
+    float32)."""
     keys = [text_key(t) for t in items.texts]
     vectors = np.zeros((len(items), encoder.dim), dtype=np.float32)
     ready = np.ones(len(items), dtype=bool)
@@ -83,8 +85,8 @@ def build_index(items: Items, old: KindIndex | None, analyzer: Analyzer,
                 ready[r] = False
             else:
                 vectors[r] = hit
-    return KindIndex(items, keys, RowBlocks.of(vectors), lexical, lexical.positions(items.ids),
-                     ready)
+    packed = RowBlocks.of(vectors) if exact else Int8Rows.of(vectors)
+    return KindIndex(items, keys, packed, lexical, lexical.positions(items.ids), ready)
 
 
 def with_vectors(index: KindIndex, found: dict[bytes, np.ndarray]) -> KindIndex:

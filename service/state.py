@@ -58,4 +58,5 @@ def open_matcher(settings: Settings, gazetteer: Gazetteer, serving: bool = False
     cache = EmbeddingCache(settings.embeddings_path)
     return Matcher(gazetteer, CachedEncoder(_encoder(settings.encoder, settings.encoder_model),
                                             cache), learn_themes=settings.learn_themes,
-                   background_from=settings.encode_background_from if serving else None)
+                   background_from=settings.encode_background_from if serving else None,
+                   exact_vectors=settings.exact_vectors)
