@@ -32,7 +32,7 @@ from .features import (
     theme_scores,
     theme_vector,
 )
-from .index import KindIndex, build_index, follow_index, with_vectors
+from .index import INT8_FROM, KindIndex, build_index, follow_index, with_vectors
 from .quantised import Int8Rows
 from .question import Question, QuestionReader
 from .ranker import (
@@ -170,10 +170,13 @@ class Matcher:
 
     def __init__(self, gazetteer: Gazetteer, encoder: CachedEncoder,
                  weights: Weights | None = None, learn_themes: bool = False,
-                 background_from: int | None = None, exact_vectors: bool = False) -> None:
+                 background_from: int | None = None, exact_vectors: bool = False,
+                 int8_from: int = INT8_FROM) -> None:
         self.gazetteer = gazetteer
-        # Keep float32 vectors instead of int8 codes with float32 rescoring (to compare).
+        # Kinds of at least ``int8_from`` rows keep int8 codes rescored with float32;
+        # ``exact_vectors`` keeps float32 everywhere (to compare).
         self.exact_vectors = exact_vectors
+        self.int8_from = int8_from
         # More texts to encode than this after a full build: publish at once and encode
         # them in the background (None: always encode before publishing).
         self.background_from = background_from
@@ -243,7 +246,7 @@ class Matcher:
         else:  # compound splitting changed: analyse everything again
             analyzer, previous = Analyzer(vocabulary), {}
         indexes = {kind: build_index(items, previous.get(kind), analyzer, self.encoder,
-                                     self.exact_vectors)
+                                     self.exact_vectors, self.int8_from)
                    for kind, items in catalog.kinds.items()}
         waiting = sum(index.waiting for index in indexes.values())
         encoded = dict.fromkeys(indexes, 0)

@@ -46,13 +46,18 @@ class KindIndex:
         return {i: r for r, i in enumerate(self.items.ids)}
 
 
+# Kinds with fewer rows keep float32 vectors: int8 saves little there, rescoring costs.
+INT8_FROM = 5000
+
+
 def build_index(items: Items, old: KindIndex | None, analyzer: Analyzer,
-                encoder: CachedEncoder, exact: bool = False) -> KindIndex:
+                encoder: CachedEncoder, exact: bool = False,
+                int8_from: int = INT8_FROM) -> KindIndex:
     """The index of ``items``; texts whose key is unchanged since ``old`` keep their vector
     and terms (pass None when the analyser changed), the others come from the embedding
     cache. Encodes nothing: rows whose text is in neither are not ``ready`` (zero vectors)
-    until :func:`with_vectors` fills them. Vectors are kept as int8 codes (``exact``:
-    float32)."""
+    until :func:`with_vectors` fills them. Vectors are kept as int8 codes from ``int8_from``
+    rows on (``exact``: always float32)."""
     keys = [text_key(t) for t in items.texts]
     vectors = np.zeros((len(items), encoder.dim), dtype=np.float32)
     ready = np.ones(len(items), dtype=bool)
@@ -85,7 +90,8 @@ def build_index(items: Items, old: KindIndex | None, analyzer: Analyzer,
                 ready[r] = False
             else:
                 vectors[r] = hit
-    packed = RowBlocks.of(vectors) if exact else Int8Rows.of(vectors)
+    packed = RowBlocks.of(vectors) if exact or len(items) < int8_from else \
+        Int8Rows.of(vectors)
     return KindIndex(items, keys, packed, lexical, lexical.positions(items.ids), ready)
 
 

@@ -35,6 +35,8 @@ def quantise(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class Int8Rows:
     """Rows ``0..n`` as int8 codes (in blocks) and their scales."""
 
+    quantised = True
+
     def __init__(self, codes: RowBlocks, scales: np.ndarray) -> None:
         self.codes = codes
         self.scales = scales

@@ -67,7 +67,7 @@ def pair(seeded_file: Path, gazetteer: Gazetteer, use_encoder: Any,
     made = []
     for exact in (False, True):
         m = Matcher(gazetteer, CachedEncoder(use_encoder, EmbeddingCache(embedding_file)),
-                    exact_vectors=exact)
+                    exact_vectors=exact, int8_from=0)
         with LocalGraphStore(seeded_file) as store:
             m.sync(store)
         made.append(m)
