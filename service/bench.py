@@ -218,18 +218,28 @@ def bench(
     n_queries: Annotated[int, typer.Option("--queries", min=20, max=5000)] = 200,
     cache: Annotated[Path | None, typer.Option(
         help="Embedding-cache om te hergebruiken (anders telt het coderen mee).")] = None,
+    synthetic: Annotated[bool, typer.Option(
+        "--synthetic", help="Willekeurige vectoren en kenmerken, zonder encoder of graaf: "
+                            "de matchstap tot 2 miljoen leden.")] = False,
 ) -> None:
     """Meet inlezen (coderen per seconde) en matchtijden (p50/p95, in het proces en via HTTP)
     bij 1k, 10k en 100k leden, naast het kale numpy-inproduct."""
     settings = _settings()
+    top = 2_000_000 if synthetic else 100_000
     try:
         counts = [int(s) for s in sizes.split(",") if s.strip()]
     except ValueError as e:
         console.print("[red]--sizes: geef getallen, bijvoorbeeld 1000,10000[/red]")
         raise typer.Exit(2) from e
-    if not counts or any(not 1 <= c <= 100_000 for c in counts):
-        console.print("[red]--sizes: elk getal tussen 1 en 100000[/red]")
+    if not counts or any(not 1 <= c <= top for c in counts):
+        console.print(f"[red]--sizes: elk getal tussen 1 en {top}[/red]")
         raise typer.Exit(2)
+    if synthetic:
+        from .bench_synthetic import bench_synthetic, synthetic_table
+
+        console.print(synthetic_table([bench_synthetic(c, n_queries) for c in counts],
+                                      n_queries))
+        return
     rows = [bench_size(c, n_queries, settings, cache) for c in counts]
     console.print(bench_table(rows, n_queries))
     console.print(live_table(rows))
