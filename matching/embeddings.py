@@ -217,6 +217,9 @@ class CachedEncoder:
         self.hits = 0  # texts found in the cache by :meth:`lookup` (a resumed start)
         self._batch = batch_size
         self._queries: dict[str, np.ndarray] = {}  # insertion order: the oldest goes first
+        # Questions go before the background encoder (see encode_fresh).
+        self._turn = threading.Condition()
+        self._asking = 0
 
     def encode(self, texts: Sequence[str],
                progress: Callable[[int], None] | None = None) -> np.ndarray:
@@ -248,7 +251,11 @@ class CachedEncoder:
         return found
 
     def encode_fresh(self, texts: Sequence[str]) -> np.ndarray:
-        """Texts straight through the model; the caller decides what is cached."""
+        """Texts straight through the model (the background encoder; the caller decides
+        what is cached). Waits while a question is being encoded: the model's lock is not
+        fair, so without this the background would take it again and again."""
+        with self._turn:
+            self._turn.wait_for(lambda: not self._asking)
         self.encoded += len(texts)
         return self.encoder.encode(texts)
 
@@ -259,7 +266,14 @@ class CachedEncoder:
         if hit is not None:
             return hit
         self.encoded += 1
-        vector = self.encoder.encode([text])[0]
+        with self._turn:
+            self._asking += 1
+        try:
+            vector = self.encoder.encode([text])[0]
+        finally:
+            with self._turn:
+                self._asking -= 1
+                self._turn.notify_all()
         vector.setflags(write=False)
         if len(self._queries) >= QUERY_CACHE:
             self._queries.pop(next(iter(self._queries)), None)
