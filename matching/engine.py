@@ -323,8 +323,9 @@ class Matcher:
                       if (k := ix.keys[r]) in found and k not in self._forgotten}
             if not wanted:
                 return
-            self.encoder.cache.put_many(self.model_id, [(k, found[k]) for k in wanted])
-            self._state = replace(st, indexes={kind: with_vectors(ix, found)
+            fresh = {k: found[k] for k in wanted}
+            self.encoder.cache.put_many(self.model_id, list(fresh.items()))
+            self._state = replace(st, indexes={kind: with_vectors(ix, fresh)
                                                for kind, ix in st.indexes.items()})
         self._note_progress()
 
