@@ -133,6 +133,33 @@ def assignable_themes(ctx: AppState) -> list[Theme]:
     return sorted(themes(ctx, assignable=True), key=lambda t: t.name.lower())
 
 
+def theme_groups(ctx: AppState) -> list[tuple[str, list[Theme]]]:
+    """The assignable themes grouped under their broadest theme, for a picker that shows
+    82 themes as short lists. A broad theme heads its own group; themes alone go under
+    "Overige thema's"."""
+    found = {t.id: t for t in themes(ctx)}
+    broader = {start: end for start, end, _ in ctx.store.edges(["BROADER"])["BROADER"]}
+
+    def top(theme_id: str) -> str:
+        seen = {theme_id}
+        while broader.get(theme_id) in found and broader[theme_id] not in seen:
+            theme_id = broader[theme_id]
+            seen.add(theme_id)
+        return theme_id
+
+    groups: dict[str, list[Theme]] = {}
+    for t in assignable_themes(ctx):
+        groups.setdefault(top(t.id), []).append(t)
+    alone = [t for key, members in groups.items() if len(members) == 1 for t in members]
+    out = [(found[key].name, members) for key, members in groups.items() if len(members) > 1]
+    out.sort(key=lambda g: g[0].lower())
+    for _, members in out:  # the broad theme first, then the rest by name
+        members.sort(key=lambda t: (t.id not in groups, t.name.lower()))
+    if alone:
+        out.append(("Overige thema's", sorted(alone, key=lambda t: t.name.lower())))
+    return out
+
+
 def domains(ctx: AppState) -> list[Domain]:
     return [d for d in ctx.store.find("Domain") if isinstance(d, Domain)]
 

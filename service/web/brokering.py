@@ -13,7 +13,7 @@ from schakel.graph.model import QUESTION_STATUSES
 from schakel.matching.brokering import ACTION_NL, OUTCOMES
 
 from ..application import brokering
-from ..application.directory import assignable_themes, place_names
+from ..application.directory import place_names, theme_groups
 from ..auth import StaffDep
 from ..deps import BrokerDep, StateDep
 from .matching import SIGNAL_NAMES
@@ -61,7 +61,7 @@ def question_page(request: Request, question_id: str, broker: BrokerDep, state: 
     slate = broker.slate(question_id)
     return templates.TemplateResponse(request, "makelen_vraag.html", {
         "q": slate.question, "candidates": slate.candidates, "notices": slate.notices,
-        "themes": assignable_themes(state), "chosen": {t.id for t in slate.question.themes},
+        "theme_groups": theme_groups(state), "chosen": {t.id for t in slate.question.themes},
         "statuses": QUESTION_STATUSES, "kind_nl": KIND_NL, "action_nl": ACTION_NL,
         "outcomes": OUTCOMES, "signal_names": SIGNAL_NAMES,
     })
@@ -117,4 +117,5 @@ def act(introduction_id: str, state: StateDep, who: StaffDep,
 def metrics_page(request: Request, state: StateDep, _who: StaffDep) -> HTMLResponse:
     m = brokering.metrics(state)
     return templates.TemplateResponse(request, "makelen_cijfers.html", {
-        "m": m, "names": brokering.most_asked_names(state, m.most_asked)})
+        "m": m, "names": brokering.most_asked_names(state, m.most_asked),
+        "region_rates": [(name, r.acceptance_rate) for name, r in m.per_region.items()]})

@@ -13,7 +13,7 @@ from schakel.graph.model import PERSPECTIVES, ROLE_LEVELS
 from schakel.graph.privacy import PRIVATE_FIELDS
 from schakel.matching.intake import ACTION_NL, STATE_NL, allowed_actions
 
-from ..application.directory import assignable_themes, domains, place_names
+from ..application.directory import assignable_themes, domains, place_names, theme_groups
 from ..application.intake import applications, apply_for_membership, decide
 from ..auth import StaffDep
 from ..deps import StateDep
@@ -34,7 +34,7 @@ def _form_page(request: Request, state: StateDep, status: int = 200,
                ) -> HTMLResponse:
     orgs = sorted(o.name for o in state.store.iter_nodes("Organisation"))
     return templates.TemplateResponse(request, "lid_worden.html", {
-        "themes": assignable_themes(state), "domains": domains(state),
+        "theme_groups": theme_groups(state), "domains": domains(state),
         "places": place_names(state, "gemeente"), "organisations": orgs,
         "role_levels": ROLE_LEVELS, "perspectives": PERSPECTIVES,
         "field_names": FIELD_NAMES, "problems": problems or [], "given": given or {},

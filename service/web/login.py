@@ -38,7 +38,8 @@ def login_form(request: Request, next: str = "/") -> HTMLResponse:
 
 @router.post("/inloggen", response_class=HTMLResponse)
 def login(request: Request, state: StateDep,
-          sleutel: Annotated[str, Form(max_length=200)] = "",
+          # a pasted paragraph is a wrong key too, said on the login page itself
+          sleutel: Annotated[str, Form(max_length=10_000)] = "",
           next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     who = state.access.authenticate(sleutel.strip()) if sleutel.strip() else None
     if who is None:

@@ -26,9 +26,9 @@ BROKER_ROLE_NAMES = {
     "liaison": ("bruggenbouwer", "verbindt twee mensen uit twee andere sectoren"),
 }
 SORT_NAMES = {
-    "betweenness": "tussenpositie (betweenness)", "brokerage": "makelaarsrollen (totaal)",
+    "betweenness": "tussenpositie", "brokerage": "makelaarsrollen (totaal)",
     "degree": "aantal contacten", "effective_size": "effectieve netwerkgrootte",
-    "constraint": "minste beperking (constraint)", "closeness": "nabijheid (closeness)",
+    "constraint": "minste beperking", "closeness": "nabijheid",
 }
 SIZE_NAMES = {
     "degree": "aantal contacten", "betweenness": "tussenpositie", "closeness": "nabijheid",
@@ -88,6 +88,9 @@ def gaps_page(request: Request, state: StateDep, niveau: Text = None, binnen: Te
             rows.append({"theme": theme, "cells": [
                 {"value": v, "heat": _heat(v, top), "cell": c, "place": p}
                 for v, c, p in zip(values, cells, matrix["places"], strict=True)]})
+    # The themes with the most white spots, for the chart above the matrix.
+    gap_rows = sorted(((r["theme"].name, sum(c["cell"].gap for c in r["cells"])) for r in rows),
+                      key=lambda g: -g[1])[:15]
     drill = None
     if thema and plaats:
         drill = gap_nearest(views, thema, plaats, limit=5)
@@ -96,6 +99,7 @@ def gaps_page(request: Request, state: StateDep, niveau: Text = None, binnen: Te
     base = {"niveau": level, "binnen": within or "", "soort": kind}
     return templates.TemplateResponse(request, "witte_vlekken.html", {
         "matrix": matrix, "rows": rows, "drill": drill, "filters": base,
+        "gap_rows": [g for g in gap_rows if g[1]],
         "age": age_line(matrix["computed_at"], matrix["stale"]) if matrix else "",
         "level_names": LEVEL_NAMES, "kind_names": KIND_NAMES, "provincies": provincies,
         "cell_link": lambda t, p: "?" + urlencode({**base, "thema": t, "plaats": p}),

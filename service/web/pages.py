@@ -21,6 +21,8 @@ from ..auth import MemberDep
 from ..csrf import csrf_field
 from ..deps import StateDep
 from ..views import member_public, practice_public
+from . import charts, formatting
+from .menu import menu
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -51,7 +53,16 @@ def _local(stamp: str) -> str:
     return moment.astimezone(DUTCH_TIME).strftime("%Y-%m-%d %H:%M")
 
 
+def _day(stamp: str) -> str:
+    """The Dutch calendar day of an ISO time (UTC): 23:30 UTC on 1 July is 2 July."""
+    return _local(stamp)[:10]
+
+
 templates.env.filters["lokaal"] = _local
+templates.env.filters["dag"] = _day
+templates.env.globals["menu"] = menu
+templates.env.globals["bars"] = charts.bars
+formatting.register(templates.env)
 Text = Annotated[str | None, Query(max_length=200)]
 
 
@@ -99,6 +110,7 @@ def home(request: Request, state: StateDep) -> HTMLResponse:
     seen = directory.overview(state)
     return templates.TemplateResponse(request, "home.html", {
         "counts": seen.counts, "top_themes": seen.top_themes,
+        "theme_rows": [(theme.name, n) for n, theme in seen.top_themes],
         "communities": seen.communities, "regions": seen.regions,
     })
 

@@ -12,7 +12,7 @@ from schakel.errors import GraphValidationError
 from schakel.graph.model import PERSPECTIVES, ROLE_LEVELS
 from schakel.graph.privacy import PRIVATE_FIELDS
 
-from ..application.directory import assignable_themes, place_names
+from ..application.directory import place_names, theme_groups
 from ..application.members import (
     erase_member,
     exposed_private_fields,
@@ -41,7 +41,8 @@ def _page(request: Request, state: StateDep, who: MemberDep, status: int = 200,
     member = own_member(state, who)
     return templates.TemplateResponse(request, "profile.html", {
         "member": member, "public": member_public(state.store, member, "staff"),
-        "themes": assignable_themes(state), "field_names": FIELD_NAMES,
+        "theme_groups": theme_groups(state),
+        "field_names": FIELD_NAMES,
         "problems": problems or [], "saved": saved, "places": place_names(state, "gemeente"),
         "role_levels": ROLE_LEVELS, "perspectives": PERSPECTIVES,
         "exposed": exposed_private_fields(state, member),

@@ -248,7 +248,10 @@ def test_member_searches_edits_profile_and_takes_out_data(demo: Demo, browser: B
     watch = Watch()
     page = watch(context.new_page())
     _log_in(page, demo, demo.member_key, "/zoeken")
-    assert page.get_by_role("link", name="Mijn profiel (demo-lid)").is_visible()
+    assert page.get_by_role("link", name="Mijn profiel", exact=True).is_visible()
+    # The header greets the member by their own name, not by the account's name.
+    greeting = page.locator("header .who").inner_text()
+    assert greeting and greeting != "demo-lid"
 
     # People by theme and place, with reasons that say where.
     page.get_by_label("Thema").select_option(label="Gedragsproblemen en gedragsondersteuning")
@@ -280,20 +283,23 @@ def test_member_searches_edits_profile_and_takes_out_data(demo: Demo, browser: B
     assert page.locator("li.result").count() == 0
 
     # The own profile: a new availability and one theme more, one less.
-    page.get_by_role("link", name="Mijn profiel (demo-lid)").click()
+    page.get_by_role("link", name="Mijn profiel", exact=True).click()
     page.wait_for_url(f"{demo.base}/mijn-profiel")
-    themes = page.locator("#thema")
-    mine = themes.evaluate("s => [...s.selectedOptions].map(o => o.value)")
+    themes = page.locator("#themas")
+    checked = "f => [...f.querySelectorAll('input:checked')].map(i => i.value)"
+    mine = themes.evaluate(checked)
     assert mine and "thuiszitters" not in mine
     wanted = [*mine[1:], "thuiszitters"]
     availability = "twee uur per maand, liefst op dinsdag"
     page.get_by_label("Beschikbaarheid").fill(availability)
-    themes.select_option(wanted)
+    # Checkboxes: one more and one less, and the other choices stay.
+    themes.locator(f"input[value='{mine[0]}']").uncheck()
+    themes.locator("input[value='thuiszitters']").check()
     assert _post(page, "form.profile button[type=submit]") == 303
     assert page.url == f"{demo.base}/mijn-profiel?opgeslagen=true"
     assert page.locator("p.notice[role=status]").inner_text().startswith("Opgeslagen.")
     assert page.get_by_label("Beschikbaarheid").input_value() == availability
-    now = themes.evaluate("s => [...s.selectedOptions].map(o => o.value)")
+    now = themes.evaluate(checked)
     assert sorted(now) == sorted(wanted), now
 
     # The download link gives the member's own data as JSON (with the login cookie).

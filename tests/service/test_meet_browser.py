@@ -61,18 +61,20 @@ def test_apply_approve_meet_sign_up_and_join(demo: Demo, browser: Browser) -> No
         "Oudervereniging De Brug")
     person.get_by_label("Gemeente", exact=True).fill("Emmen")
     person.get_by_label("Functie", exact=True).fill("moeder en ervaringsdeskundige")
-    person.get_by_label("Domein(en)", exact=True).select_option(["ouders-jongeren"])
+    person.locator("input[name=domein][value='ouders-jongeren']").check()
     person.get_by_label("Ik werk vooral in", exact=True).select_option("uitvoering")
     person.get_by_label("Ik kijk vooral als", exact=True).select_option("ouder/verzorger")
     person.get_by_label("Wat wilt u leren?", exact=True).fill(
         "Hoe school en zorg samen autisme aanpakken.")
-    person.get_by_label("Thema's waarover ik wil leren", exact=True).select_option(["autisme"])
+    person.get_by_text("Kies thema's waarover u wilt leren").click()  # opens the list
+    person.locator("#leren-themas input[value=autisme]").check()
     person.get_by_label("Wat heeft u nodig? (uw eerste vraag aan het netwerk)", exact=True).fill(
         "Wie in Drenthe kan mij helpen om school en jeugdhulp om tafel te krijgen?")
     person.get_by_label("Wat komt u brengen?", exact=True).fill(
         "Tien jaar ervaring als ouder in gesprek met school en jeugdhulp.")
-    person.get_by_label("Thema's waar ik veel van weet", exact=True).select_option(
-        ["privacy_avg", "hervormingsagenda_jeugd"])
+    person.get_by_text("Kies thema's waar u veel van weet").click()
+    for theme in ("privacy_avg", "hervormingsagenda_jeugd"):
+        person.locator(f"#brengen-themas input[value={theme}]").check()
     person.get_by_label("Het regiebureau mag deze gegevens bewaren").check()
     _shot(person, "lid-worden.png")
     person.get_by_role("button", name="Aanmelden").click()
