@@ -20,12 +20,15 @@ import numpy as np
 from .embeddings import CachedEncoder
 from .index import KindIndex
 
-__all__ = ["Backfill", "waiting_texts", "WINDOW", "CHUNK"]
+__all__ = ["Backfill", "waiting_texts", "WINDOW", "CHUNK", "SMALL_CHUNK"]
 
 logger = logging.getLogger(__name__)
 
-WINDOW = 2048  # texts per published step: a few seconds of encoding
-CHUNK = 128  # texts per call to the model: a question waits at most one chunk for it
+WINDOW = 2048  # texts per published step: a few seconds of encoding on a quiet machine
+PUBLISH_S = 10.0  # ... or what this many seconds encoded, on a busy one
+CHUNK = 128  # texts per call to the model: a question waits at most one call for it,
+SMALL_CHUNK = 32  # so while questions come (one in the last QUIET_S seconds), smaller calls
+QUIET_S = 30.0
 # Small kinds first (regions, practices, communities), so they are complete early.
 ORDER = ("region", "practice", "community", "member")
 
@@ -115,10 +118,13 @@ class Backfill:
         # Similar lengths in one call waste less work on padding.
         pairs = sorted(todo.items(), key=lambda kv: len(kv[1]))
         found: dict[bytes, np.ndarray] = {}
-        for i in range(0, len(pairs), self.chunk):
-            if self._stop.is_set():
-                break
-            part = pairs[i : i + self.chunk]
+        i = 0
+        while i < len(pairs) and not self._stop.is_set():
+            if time.perf_counter() - start > PUBLISH_S:
+                break  # publish what is there; the rest is still waiting next round
+            asked = time.monotonic() - self.encoder.last_question < QUIET_S
+            part = pairs[i : i + (min(self.chunk, SMALL_CHUNK) if asked else self.chunk)]
+            i += len(part)
             vectors = self.encoder.encode_fresh([t for _, t in part])
             found.update((k, v) for (k, _), v in zip(part, vectors, strict=True))
         if found:

@@ -220,6 +220,7 @@ class CachedEncoder:
         # Questions go before the background encoder (see encode_fresh).
         self._turn = threading.Condition()
         self._asking = 0
+        self.last_question = -1e9  # time.monotonic() of the last question encoded
 
     def encode(self, texts: Sequence[str],
                progress: Callable[[int], None] | None = None) -> np.ndarray:
@@ -266,6 +267,7 @@ class CachedEncoder:
         if hit is not None:
             return hit
         self.encoded += 1
+        self.last_question = time.monotonic()
         with self._turn:
             self._asking += 1
         try:
