@@ -100,6 +100,8 @@ class Theme(Node):
     gloss_en: Text = ""
     description: Text = ""
     synonyms: list[Name] = []
+    # How people in practice describe a case of it without naming it (read by meaning).
+    examples: list[Text] = Field(default=[], max_length=20)
     # Framework themes (e.g. "zeven adviezen") describe the network, not someone's expertise.
     assignable: bool = True
 
@@ -465,6 +467,8 @@ REL_SCHEMA.update({
     "MET_AT": (frozenset({"Member"}), frozenset({"Member"}), _MetAt),  # a weak tie: "ontmoet bij"
     "COORDINATES": (frozenset({"Member"}), frozenset({"Community"}), _NoProps),
     "WANTS_TO_JOIN": (frozenset({"Member"}), frozenset({"Community"}), _NoProps),
+    # staff invite askers of a recurring theme into a community they started for it
+    "INVITED_TO": (frozenset({"Member"}), frozenset({"Community"}), _NoProps),
 })
 # Activities have themes and a place like practices do.
 for _rel in ("ABOUT", "IN_REGION"):

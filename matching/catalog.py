@@ -53,6 +53,7 @@ class Taxonomy:
     theme_names: dict[str, str]
     theme_phrases: dict[str, list[str]]  # id -> name, synonyms, id words
     theme_texts: dict[str, str]  # id -> name + description, for the encoder
+    theme_examples: dict[str, list[str]]  # id -> how people describe a case of it
     broader: dict[str, set[str]]
     narrower: dict[str, set[str]]
     assignable: set[str]
@@ -217,6 +218,7 @@ class Catalog:
             theme_phrases={t: phrases(t) for t in themes},
             theme_texts={t: f"{attrs[t].get('name', t)}. {attrs[t].get('description', '')}"
                          for t in themes},
+            theme_examples={t: list(attrs[t].get("examples") or []) for t in themes},
             broader=dict(broader),
             narrower=dict(narrower),
             assignable={t for t in themes if attrs[t].get("assignable", True)},

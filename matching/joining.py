@@ -5,6 +5,8 @@ step. A table of steps, each checked and written in one ``store.update``.
 
     (none) --ask--> asked (WANTS_TO_JOIN) --accept--> member (MEMBER_OF) --leave--> (none)
                     asked --refuse | withdraw--> (none)
+    (none) --invite--> invited (INVITED_TO) --accept_invite--> member
+                       invited --decline_invite--> (none)
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from schakel.errors import NodeNotFoundError, TransitionError
 from schakel.graph.model import Community, Relationship
 from schakel.graph.store import Batch, GraphStore
 
-__all__ = ["STEPS", "standing", "step"]
+__all__ = ["STEPS", "standing", "step", "start_with_invitations"]
 
 
 @dataclass(frozen=True)
@@ -31,16 +33,18 @@ STEPS = {
     "accept": Step("asked", "member", "Er is geen verzoek van dit lid (meer)."),
     "refuse": Step("asked", "none", "Er is geen verzoek van dit lid (meer)."),
     "leave": Step("member", "none", "U bent geen lid van deze community."),
+    "invite": Step("none", "invited", "Dit lid is al lid, vroeg het al of is al uitgenodigd."),
+    "accept_invite": Step("invited", "member", "Er is geen uitnodiging (meer)."),
+    "decline_invite": Step("invited", "none", "Er is geen uitnodiging (meer)."),
 }
-_REL = {"asked": "WANTS_TO_JOIN", "member": "MEMBER_OF"}
+_REL = {"asked": "WANTS_TO_JOIN", "member": "MEMBER_OF", "invited": "INVITED_TO"}
 
 
 def standing(store: GraphStore, community_id: str, member_id: str) -> str:
-    """none, asked or member."""
-    if community_id in store.neighbour_ids(member_id, "MEMBER_OF"):
-        return "member"
-    if community_id in store.neighbour_ids(member_id, "WANTS_TO_JOIN"):
-        return "asked"
+    """none, asked, invited or member."""
+    for state in ("member", "asked", "invited"):
+        if community_id in store.neighbour_ids(member_id, _REL[state]):
+            return state
     return "none"
 
 
@@ -72,3 +76,20 @@ def step(store: GraphStore, community_id: str, member_id: str, action: str) -> s
 
     store.update(work)
     return chosen.target
+
+
+def start_with_invitations(store: GraphStore, community: Community, theme_id: str,
+                           invited: list[str]) -> None:
+    """Write a new community about ``theme_id`` with ``invited`` members invited, exactly
+    once: one write, or a :class:`TransitionError` when the community exists already (a second
+    click, or two staff at once)."""
+    def work() -> Batch:
+        if store.get(community.id) is not None:
+            name = store.props_of([community.id]).get(community.id, {}).get("name", "")
+            raise TransitionError(community.id, "bestaat", "start",
+                                  f"Voor dit thema is al gestart: {name}.")
+        rels = [Relationship.of("ABOUT", community.id, theme_id)]
+        rels += [Relationship.of("INVITED_TO", m, community.id) for m in invited]
+        return Batch.of([community], rels)
+
+    store.update(work)

@@ -118,7 +118,8 @@ def training_rows(catalog: Catalog, member_vectors: RowBlocks | Int8Rows,
     for t in tax.theme_ids:
         if t not in tax.assignable:
             continue
-        for text in dict.fromkeys([tax.theme_texts[t], *tax.theme_phrases.get(t, [])]):
+        for text in dict.fromkeys([tax.theme_texts[t], *tax.theme_phrases.get(t, []),
+                                   *tax.theme_examples.get(t, [])]):
             own.append(text)
             own_labels.append([t])
     if own:
@@ -129,3 +130,44 @@ def training_rows(catalog: Catalog, member_vectors: RowBlocks | Int8Rows,
             parts.append(vectors_own)
     dim = member_vectors.shape[1]
     return texts, (np.vstack(parts) if parts else np.zeros((0, dim), np.float32)), labels
+
+
+@dataclass(frozen=True)
+class HeldOutScore:
+    """The theme model on members it never saw: profile text -> themes."""
+
+    members: int  # held-out members scored
+    micro_f1: float
+    precision: float
+    recall: float
+
+
+def held_out_f1(catalog: Catalog, member_vectors: RowBlocks, practice_vectors: RowBlocks,
+                encode: Callable[[list[str]], np.ndarray], threshold: float,
+                share: float = 0.2, seed: int = 0) -> HeldOutScore | None:
+    """Fit on the network without a random ``share`` of the members, then read those members'
+    themes from their profile text: the themes with probability >= ``threshold`` (at least
+    the most likely one) against the themes they work on."""
+    texts, vectors, labels = training_rows(catalog, member_vectors, practice_vectors, encode,
+                                           seed=seed)
+    allowed = catalog.members.allowed
+    members = min(MAX_ROWS, len(catalog.members) if allowed is None else int(allowed.sum()))
+    rng = np.random.default_rng(seed)
+    out = set(rng.choice(members, int(members * share), replace=False).tolist())
+    held = [i for i in sorted(out) if labels[i]]
+    keep = [i for i in range(len(texts)) if i not in out]
+    model = fit_theme_model([texts[i] for i in keep], vectors[keep], [labels[i] for i in keep],
+                            seed=seed)
+    if model is None or not held:
+        return None
+    p = model.predict([texts[i] for i in held], vectors[held])
+    tp = fp = fn = 0
+    for row, i in zip(p, held, strict=True):
+        guess = {model.themes[j] for j in np.flatnonzero(row >= threshold)}
+        guess.add(model.themes[int(np.argmax(row))])
+        truth = set(labels[i])
+        tp += len(guess & truth)
+        fp += len(guess - truth)
+        fn += len(truth - guess)
+    precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+    return HeldOutScore(len(held), 2 * tp / max(2 * tp + fp + fn, 1), precision, recall)

@@ -82,6 +82,10 @@ class MatcherBusyError(SchakelError):
     """The matcher is still building its indexes; ask again shortly."""
 
 
+class AnalyticsPendingError(SchakelError):
+    """The metrics of a network view are being computed for the first time; ask again soon."""
+
+
 class ScopeError(SchakelError):
     """A network view's scope cannot be built (an ego outside the view, a bad depth or level)."""
 

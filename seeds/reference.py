@@ -73,10 +73,12 @@ def vocabulary(gazetteer: Gazetteer | None = None) -> Reference:
     for row in load_yaml("domains.yaml"):
         ref.add(Domain(id=row["id"], name=row["name"], description=row.get("description", ""),
                        synonyms=row.get("synonyms") or []))
+    examples = load_yaml("theme_situations.yaml")
     for row in load_yaml("themes.yaml"):
         ref.add(Theme(id=row["id"], name=row["name"], gloss_en=row.get("gloss_en") or "",
                       description=row.get("description") or "",
                       synonyms=row.get("synonyms") or [],
+                      examples=examples.get(row["id"]) or [],
                       assignable=row.get("assignable", True)))
         for broader in row.get("broader") or []:
             ref.link("BROADER", row["id"], broader)
@@ -89,7 +91,14 @@ def ensure_vocabulary(store: GraphStore, gazetteer: Gazetteer | None = None) -> 
     ref = vocabulary(gazetteer)
     wanted = Counter(n.label for n in ref.nodes)
     if all(store.count(label) >= n for label, n in wanted.items()):
-        return False
+        # a store from before themes had examples gets them, and nothing else changes
+        stored = {t.id: t for t in store.iter_nodes("Theme")}
+        fresh = [n for n in ref.nodes if isinstance(n, Theme) and n.examples
+                 and n.id in stored and not getattr(stored[n.id], "examples", None)]
+        if not fresh:
+            return False
+        store.write([stored[n.id].model_copy(update={"examples": n.examples}) for n in fresh])
+        return True
     store.write(ref.nodes, ref.relationships)
     return True
 

@@ -105,7 +105,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     _add_error_handlers(app)
     # Outermost last: the request id first, then headers, the body limit, rate limits, CSRF.
     app.add_middleware(Csrf)
-    app.add_middleware(RateLimit, login=settings.rate_login, writes=settings.rate_writes)
+    app.add_middleware(RateLimit, login=settings.rate_login, writes=settings.rate_writes,
+                       apply=settings.rate_apply)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(Metrics, registry=registry)

@@ -26,6 +26,7 @@ from schakel.matching.evaluate import load_questions
 from schakel.seeds.load import seed_store
 
 from .access import open_access
+from .bench_analytics import AnalyticsRow, analytics_table, measure_analytics
 from .bench_encode import EncodeRow, measure_encoding
 from .bench_live import LiveRow, measure_live
 from .cli import _progress, _settings, app, console
@@ -87,6 +88,7 @@ class Row:
     dense_p50: float
     raw_p50: float
     live: LiveRow | None = None
+    analytics: AnalyticsRow | None = None
     encode: EncodeRow | None = None
 
 
@@ -178,11 +180,13 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
             with _progress() as bar:
                 bar.add_task("Schrijven en lezen door elkaar", total=None)
                 live = measure_live(store, scratch, qs[: min(len(qs), 100)], first_map)
+                bar.add_task("Netwerkmaten: networkx en igraph", total=None)
+                analytics = measure_analytics(store, scratch.seed)
         finally:
             store.close()
     return Row(members, seed_s, ingest_s, encoded, reingest_s, reencoded,
                _pct(local, 50), _pct(local, 95), _pct(http, 50), _pct(http, 95),
-               _pct(dense, 50), _pct(raw, 50), live, encode)
+               _pct(dense, 50), _pct(raw, 50), live, analytics, encode)
 
 
 def first_map(state: object) -> object:
@@ -223,7 +227,8 @@ def bench(
                             "de matchstap tot 2 miljoen leden.")] = False,
 ) -> None:
     """Meet inlezen (coderen per seconde) en matchtijden (p50/p95, in het proces en via HTTP)
-    bij 1k, 10k en 100k leden, naast het kale numpy-inproduct."""
+    bij 1k, 10k en 100k leden, naast het kale numpy-inproduct, en de netwerkmaten (networkx
+    naast igraph tot 10k, igraph bij 100k)."""
     settings = _settings()
     top = 2_000_000 if synthetic else 100_000
     try:
@@ -243,6 +248,7 @@ def bench(
     rows = [bench_size(c, n_queries, settings, cache) for c in counts]
     console.print(bench_table(rows, n_queries))
     console.print(live_table(rows))
+    console.print(analytics_table([(r.members, r.analytics) for r in rows if r.analytics]))
     worst = max(r.http_p95 for r in rows)
     console.print(f"Slechtste HTTP p95: {worst:.1f} ms (doel bij 100k: 50 ms)")
 

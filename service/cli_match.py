@@ -122,9 +122,15 @@ def eval_(
                 task = bar.add_task(f"{name}: vragen beoordelen", total=len(qs))
                 results[name] = evaluate_slices(matcher, qs, variants,
                                                 progress=lambda n, t=task: bar.advance(t, n))
+            bar.add_task("Themamodel toetsen op leden die het niet zag", total=None)
+            themes = matcher.theme_model_score()
     for name, scores in results.items():
         _slice_table(f"{name}: {len(sets[name])} vragen, {members} leden (seed {seed}), "
                      "nDCG@10 per deel", scores)
+    if themes is not None:
+        console.print(f"Themamodel (profieltekst -> thema's) op {themes.members} leden die het "
+                      f"niet zag: micro-F1 {nl(themes.micro_f1, 3)} (precisie "
+                      f"{nl(themes.precision, 3)}, recall {nl(themes.recall, 3)})")
 
 
 QUESTION_SETS = {"questions": "Ontwikkelset", "heldout": "Toetsset (nooit afgestemd)"}

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
                             description="Failed logins per address (limits notation).")
     rate_writes: str = Field(default="1200/minute",
                              description="Writes (POST, PUT, DELETE) per key or address.")
+    rate_apply: str = Field(default="20/hour",
+                            description="Applications (Lid worden, page or API) per address.")
     log_format: Literal["json", "text"] = Field(
         default="json", description="Log lines as JSON (with the request id) or plain text.")
     encoder_model: str = Field(

@@ -88,7 +88,9 @@ class AppState:
 
     def warm_up(self) -> None:
         """Build the matcher's indexes now rather than on the first question, then follow
-        the change feed in the background."""
+        the change feed in the background; the whole network's metrics are computed
+        meanwhile (in their own thread and process)."""
+        self.network.warm()
         self.models.refresh()
         self.models.follow()
 

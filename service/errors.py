@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from schakel.errors import (
+    AnalyticsPendingError,
     CandidateRefusedError,
     Forbidden,
     GraphValidationError,
@@ -187,9 +188,11 @@ TABLE: dict[type[Exception], tuple[int, Callable[[Any, Request], Any]]] = {
     ImportFormatError: (422, lambda e, _r: [{"loc": ["body"], "msg": str(e), "type": "format"}]),
     RequestValidationError: (422, _invalid_request),
     MatcherBusyError: (503, _text),
+    AnalyticsPendingError: (503, _text),
     StoreError: (503, _text),  # unreachable, busy or broken: try again later
 }
-HEADERS = {LoginRequired: {"WWW-Authenticate": "Bearer"}, MatcherBusyError: {"Retry-After": "60"}}
+HEADERS = {LoginRequired: {"WWW-Authenticate": "Bearer"}, MatcherBusyError: {"Retry-After": "60"},
+           AnalyticsPendingError: {"Retry-After": "30"}}
 
 
 def problem(exc: Exception, request: Request) -> Problem:

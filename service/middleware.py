@@ -43,6 +43,7 @@ logger = logging.getLogger("schakel.access")
 request_id: ContextVar[str | None] = ContextVar("schakel_request_id", default=None)
 _GOOD_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+APPLY_PATHS = ("/lid-worden", "/api/v1/applications")  # the public application form
 
 # Pages load only their own scripts, styles and images; nobody may frame them.
 CSP_PAGES = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -159,14 +160,17 @@ def _too_large(max_bytes: int) -> str:
 
 class RateLimit:
     """Moving-window limits (the ``limits`` library): failed logins per address, writes per
-    key (or address without one). Each process counts for itself."""
+    key (or address without one), and applications per address (anyone may apply without a
+    key, so the public form is where spam would come in). Each process counts for itself."""
 
-    def __init__(self, app: ASGIApp, *, login: str, writes: str) -> None:
+    def __init__(self, app: ASGIApp, *, login: str, writes: str,
+                 apply: str = "20/hour") -> None:
         self.app = app
         self.storage = MemoryStorage()
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.login = parse(login)
         self.writes = parse(writes)
+        self.apply = parse(apply)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _WRITES:
@@ -175,6 +179,9 @@ class RateLimit:
         address = (scope.get("client") or ("?", 0))[0]
         if scope["path"] == "/inloggen":
             await self._login(scope, receive, send, address)
+            return
+        if scope["path"] in APPLY_PATHS and not self.limiter.hit(self.apply, "apply", address):
+            await self._refuse(scope, receive, send, self.apply, "apply", address)
             return
         who = _caller(scope) or address
         if not self.limiter.hit(self.writes, "write", who):

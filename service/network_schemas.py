@@ -37,6 +37,8 @@ class MapEdge(BaseModel):
     target: str
     context: str
     bridge: bool
+    weak: bool = Field(False, description="An 'ontmoet bij' tie: they attended an activity "
+                                          "together (not a KNOWS tie).")
 
 
 class NetworkMap(Age):

@@ -8,8 +8,16 @@ Analytics (betweenness, Louvain, brokers, the gap matrix) are slow at 100,000 me
 they are served stale-while-revalidate: a request gets the last result at once, with when it
 was computed and whether writes came since; one background thread recomputes the views asked
 for recently, after ``QUIET_S`` without writes or at most every ``MAX_WAIT_S`` under constant
-writes (a result that took long waits longer, see ``BUSY_SHARE``). Only the very first
-request for a view waits for its computation; there is no 202.
+writes (a result that took long waits longer, see ``BUSY_SHARE``). A result counts as out of
+date only when a write changed what the network shows (the projection's ``content_seq``): a
+question or an introduction leaves the metrics as they are.
+
+A request never waits long for metrics: the very first one for a view waits at most
+``FIRST_WAIT_S`` (a filtered map is ready well within that), then gets a Dutch "being
+computed" answer (:class:`~schakel.errors.AnalyticsPendingError`, 503) while the computation
+goes on. ``warm()`` (at start-up) computes the whole network's metrics before anyone asks and
+keeps them current. Large views are analysed in a separate process (igraph holds the
+interpreter lock for seconds; other requests must not stall meanwhile).
 
 Everything starts from the members visible to members (the projection holds no one else),
 so hidden members never reach a graph, a metric, a page or an export.
@@ -18,6 +26,7 @@ so hidden members never reach a graph, a metric, a page or an export.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import threading
 import time
 from collections import OrderedDict
@@ -30,8 +39,8 @@ from typing import Any, Generic, TypeVar
 
 import networkx as nx
 
-from schakel.errors import ScopeError, UnknownReferenceError
-from schakel.graph.analytics import Analysis, analyse
+from schakel.errors import AnalyticsPendingError, ScopeError, UnknownReferenceError
+from schakel.graph.analytics import Analysis, analyse, analyse_arrays
 from schakel.graph.gaps import GapData, GapMatrix, gap_matrix
 from schakel.graph.geo import Gazetteer, Place
 from schakel.graph.lookup import Lookup
@@ -54,6 +63,10 @@ FORGET_S = 900.0  # results nobody asked for in this long are dropped, not recom
 _KEEP = 16  # analysis results (and graphs per projection) kept
 BUSY_SHARE = 3.0  # under writes, wait 3x a result's computation time before the next
 CATCH_UP_WAIT_S = 2.0  # a reader behind the store waits this long for a catch-up in progress
+FIRST_WAIT_S = 2.0  # the first request for a view's metrics waits at most this long
+OFFLOAD_FROM = 5000  # views from this many nodes are analysed in a separate process
+PENDING = ("De netwerkcijfers van deze weergave worden nu voor het eerst berekend. "
+           "Probeer het over een halve minuut opnieuw.")
 
 
 @dataclass(frozen=True)
@@ -67,9 +80,15 @@ class Scope:
     ego: str | None = None
     depth: int = 1
     organisations: bool = False
+    met: bool = True  # weak "ontmoet bij" ties (attended an activity together)
 
     def key(self) -> tuple[Any, ...]:
         return tuple(asdict(self).values())
+
+    @property
+    def whole(self) -> bool:
+        """Every member: the view the service keeps computed."""
+        return self == Scope()
 
 
 @dataclass(frozen=True)
@@ -93,6 +112,15 @@ class _Entry:
     asked: float = 0.0
     took: float = 0.0  # seconds the last computation took
     done: float = 0.0  # when it finished (monotonic)
+    by_content: bool = False  # out of date only when the network's content changed
+    kept: bool = False  # kept current even when nobody asks (the whole network)
+
+    def behind(self, proj: Projection) -> bool:
+        """Whether the result is older than what it follows in ``proj``."""
+        r = self.result
+        if r is None or r.seq == proj.seq:
+            return False
+        return not (self.by_content and proj.content_seq <= r.seq <= proj.seq)
 
 
 class NetworkViews:
@@ -128,6 +156,7 @@ class NetworkViews:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
+        self._procs: set[Any] = set()  # analytics processes running now
 
     # -- the projection ----------------------------------------------------------------------
     def projection(self) -> Projection:
@@ -226,7 +255,20 @@ class NetworkViews:
                              f"de diepte moet 1 tot en met {MAX_DEPTH} zijn, niet {scope.depth}")
         if scope.ego not in set(ids):
             raise ScopeError("ego", f"onbekend lid in deze weergave: {scope.ego!r}")
-        return ids, proj.reach(ids, scope.ego, scope.depth, organisations=scope.organisations)
+        return ids, proj.reach(ids, scope.ego, scope.depth, organisations=scope.organisations,
+                               met=scope.met)
+
+    def view_members(self, scope: Scope, proj: Projection | None = None
+                     ) -> tuple[list[str], set[str] | None]:
+        """The members of a view without building its graph: the filtered ids and, with an
+        ego, the nodes within reach (else None).
+
+        Raises
+        ------
+        UnknownReferenceError, ScopeError
+            As :meth:`view`.
+        """
+        return self._view_nodes(scope, proj or self.projection())
 
     def size(self, scope: Scope) -> tuple[int, int]:
         """Nodes and edges of a view, without building it when it is members only."""
@@ -235,7 +277,7 @@ class NetworkViews:
             g = self.view(scope)
             return len(g), g.number_of_edges()
         ids = self.member_ids(scope, proj)
-        return len(ids), proj.count_edges(ids)
+        return len(ids), proj.count_edges(ids, met=scope.met)
 
     def view(self, scope: Scope, proj: Projection | None = None) -> nx.Graph:
         """The graph of one scope, frozen (it is shared between requests).
@@ -254,7 +296,8 @@ class NetworkViews:
                 self._graphs.move_to_end(key)
                 return self._graphs[key]  # type: ignore[no-any-return]
         ids, only = self._view_nodes(scope, proj)
-        g = nx.freeze(proj.graph(ids, organisations=scope.organisations, only=only))
+        g = nx.freeze(proj.graph(ids, organisations=scope.organisations, only=only,
+                                 met=scope.met))
         with self._lock:
             self._graphs[key] = g
             self._trim()
@@ -270,14 +313,86 @@ class NetworkViews:
         return {m: list(p.roles) for m, p in proj.people.items()}
 
     # -- background results ------------------------------------------------------------------
-    def analysis(self, scope: Scope) -> Computed[Analysis]:
-        """The metrics of one scope: the last result at once (``stale`` when writes came
-        since), computed now only the first time. The scope is checked first, so a bad
-        filter or an ego that is no longer shown is an error, never an old answer."""
-        self.view(scope)
+    def analysis(self, scope: Scope, wait: float | None = -1.0) -> Computed[Analysis]:
+        """The metrics of one scope: the last result at once (``stale`` when writes changed
+        the network since). The scope is checked first, so a bad filter or an ego that is no
+        longer shown is an error, never an old answer.
+
+        Raises
+        ------
+        AnalyticsPendingError
+            Nobody has computed this view yet and that takes longer than ``wait`` seconds
+            (default ``FIRST_WAIT_S``; None: wait for it); the computation goes on.
+        """
+        wait = FIRST_WAIT_S if wait is not None and wait < 0 else wait
+        self._view_nodes(scope, self.projection())
         seed = self.seed
-        return self._result(("analysis", scope.key()),
-                            lambda p: analyse(nx.Graph(self.view(scope, p)), seed=seed))
+
+        def compute(p: Projection) -> Analysis:
+            ids, only = self._view_nodes(scope, p)
+            if len(only if only is not None else ids) > MAP_CAP and not scope.organisations:
+                # a large view: straight from the projection to arrays, no graph to cache
+                nodes, arrays = p.arrays(ids, only)
+                return analyse_arrays(nodes, arrays, seed=seed, run=self._runner(len(nodes)))
+            g = self.view(scope, p)
+            return analyse(g, seed=seed, run=self._runner(len(g)))
+
+        return self._result(("analysis", scope.key()), compute, wait=wait, by_content=True,
+                            kept=scope.whole)
+
+    def _runner(self, nodes: int) -> Callable[..., Any] | None:
+        """Where the compiled analytics of a graph run: here for small graphs and without a
+        background (tests, the CLI), else in a process of their own."""
+        if not self.background or nodes < OFFLOAD_FROM or self._stop.is_set():
+            return None
+        return self._in_process
+
+    def _in_process(self, step: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``step(*args, **kwargs)`` in a fresh process (spawned: forking a process with
+        threads is unsafe), which gives its memory back when it ends; ``close`` stops it."""
+        ctx = multiprocessing.get_context("spawn")
+        receive, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(send, step, args, kwargs),
+                           name="schakel-netwerkmaten", daemon=True)
+        with self._lock:
+            if self._stop.is_set():
+                raise RuntimeError("the network views are closed")
+            proc.start()
+            self._procs.add(proc)
+        send.close()
+        try:
+            outcome, value = receive.recv()
+        except EOFError:  # the process died (memory?) or was stopped
+            if self._stop.is_set():
+                raise RuntimeError("the network views are closed") from None
+            logger.warning("analytics process stopped; computing in the service")
+            return step(*args, **kwargs)
+        finally:
+            receive.close()
+            proc.join(timeout=10)
+            with self._lock:
+                self._procs.discard(proc)
+        if outcome != "ok":
+            raise RuntimeError(f"analytics process failed: {value}")
+        return value  # type: ignore[no-any-return]
+
+    def warm(self) -> threading.Thread:
+        """Compute the whole network's metrics now, in the background, and keep them current
+        after writes (at start-up: the first page that needs them does not wait)."""
+
+        def run() -> None:
+            started = time.perf_counter()
+            try:
+                self.analysis(Scope(), wait=None)
+            except Exception:  # noqa: BLE001 - a request will report it
+                logger.exception("network warm-up failed")
+                return
+            logger.info("network metrics ready in %.1f s", time.perf_counter() - started)
+            self._kick()
+
+        thread = threading.Thread(target=run, name="schakel-netwerk-warm", daemon=True)
+        thread.start()
+        return thread
 
     def gaps(self, level: str, within: Place | None) -> Computed[GapMatrix]:
         """The gap matrix of one level (and place), served like :meth:`analysis`."""
@@ -290,24 +405,52 @@ class NetworkViews:
         """What the gap matrix counts (bulk reads), served like :meth:`analysis`."""
         return self._result(("gapdata",), lambda _: GapData.read(self.store))
 
-    def _result(self, key: Hashable, compute: Callable[[Projection], T]) -> Computed[T]:
+    def _result(self, key: Hashable, compute: Callable[[Projection], T], *,
+                wait: float | None = None, by_content: bool = False,
+                kept: bool = False) -> Computed[T]:
         proj = self.projection()
         now = time.monotonic()
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
-                entry = self._entries[key] = _Entry(compute)
+                entry = self._entries[key] = _Entry(compute, by_content=by_content, kept=kept)
             entry.asked = now
             self._entries.move_to_end(key)
-            while len(self._entries) > _KEEP:
-                self._entries.popitem(last=False)
+            for old in [k for k, e in self._entries.items() if not e.kept]:
+                if len(self._entries) <= _KEEP:
+                    break
+                del self._entries[old]
             result = entry.result
         if result is None:
-            result = self._compute_once(key, entry, proj)
-        if result.seq != proj.seq:
+            result = self._first(key, entry, proj, wait)
+        if entry.behind(proj):
             self._kick()
             return Computed(result.value, result.seq, result.computed_at, stale=True)
         return result
+
+    def _first(self, key: Hashable, entry: _Entry, proj: Projection,
+               wait: float | None) -> Computed[Any]:
+        """The first result of ``key``: computed in the background when there is one (the
+        caller waits at most ``wait`` seconds), else here."""
+        if wait is None or not self.background:
+            return self._compute_once(key, entry, proj)
+        done = threading.Event()
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["result"] = self._compute_once(key, entry, proj)
+            except BaseException as e:  # noqa: BLE001 - handed to the caller (if it still waits)
+                box["error"] = e
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="schakel-netwerk-eerst", daemon=True).start()
+        if not done.wait(wait):
+            raise AnalyticsPendingError(PENDING)
+        if "error" in box:
+            raise box["error"]
+        return box["result"]  # type: ignore[no-any-return]
 
     def _compute_once(self, key: Hashable, entry: _Entry, proj: Projection) -> Computed[Any]:
         """Compute a result nobody has yet; a second request for it waits for the first."""
@@ -345,12 +488,12 @@ class NetworkViews:
         proj = self.projection()
         now = time.monotonic()
         with self._lock:
-            for key in [k for k, e in self._entries.items() if now - e.asked > FORGET_S]:
+            for key in [k for k, e in self._entries.items()
+                        if now - e.asked > FORGET_S and not e.kept]:
                 del self._entries[key]
             # newest asked first: what people look at now is ready first
             todo = [(k, e) for k, e in reversed(self._entries.items())
-                    if e.result is not None and e.result.seq != proj.seq
-                    and not (busy and now - e.done < BUSY_SHARE * e.took)]
+                    if e.behind(proj) and not (busy and now - e.done < BUSY_SHARE * e.took)]
         done = 0
         for key, entry in todo:
             if self._stop.is_set():
@@ -400,11 +543,11 @@ class NetworkViews:
                 break
             now = time.monotonic()
             with self._lock:
-                behind = any(e.result is not None and e.result.seq != proj.seq
-                             for e in self._entries.values())
+                behind = any(e.behind(proj) for e in self._entries.values())
+                kept = any(e.kept for e in self._entries.values())
             if not behind:
                 pending = False
-                if now - idle_since > IDLE_S:
+                if now - idle_since > IDLE_S and not kept:  # kept results follow every write
                     with self._lock:
                         if not self._wake.is_set():  # else a request just asked for work
                             self._worker = None
@@ -427,6 +570,20 @@ class NetworkViews:
         worker = self._worker
         if worker is not None and worker is not threading.current_thread():
             worker.join(timeout=30)
+        with self._lock:
+            procs = list(self._procs)
+        for proc in procs:  # a computation nobody will read
+            proc.terminate()
+
+
+def _child(send: Any, step: Callable[..., Any], args: Any, kwargs: Any) -> None:
+    """The analytics process: one computation, its result (or error) back through the pipe."""
+    try:
+        send.send(("ok", step(*args, **kwargs)))
+    except BaseException as e:  # noqa: BLE001 - reported to the service, which logs it
+        send.send(("error", repr(e)))
+    finally:
+        send.close()
 
 
 _CREATING = threading.Lock()

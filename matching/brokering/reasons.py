@@ -32,6 +32,7 @@ REVEALS: dict[str, tuple[str, ...]] = {
     "needs": (),  # quotes the public profile's wish to learn, never a private field
     "waiting": (),  # "the meaning of this text does not count yet": nothing about them
     "recurring": (),  # about the question's theme in several regions, not the candidate
+    "met": (),  # the asker and the candidate attended an activity together: both know it
     "staff": (),  # rendered without staff's note for members (see render)
 }
 # A reason of an unknown signal, or an old plain text we cannot place: assume the worst.

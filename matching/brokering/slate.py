@@ -20,7 +20,7 @@ from .rules import Asker
 from .views import Entry, Notice
 
 __all__ = ["PEOPLE", "SLATE_QUOTAS", "POOL", "pick", "proposals", "intro_id", "kind_of",
-           "cross_domain"]
+           "cross_domain", "met_at"]
 
 PEOPLE = ("member", "expert", "ambassador")
 # One slate: how many of each kind (people are members, experts and ambassadors).
@@ -64,13 +64,16 @@ def proposals(store: GraphStore, question_id: str, picks: Sequence[Suggestion], 
     were ranked on (the outcome log learns from those)."""
     intros: list[Node] = []
     rels: list[Relationship] = []
+    met = met_at(store, asker)
     for rank, s in enumerate(picks, 1):
         iid = intro_id(question_id, s.id)
         features = s.features
+        said = [reasons.dumps(r.signal, r.text) for r in s.reasons]
+        if s.id in met:
+            said.append(reasons.dumps("met", met[s.id]))
         intros.append(Introduction(
             id=iid, state="proposed", created=stamp, kind=s.kind, source="slate",
-            rank=rank, score=round(float(s.score), 4),
-            reasons=[reasons.dumps(r.signal, r.text) for r in s.reasons],
+            rank=rank, score=round(float(s.score), 4), reasons=said,
             themes=themes, cross_domain=cross_domain(store, asker, s.id),
             features=[float(features.get(n, 0.0)) for n in SIGNALS] if features else [],
             feature_names=list(SIGNALS) if features else [],
@@ -78,6 +81,25 @@ def proposals(store: GraphStore, question_id: str, picks: Sequence[Suggestion], 
         rels += [Relationship.of("FOR", iid, question_id),
                  Relationship.of("SUGGESTS", iid, s.id)]
     return intros, rels
+
+
+def met_at(store: GraphStore, asker: Asker) -> dict[str, str]:
+    """People the asking member met at an activity (a weak MET_AT tie): candidate -> the
+    reason, "De vrager ontmoette deze persoon al bij <activiteit> (<datum>)." Both were
+    there, so the reason tells the asker nothing they did not know."""
+    if asker.label != "Member":
+        return {}
+    ties = {r.end: str(r.props.get("activity", "")) for r in store.relationships(asker.id,
+                                                                                "MET_AT")}
+    titles = store.props_of(sorted(set(ties.values())))
+    out = {}
+    for other, activity in ties.items():
+        props = titles.get(activity, {})
+        when = str(props.get("starts", ""))[:10]
+        title = str(props.get("title", "")) or "een activiteit"
+        out[other] = (f"De vrager ontmoette deze persoon al bij {title}"
+                      + (f" ({when})." if when else "."))
+    return out
 
 
 def intro_id(question_id: str, candidate: str) -> str:

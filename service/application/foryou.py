@@ -46,6 +46,7 @@ class ForYou:
     practices: list[Practice] = field(default_factory=list)
     communities: list[Community] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
+    invitations: list[Community] = field(default_factory=list)  # to join, from staff
 
 
 def for_you(ctx: AppState, who: Principal, limit: int = 12) -> ForYou:
@@ -59,6 +60,7 @@ def for_you(ctx: AppState, who: Principal, limit: int = 12) -> ForYou:
     ids = {t for p in pairs for t in p.themes} | set(seeks) | set(offers)
     ids |= {p.candidate.place for p in pairs if p.candidate.place}
     ids |= {d for p in pairs for d in p.candidate.domains}
+    ids |= {p.met_at for p in pairs if p.met_at}
     props = ctx.store.props_of([p.candidate.id for p in pairs])
     names = {i: str(p.get("name") or p.get("title") or i)
              for i, p in ctx.store.props_of(sorted(ids)).items()}
@@ -73,9 +75,11 @@ def for_you(ctx: AppState, who: Principal, limit: int = 12) -> ForYou:
     coming = sorted((n for n in nodes if isinstance(n, Activity)
                      and datetime.fromisoformat(n.ends) >= now),
                     key=lambda a: datetime.fromisoformat(a.starts))
+    invited = [c for c in ctx.store.get_many(ctx.store.neighbour_ids(me.id, "INVITED_TO"))
+               if isinstance(c, Community)]
     return ForYou(people, [names.get(t, t) for t in seeks], [names.get(t, t) for t in offers],
                   [n for n in nodes if isinstance(n, Practice)][:5],
-                  [n for n in nodes if isinstance(n, Community)][:5], coming[:5])
+                  [n for n in nodes if isinstance(n, Community)][:5], coming[:5], invited)
 
 
 def _suggestion(p: Pair, names: dict[str, str], props: dict[str, object],
@@ -106,6 +110,8 @@ def _suggestion(p: Pair, names: dict[str, str], props: dict[str, object],
     if p.cross_domain:
         domains = ", ".join(sorted(names.get(d, d) for d in p.candidate.domains))
         also.append(f"Uit een ander domein ({domains}): een andere blik.")
+    if p.met_at:  # both were there, so naming the activity tells neither anything new
+        also.append(f"U heeft {first} al ontmoet bij {names.get(p.met_at, 'een activiteit')}.")
     function = props.get("function") if shows(props, "function", "member") else None
     return Suggestion(p.candidate.id, p.candidate.name, str(function) if function else None,
                       place, p.score, mine, theirs, also, asked)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from schakel.errors import Forbidden
+from schakel.errors import Forbidden, InvalidQueryError
 from schakel.graph.model import Activity, Community, Member
 from schakel.graph.privacy import visible
 from schakel.matching import joining
@@ -28,7 +28,7 @@ class CommunityPage:
     members: list[str]  # names the viewer may see
     others: int  # members the viewer may not see: a number, never a name
     sessions: list[Activity]
-    standing: str  # the viewer's: none, asked or member
+    standing: str  # the viewer's: none, asked, invited or member
     may_decide: bool
     requests: list[tuple[str, str]]  # (id, name) asking to join, for who may decide
 
@@ -66,13 +66,18 @@ def community_page(ctx: AppState, who: Principal, community_id: str) -> Communit
                          may, requests)
 
 
+OWN_STEPS = ("ask", "withdraw", "leave", "accept_invite", "decline_invite")
+
+
 def join_step(ctx: AppState, who: Principal, community_id: str, action: str) -> str:
-    """The member's own step: ask, withdraw or leave.
+    """The member's own step: ask, withdraw, leave, or answer an invitation.
 
     Raises
     ------
     TransitionError : the step does not fit (409, nothing written).
     """
+    if action not in OWN_STEPS:
+        raise InvalidQueryError("action", "Deze stap bestaat niet.")
     me = own_member(ctx, who)
     done = joining.step(ctx.store, community_id, me.id, action)
     ctx.access.audit(who.user, f"community: {action}", me.id, community_id)
@@ -88,6 +93,8 @@ def decide_request(ctx: AppState, who: Principal, community_id: str, member_id: 
     Forbidden : neither staff nor a coordinator of this community.
     TransitionError : no such request (any more).
     """
+    if action not in ("accept", "refuse"):
+        raise InvalidQueryError("decision", "Kies toelaten of afwijzen.")
     community(ctx, community_id)
     if not _may_decide(ctx, who, community_id):
         raise Forbidden("staff")

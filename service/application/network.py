@@ -100,7 +100,8 @@ def map_data(ctx: Any, scope: Scope, cap: int | None = None) -> dict[str, Any]:
             constraint=row.get("constraint"), effective_size=row.get("effective_size"),
             brokerage=row["brokerage"]))
     edges = [MapEdge(source=u, target=v, context=d.get("context", "anders"),
-                     bridge=frozenset((u, v)) in bridges) for u, v, d in g.edges(data=True)]
+                     bridge=frozenset((u, v)) in bridges, weak=bool(d.get("weak")))
+             for u, v, d in g.edges(data=True)]
     message = None if nodes else "Geen leden gevonden bij deze keuze."
     communities = {a.communities[v] for v in g if v in a.communities}
     return {**base, "shown": True, "message": message, "nodes": nodes, "edges": edges,
@@ -109,21 +110,32 @@ def map_data(ctx: Any, scope: Scope, cap: int | None = None) -> dict[str, Any]:
 
 
 def broker_rows(ctx: Any, scope: Scope, sort: str, limit: int) -> dict[str, Any]:
-    """Members of one scope ranked by a metric (``constraint``: lowest first)."""
+    """Members of one scope ranked by a metric (``constraint``: lowest first).
+
+    Who is listed, and their names, come from the current projection, so a member who hid
+    themselves after the last computation is not shown; no graph is built here (the whole
+    network is 100,000 members)."""
     views = _views(ctx)
-    g = views.view(scope)
+    proj = views.projection()
+    ids, only = views.view_members(scope, proj)
+    people = sorted(only & set(ids)) if only is not None else list(ids)
     result = views.analysis(scope)
     a = result.value
-    people = [v for v, d in g.nodes(data=True) if d["kind"] == "lid"]
     if sort == "constraint":  # low constraint = many structural holes: best brokers first
         people.sort(key=lambda v: (a.metrics["constraint"].get(v, 1.0), v))
     else:
         people.sort(key=lambda v: (-a.metrics[sort].get(v, 0.0), v))
+    shown = set(people)
     rows = []
     for v in people[:limit]:
-        d, r = g.nodes[v], _row(a, g, v)
+        p = proj.people[v]
+        r = a.row(v)
+        r.setdefault("degree", float(sum(1 for o in proj.adj.get(v, {}) if o in shown)))
+        for metric in ("betweenness", "closeness", "brokerage"):
+            r.setdefault(metric, 0.0)
         rows.append(BrokerRow(
-            id=v, name=d["name"], domain=d["domain"], gemeente=d["gemeente_name"],
+            id=v, name=p.name or v, domain=proj.domain_of(v),
+            gemeente=proj.places.get(p.gemeente, p.gemeente) if p.gemeente else "",
             degree=r["degree"], betweenness=r["betweenness"], closeness=r["closeness"],
             constraint=r.get("constraint"), effective_size=r.get("effective_size"),
             brokerage=r["brokerage"], roles=r["roles"], community=r["community"],

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends
 from ..auth import require
 from ..schemas import ERRORS
 from . import (
+    activities,
+    applications,
     brokering,
     communities,
     health,
@@ -31,10 +33,12 @@ from . import (
 
 api_router = APIRouter(responses=ERRORS)
 api_router.include_router(health.router)  # public: load balancers ask it
+api_router.include_router(applications.public)  # public: anyone may apply
 for module, role in ((me, "member"), (mine, "member"), (members, "member"),
                      (organisations, "member"), (regions, "member"), (themes, "member"),
                      (practices, "member"),
-                     (communities, "member"), (nearby, "member"), (match, "staff"),
+                     (communities, "member"), (activities, "member"),
+                     (applications, "staff"), (nearby, "member"), (match, "staff"),
                      (network, "staff"), (questions, "staff"), (introductions, "member"),
                      (brokering, "staff"), (signals, "member"), (users, "admin")):
     api_router.include_router(module.router, dependencies=[Depends(require(role))])

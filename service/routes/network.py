@@ -32,9 +32,11 @@ def get_scope(
                                      "steps of this member.")] = None,
     depth: Annotated[int, Query(ge=1, le=MAX_DEPTH)] = 1,
     organisations: Annotated[bool, Query(description="Add organisations as nodes.")] = False,
+    met_at: Annotated[bool, Query(description="Add 'ontmoet bij' ties (people who attended "
+                                              "an activity together) as weak edges.")] = True,
 ) -> Scope:
     return Scope(theme=theme or None, region=region or None, domain=domain or None, role=role,
-                 ego=ego or None, depth=depth, organisations=organisations)
+                 ego=ego or None, depth=depth, organisations=organisations, met=met_at)
 
 
 ScopeDep = Annotated[Scope, Depends(get_scope)]
@@ -43,6 +45,9 @@ ScopeDep = Annotated[Scope, Depends(get_scope)]
 @router.get("/map", response_model=NetworkMapOut)
 def network_map(state: StateDep, scope: ScopeDep) -> dict[str, Any]:
     """Members who know each other (KNOWS, undirected) in one view, with their metrics.
+    People who attended an activity together and do not know each other yet are joined by a
+    weak edge (`weak`, context "ontmoet bij"; `met_at=false` leaves them out); the metrics
+    count what is drawn.
 
     Views with more than 2,000 nodes are not drawn: `shown` is false and `message` asks to
     filter. Only members visible to members appear. The metrics are served from the last

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from ..application.notices import start_group
 from ..auth import StaffDep
 from ..brokering_schemas import (
     CandidateIn,
@@ -19,7 +20,8 @@ from ..brokering_schemas import (
     StatusIn,
     ThemesIn,
 )
-from ..deps import BrokerDep, IdParam
+from ..deps import BrokerDep, IdParam, StateDep
+from ..meet_schemas import StartedOut, StartIn
 
 router = APIRouter(prefix="/questions", tags=["brokering"])
 
@@ -89,3 +91,15 @@ def add_candidate(question_id: IdParam, body: CandidateIn, broker: BrokerDep,
     """Add a candidate by hand; refused (409) when a rule excludes them."""
     return IntroductionOut.model_validate(broker.add_candidate(question_id, body.candidate,
                                                                who.user, body.note))
+
+
+@router.post("/{question_id}/notices/{theme_id}/start", response_model=StartedOut,
+             status_code=201)
+def start_from_notice(question_id: IdParam, theme_id: IdParam, body: StartIn,
+                      state: StateDep, who: StaffDep) -> StartedOut:
+    """The notice "this theme was asked in 3 or more regions" starts a community or an
+    intervisie group for the theme, with the members behind those questions invited (where
+    they consent to matching). Once per theme and kind; no notice (any more): 409."""
+    done = start_group(state, who, question_id, theme_id, body.kind, body.name)
+    return StartedOut(community=done.community, invited=len(done.invited),
+                      left_out=done.left_out)

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from schakel.graph.model import QUESTION_STATUSES
 from schakel.matching.brokering import ACTION_NL, OUTCOMES
 
-from ..application import brokering
+from ..application import brokering, notices
 from ..application.directory import place_names, theme_groups
 from ..auth import StaffDep
 from ..deps import BrokerDep, StateDep
@@ -61,6 +61,8 @@ def question_page(request: Request, question_id: str, broker: BrokerDep, state: 
     slate = broker.slate(question_id)
     return templates.TemplateResponse(request, "makelen_vraag.html", {
         "q": slate.question, "candidates": slate.candidates, "notices": slate.notices,
+        "starts": {n.theme.id: notices.start_options(state, n) for n in slate.notices},
+        "start_kinds": notices.KINDS,
         "theme_groups": theme_groups(state), "chosen": {t.id for t in slate.question.themes},
         "statuses": QUESTION_STATUSES, "kind_nl": KIND_NL, "action_nl": ACTION_NL,
         "outcomes": OUTCOMES, "signal_names": SIGNAL_NAMES,
@@ -119,3 +121,14 @@ def metrics_page(request: Request, state: StateDep, _who: StaffDep) -> HTMLRespo
     return templates.TemplateResponse(request, "makelen_cijfers.html", {
         "m": m, "names": brokering.most_asked_names(state, m.most_asked),
         "region_rates": [(name, r.acceptance_rate) for name, r in m.per_region.items()]})
+
+
+@router.post("/makelen/vragen/{question_id}/starten")
+def start_group(question_id: str, state: StateDep, who: StaffDep,
+                thema: Annotated[str, Form(max_length=200)],
+                soort: Annotated[str, Form(max_length=40)] = "cop",
+                naam: Annotated[str, Form(max_length=300)] = "") -> RedirectResponse:
+    """The notice "asked in 3 or more regions" starts a group with the askers invited."""
+    done = notices.start_group(state, who, question_id, thema, soort, naam)
+    return RedirectResponse(f"/community/{done.community}?uitgenodigd={len(done.invited)}"
+                            f"&niet={done.left_out}", status_code=303)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from schakel.errors import TransitionError
@@ -20,7 +20,8 @@ KIND_NL = {"cop": "Community of Practice", "themagroep": "Themagroep",
            "intervisiegroep": "Intervisiegroep", "leernetwerk": "Leernetwerk",
            "netwerk": "Netwerk"}
 DONE_NL = {"asked": "Uw verzoek is verstuurd. Een coördinator of het regiebureau beslist.",
-           "member": "Welkom: u bent lid.", "none": "Het is verwerkt."}
+           "member": "Welkom: u bent lid.", "none": "Het is verwerkt.",
+           "invited": "U bent uitgenodigd."}
 
 
 def _page(request: Request, state: StateDep, who: MemberDep, community_id: str,
@@ -39,14 +40,20 @@ def list_page(request: Request, state: StateDep) -> HTMLResponse:
 
 @router.get("/community/{community_id}", response_class=HTMLResponse)
 def page(request: Request, state: StateDep, who: MemberDep, community_id: str,
-         gedaan: str = "") -> HTMLResponse:
-    return _page(request, state, who, community_id, notice=DONE_NL.get(gedaan, ""))
+         gedaan: str = "", uitgenodigd: Annotated[int | None, Query(ge=0, le=10000)] = None,
+         niet: Annotated[int, Query(ge=0, le=10000)] = 0) -> HTMLResponse:
+    notice = DONE_NL.get(gedaan, "")
+    if uitgenodigd is not None:  # just started from a brokering notice
+        notice = (f"De groep is gestart. {uitgenodigd} vrager(s) uitgenodigd"
+                  + (f"; {niet} niet (geen toestemming, of geen lid)." if niet else "."))
+    return _page(request, state, who, community_id, notice=notice)
 
 
 @router.post("/community/{community_id}/{action}", response_class=HTMLResponse)
 def own_step(request: Request, state: StateDep, who: MemberDep, community_id: str,
              action: str) -> Response:
-    steps = {"aanmelden": "ask", "intrekken": "withdraw", "verlaten": "leave"}
+    steps = {"aanmelden": "ask", "intrekken": "withdraw", "verlaten": "leave",
+             "aannemen": "accept_invite", "afslaan": "decline_invite"}
     if action not in steps:
         return _page(request, state, who, community_id, 404, ["Deze stap bestaat niet."])
     try:

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from schakel.errors import AnalyticsPendingError
 from schakel.graph.gaps import KINDS, LEVELS
 from schakel.graph.model import Domain
 
@@ -38,9 +39,9 @@ LEVEL_NAMES = {"gemeente": "gemeente", "regio": "regio", "provincie": "provincie
 KIND_NAMES = {"all": "alles (experts, voorbeelden en groepen)", "experts": "experts",
               "practices": "praktijkvoorbeelden", "communities": "groepen"}
 templates.env.globals["broker_role_names"] = BROKER_ROLE_NAMES
-# Above this many members a first analysis takes minutes (see the README's timings): the
-# page asks for a filter instead of keeping the browser waiting; the API still computes.
-PAGE_ANALYSIS_CAP = 20_000
+# Above this many members even the compiled analytics take minutes (100,000: seconds, see
+# the README): the page asks for a filter instead; the API still computes.
+PAGE_ANALYSIS_CAP = 500_000
 
 
 def _domains(state: StateDep) -> list[dict[str, str]]:
@@ -55,7 +56,7 @@ def map_page(request: Request, state: StateDep) -> HTMLResponse:
     return templates.TemplateResponse(request, "kaart.html", {
         "filters": {k: q.get(k, "") for k in ("thema", "plaats", "domein", "rol", "ego",
                                               "diepte", "kleur", "grootte", "zoek",
-                                              "organisaties")},
+                                              "organisaties", "geen_ontmoet")},
         "places": [p.name for p in state.gazetteer.places() if p.kind != "land"],
         "domain_list": _domains(state), "size_names": SIZE_NAMES, "cap": MAP_CAP,
         **_choices(state),
@@ -123,7 +124,12 @@ def brokers_page(request: Request, state: StateDep, thema: Text = None, plaats: 
         result = {"count": size, "sort": sort, "data": [], "method": {},
                   "computed_at": None, "stale": False}
     else:
-        result = broker_rows(views, scope, sort, aantal)
+        try:
+            result = broker_rows(views, scope, sort, aantal)
+        except AnalyticsPendingError as e:  # the page never waits: it says so and stays usable
+            too_large = str(e)
+            result = {"count": size, "sort": sort, "data": [], "method": {},
+                      "computed_at": None, "stale": False}
     domain_names = {d["id"]: d["name"] for d in _domains(state)}
     return templates.TemplateResponse(request, "makelaars.html", {
         "result": result, "too_large": too_large,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from schakel.errors import TransitionError
-from schakel.graph.model import Activity, Application, Member, Relationship, Theme
-from schakel.matching import activities, intake
+from schakel.graph.model import Activity, Application, Community, Member, Relationship, Theme
+from schakel.matching import activities, intake, joining
 
 from .conftest import Opener
 from .test_brokering_races import MeetingClock
@@ -93,3 +93,40 @@ def test_one_approval_of_an_application_and_seeks_offers(backend: Opener) -> Non
     assert store.count("Member") == 1
     store.write(relationships=[Relationship.of("OFFERS", member, "autisme", level=1)])
     assert len(store.relationships(member, "OFFERS")) == 2
+
+
+def test_a_group_started_from_a_notice_once_and_invitations_answered(backend: Opener) -> None:
+    store = backend()
+    store.write([Member(id=f"m-{i}", name=f"Lid {i}") for i in range(3)]
+                + [Theme(id="thuiszitters", name="Thuiszitters")])
+    barrier = threading.Barrier(2)
+    stores = [backend(), backend()]
+    out = [""] * 2
+
+    def run(n: int) -> None:
+        barrier.wait()
+        try:
+            joining.start_with_invitations(
+                stores[n], Community(id="com-gestart", name=f"CoP {n}"), "thuiszitters",
+                ["m-0", "m-1"])
+            out[n] = "started"
+        except TransitionError as e:
+            out[n] = str(e)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out.count("started") == 1 and any("al gestart" in x for x in out), out
+    store = backend()
+    assert sorted(store.neighbour_ids("com-gestart", "INVITED_TO", "in")) == ["m-0", "m-1"]
+    assert joining.step(store, "com-gestart", "m-0", "accept_invite") == "member"
+    assert joining.step(store, "com-gestart", "m-1", "decline_invite") == "none"
+    try:
+        joining.step(store, "com-gestart", "m-2", "accept_invite")
+        raise AssertionError("accepted without an invitation")
+    except TransitionError:
+        pass
+    assert store.neighbour_ids("com-gestart", "MEMBER_OF", "in") == ["m-0"]
+    assert store.neighbour_ids("com-gestart", "INVITED_TO", "in") == []

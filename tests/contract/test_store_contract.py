@@ -137,6 +137,7 @@ RELS += [  # all from m-3 (hidden), so the checks on m-1 and m-2 above stay as t
     rel("MET_AT", "m-3", "m-2", activity="act-1"),
     rel("COORDINATES", "m-3", "com-y"),
     rel("WANTS_TO_JOIN", "m-3", "com-y"),
+    rel("INVITED_TO", "m-3", "com-y"),
 ]
 
 

@@ -13,14 +13,15 @@ from schakel.graph.changes import ChangeSet
 from schakel.graph.geo import Gazetteer
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.lookup import Lookup
-from schakel.graph.model import Member, Organisation, Relationship
+from schakel.graph.model import Activity, Member, Organisation, Relationship
 from schakel.graph.network import ego_network, member_network
 from schakel.graph.privacy import shows, visible
 from schakel.graph.projection import Projection
 from schakel.graph.query import Filters, region_scope
+from schakel.matching import activities
 
 R = Relationship.of
-FIELDS = ("people", "out", "adj", "orgs", "places", "narrower")
+FIELDS = ("people", "out", "adj", "orgs", "places", "narrower", "met")
 
 
 def same(a: Projection, b: Projection) -> None:
@@ -118,8 +119,24 @@ def broader(store: LocalGraphStore, ids: list[str]) -> ChangeSet:  # noqa: ARG00
     return ChangeSet.of(rels=[("zeven_adviezen", "BROADER", "verzuim")])
 
 
+def attended(store: LocalGraphStore, ids: list[str]) -> ChangeSet:
+    """Staff record who came: "ontmoet bij" ties between the three (the write's own changes)."""
+    act = Activity(id="act-p", title="Studiemiddag", starts="2027-01-14T13:30:00+01:00",
+                   ends="2027-01-14T16:00:00+01:00")
+    store.write([act])
+    before = store.version
+    activities.record_attendance(store, act.id, [ids[9], ids[10], ids[11]])
+    since = getattr(store, "changes_since", None)
+    return ChangeSet.merge(since(before))
+
+
+def met_member_deleted(store: LocalGraphStore, ids: list[str]) -> ChangeSet:
+    attended(store, ids)
+    return deleted(store, [*ids[:8], ids[10]])
+
+
 CASES = [edit_name, hide, private_fields, knows_added, knows_removed, themes_replaced, moved,
-         org_domain, new_member, deleted, broader]
+         org_domain, new_member, deleted, broader, attended, met_member_deleted]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.__name__)
@@ -216,3 +233,20 @@ def test_views_equal_the_snapshot_based_ones(seeded_store: LocalGraphStore,
     assert set(new) == set(old)
     assert {v: new.nodes[v] for v in new} == {v: old.nodes[v] for v in old}
     assert _edges(new) == _edges(old)
+
+
+def test_met_at_ties_are_weak_edges_a_filter_leaves_out(seeded_store: LocalGraphStore) -> None:
+    ids = _shown(seeded_store)
+    strangers = next((a, b) for a in ids[20:] for b in ids[20:]
+                     if a < b and b not in Projection.build(seeded_store).adj.get(a, {}))
+    before = Projection.build(seeded_store)
+    written = attended(seeded_store, [*ids[:9], *strangers, ids[1]])
+    p = before.apply(seeded_store, written)
+    a, b = strangers
+    g = p.graph(ids)
+    assert g.edges[a, b] == {"context": "ontmoet bij", "weak": True}
+    assert not p.graph(ids, met=False).has_edge(a, b)
+    assert p.count_edges(ids) == g.number_of_edges() > p.count_edges(ids, met=False) == \
+        p.graph(ids, met=False).number_of_edges()
+    assert b in p.reach(ids, a, 1) and b not in p.reach(ids, a, 1, met=False)
+    assert not p.graph([x for x in ids if x != b]).has_edge(a, b)  # only both visible

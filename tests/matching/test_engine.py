@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -168,3 +169,26 @@ def test_only_changed_texts_are_encoded(small_store: LocalGraphStore, gazetteer:
     small_store.delete(["x-3"])
     m.sync(small_store)
     assert "x-3" not in [s.id for s in m.match(MatchQuery(text="thuiszitters", limit=50)).results]
+
+
+def test_peer_regions_for_a_local_question_are_near_or_on_the_same_vraagstuk(
+        matcher: Matcher) -> None:
+    result = matcher.match(MatchQuery(
+        text="Welke regio heeft ervaring met thuiszitters?", near="Enschede", kinds=["region"],
+        limit=20))
+    far = 0
+    for s in result.results:
+        geo = next(r.text for r in s.reasons if r.signal == "geo")
+        km = re.search(r"(\d+) km van Enschede", geo)
+        if km and int(km.group(1)) > 60:
+            far += 1
+            assert geo.endswith("verder weg, maar hier wordt aan hetzelfde vraagstuk gewerkt")
+            assert any(r.signal == "theme" and r.contribution > 0 for r in s.reasons), s
+    assert far and "rg-regio-twente" in [s.id for s in result.results[:5]]
+    # without a vraagstuk to share, only regions nearby are peers
+    plain = matcher.match(MatchQuery(text="Welke regio kan ons helpen?", near="Enschede",
+                                     kinds=["region"], limit=20))
+    for s in plain.results:
+        geo = next(r.text for r in s.reasons if r.signal == "geo")
+        km = re.search(r"(\d+) km van Enschede", geo)
+        assert not km or int(km.group(1)) <= 60, geo

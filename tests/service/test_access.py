@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 PUBLIC = {("GET", "/api/v1/health"), ("GET", "/api/v1/ready"), ("GET", "/inloggen"),
           ("POST", "/inloggen"), ("POST", "/uitloggen"),
           ("GET", "/lid-worden"), ("POST", "/lid-worden"), ("GET", "/favicon.ico"),
+          ("POST", "/api/v1/applications"),  # the API of the same public form
           # The API's documentation (offline assets), as before:
           ("GET", "/api/v1/docs"), ("GET", "/api/v1/redoc"),
           ("GET", "/api/v1/docs/oauth2-redirect")}

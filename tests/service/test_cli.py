@@ -149,4 +149,8 @@ def test_analytics_reports_timings(tmp_path: Path) -> None:
     assert code == 0, out
     for step in ("betweenness exact", "closeness exact", "louvain seed=7", "totaal"):
         assert step in out
-    assert "tussenpositie" in out
+    assert "tussenpositie" in out and "(networkx)" in out  # 80 members: the reference
+    code, out = run(data, "analytics", "--top", "2", "--backend", "igraph")
+    assert code == 0 and "(igraph)" in out and "betweenness exact" in out, out
+    code, out = run(data, "analytics", "--backend", "snel")
+    assert code == 2 and "kies uit" in out

@@ -108,6 +108,29 @@ def test_the_brokers_page_asks_for_a_filter_on_huge_views(
     assert page.status_code == 200 and "de berekening duurt dan minuten" in page.text
 
 
+def test_metrics_being_computed_for_the_first_time_never_keep_a_page_waiting(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The brokers page says the numbers are being computed (and stays usable); the API
+    answers 503 with the same Dutch text and when to ask again; later both have them."""
+    import threading
+
+    from schakel.service import networks
+
+    release = threading.Event()
+    real = networks.analyse
+    monkeypatch.setattr(networks, "analyse", lambda *a, **k: release.wait(10) and real(*a, **k))
+    monkeypatch.setattr(networks, "FIRST_WAIT_S", 0.2)
+    page = client.get("/kaart/makelaars?domein=zorg")
+    assert page.status_code == 200 and "voor het eerst berekend" in page.text
+    assert 'name="sorteer"' in page.text  # the filters are still there
+    api = client.get("/api/v1/analytics/brokers?domain=zorg")
+    assert api.status_code == 503 and api.headers["Retry-After"] == "30"
+    assert "voor het eerst berekend" in api.json()["detail"]
+    release.set()
+    monkeypatch.setattr(networks, "FIRST_WAIT_S", 30)
+    assert client.get("/api/v1/analytics/brokers?domain=zorg").json()["data"]
+
+
 def test_too_large_views_are_not_drawn(client: TestClient,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(network, "MAP_CAP", 50)

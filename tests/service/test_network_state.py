@@ -170,3 +170,127 @@ def test_under_writes_a_slow_view_waits_its_turn(feed: Feed, views: NetworkViews
     feed.know(ids[0], ids[9])
     assert views.refresh(busy=True) == 0  # writes go on: not yet
     assert views.refresh() == 1  # quiet: now
+
+
+def test_a_write_the_network_does_not_show_leaves_the_metrics_current(
+        feed: Feed, views: NetworkViews) -> None:
+    """A question (or an introduction) is no reason to recompute the network's metrics: the
+    change set decides, not the store's version alone."""
+    scope = Scope(domain="jeugdhulp")
+    first = views.analysis(scope)
+    feed.log.append(ChangeSet.of(feed.version + 1, {"Question": ["q-nieuw"]}))
+    after = views.analysis(scope)
+    assert views.projection().seq == feed.version and not after.stale
+    assert views.projection().content_seq == first.seq
+    assert views.refresh() == 0
+    ids = sorted(views.projection().people)
+    feed.know(ids[0], ids[7])
+    assert views.analysis(scope).stale and views.refresh() == 1
+
+
+def test_the_first_request_waits_at_most_a_moment(views: NetworkViews,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow first computation: the request gets the Dutch "being computed" error at once,
+    the computation goes on in the background and the next request gets its result."""
+    import threading
+    import time
+
+    from schakel.errors import AnalyticsPendingError
+    from schakel.service import networks
+
+    release = threading.Event()
+    real = networks.analyse
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(networks, "analyse", slow)
+    views.background = True
+    started = time.monotonic()
+    with pytest.raises(AnalyticsPendingError, match="voor het eerst berekend"):
+        views.analysis(Scope(role="expert"), wait=0.3)
+    assert time.monotonic() - started < 2.0
+    release.set()
+    result = views.analysis(Scope(role="expert"), wait=10)
+    assert not result.stale and result.value.nodes > 0
+    views.close()
+
+
+def test_warm_up_computes_the_whole_network_and_keeps_it(views: NetworkViews,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from schakel.service import networks
+
+    computed: list[int] = []
+    real = networks.analyse
+    monkeypatch.setattr(networks, "analyse",
+                        lambda g, **kw: computed.append(len(g)) or real(g, **kw))
+    views.warm().join(60)
+    assert computed == [len(views.projection().people)]
+    whole = views.analysis(Scope())
+    assert computed == [len(views.projection().people)] and not whole.stale  # not again
+    for role in ("expert", "ambassador", "netwerkregisseur", "lid", "staff"):
+        for depth in (1, 2, 3, 4):  # more views than are kept
+            try:
+                views.analysis(Scope(role=role, depth=depth))
+            except ScopeError:
+                pass
+    assert views.analysis(Scope()).value is whole.value  # the kept one was not dropped
+    views.close()
+
+
+def test_large_views_are_analysed_in_another_process(views: NetworkViews,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same numbers as here, from arrays made straight from the projection (no graph); igraph's
+    long calls then never hold this process's interpreter lock."""
+    import multiprocessing.context
+
+    from schakel.graph.analytics import analyse
+    from schakel.service import networks
+
+    monkeypatch.setattr(networks, "OFFLOAD_FROM", 10)
+    monkeypatch.setattr(networks, "MAP_CAP", 10)  # a "large" view: no networkx graph made
+    views.background = True
+    started: list[int] = []
+    real_start = multiprocessing.context.SpawnProcess.start
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start",
+                        lambda self: started.append(1) or real_start(self))
+    far = views.analysis(Scope(), wait=None).value
+    assert started == [1] and not views._procs  # noqa: SLF001 - one process, ended
+    here = analyse(views.projection().graph(views.member_ids(Scope())), seed=views.seed)
+    assert far.method["backend"] == here.method["backend"] == "igraph"
+    for metric in ("degree", "betweenness", "closeness", "constraint", "effective_size",
+                   "brokerage"):
+        assert far.metrics[metric] == pytest.approx(here.metrics[metric])
+    assert far.roles == here.roles and far.articulation_points == here.articulation_points
+    assert far.communities == here.communities and far.bridges == here.bridges
+    views.close()
+
+
+def test_closing_stops_a_computation_in_progress(views: NetworkViews) -> None:
+    """At shutdown nobody will read the result: the analytics process is stopped, not
+    waited for (and nothing is computed again in the service instead)."""
+    import threading
+    import time
+
+    views.background = True
+    errors: list[BaseException] = []
+
+    def long() -> None:
+        try:
+            views._in_process(time.sleep, 60)  # noqa: SLF001
+        except BaseException as e:  # noqa: BLE001 - what the test looks at
+            errors.append(e)
+
+    thread = threading.Thread(target=long)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not views._procs:  # noqa: SLF001
+        assert time.monotonic() < deadline, "the process did not start"
+        time.sleep(0.05)
+    proc = next(iter(views._procs))  # noqa: SLF001
+    started = time.monotonic()
+    views.close()
+    thread.join(20)
+    assert not thread.is_alive() and time.monotonic() - started < 15
+    assert isinstance(errors[0], RuntimeError) and not proc.is_alive()

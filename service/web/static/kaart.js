@@ -13,7 +13,8 @@
   });
   // Page parameter -> API parameter. Colour, size and search only change the drawing.
   var API = { thema: "theme", plaats: "region", domein: "domain", rol: "role", ego: "ego",
-              diepte: "depth", organisaties: "organisations" };
+              diepte: "depth", organisaties: "organisations", geen_ontmoet: "met_at" };
+  var FLAGS = { organisaties: "true", geen_ontmoet: "false" };  // a ticked box says this
   var DOMAIN_COLOURS = {
     onderwijs: "#1f5fa8", zorg: "#c0392b", jeugdhulp: "#2e8b3a", kinderopvang: "#e67e22",
     "gemeente-overheid": "#7d3c98", "ouders-jongeren": "#8d6e63", wetenschap: "#d81b83",
@@ -36,7 +37,7 @@
   function apiQuery(p) {
     var out = new URLSearchParams();
     p.forEach(function (value, key) {
-      if (API[key]) { out.set(API[key], key === "organisaties" ? "true" : value); }
+      if (API[key]) { out.set(API[key], FLAGS[key] || value); }
     });
     return out;
   }
@@ -140,8 +141,9 @@
     });
     data.edges.forEach(function (e) {
       if (!graph.hasEdge(e.source, e.target)) {
-        graph.addEdge(e.source, e.target, { color: e.bridge ? "#f0a000" : "#c8c8c8",
-                                            size: e.bridge ? 1.5 : 0.6 });
+        // a weak "ontmoet bij" tie: blue and thin; sigma draws no dashes, the legend says so
+        graph.addEdge(e.source, e.target, { color: e.bridge ? "#f0a000" : e.weak ? "#7fa7d9" : "#c8c8c8",
+                                            size: e.bridge ? 1.5 : 0.6, weak: !!e.weak });
       }
     });
     var fa2 = graphologyLibrary.layoutForceAtlas2;
@@ -245,7 +247,7 @@
   }
 
   form.addEventListener("submit", function (event) { event.preventDefault(); load(true); });
-  ["thema", "domein", "rol", "diepte", "organisaties"].forEach(function (name) {
+  ["thema", "domein", "rol", "diepte", "organisaties", "geen_ontmoet"].forEach(function (name) {
     form[name].addEventListener("change", function () { load(true); });
   });
   form.plaats.addEventListener("change", function () { load(true); });

@@ -1,0 +1,77 @@
+"""Themes read by meaning: a theme's own text and its example situations, mean of the closest."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from schakel.graph.local import LocalGraphStore
+from schakel.graph.model import Theme
+from schakel.matching.theme_meaning import NEAREST, ThemeMeaning
+from schakel.seeds.reference import ensure_vocabulary, load_yaml
+
+
+def _unit(*xs: float) -> np.ndarray:
+    v = np.array(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_several_agreeing_texts_beat_one_stray_text() -> None:
+    q = _unit(1, 0, 0)
+    stray = [_unit(1, 0.1, 0), _unit(0, 1, 0), _unit(0, 0, 1)]  # one close, two far
+    agree = [_unit(1, 1, 0), _unit(1, 0, 1), _unit(1, 1, 1)]  # all fairly close
+    lone = [_unit(1, 0.5, 0.5)]  # a theme with only its own text
+    meaning = ThemeMeaning(np.vstack(stray + agree + lone),
+                           np.array([[0, 1, 2], [3, 4, 5], [6, -1, -1]]))
+    sims = meaning.similarity(q)
+    assert NEAREST == 3
+    assert sims[0] == pytest.approx(float(np.mean([v @ q for v in stray])), abs=1e-6)
+    assert sims[2] == pytest.approx(float(lone[0] @ q), abs=1e-6)  # mean over what it has
+    assert sims[1] > sims[0]  # the agreeing theme wins, though theme 0 has the closest text
+    assert max(float(v @ q) for v in stray) > max(float(v @ q) for v in agree)
+
+
+def test_build_gives_every_theme_its_text_and_examples(matcher: object) -> None:
+    tax = matcher._state.catalog.taxonomy  # type: ignore[attr-defined]
+    seen: list[str] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        seen.extend(texts)
+        return np.eye(len(texts), 4, dtype=np.float32)
+
+    meaning = ThemeMeaning.build(tax, encode)
+    assert meaning.slots.shape[0] == len(tax.theme_ids)
+    i = tax.theme_index["thuiszitters"]
+    rows = [seen[r] for r in meaning.slots[i] if r >= 0]
+    assert rows[0] == tax.theme_texts["thuiszitters"]
+    assert rows[1:] == tax.theme_examples["thuiszitters"] and len(rows) > NEAREST
+
+
+def test_seed_examples_cover_every_assignable_theme_without_naming_it() -> None:
+    examples = load_yaml("theme_situations.yaml")
+    themes = {row["id"]: row for row in load_yaml("themes.yaml")}
+    assignable = {t for t, row in themes.items() if row.get("assignable", True)}
+    assert set(examples) == assignable
+    for theme, sentences in examples.items():
+        assert 6 <= len(sentences) <= 8, theme
+        names = [themes[theme]["name"], *(themes[theme].get("synonyms") or [])]
+        for s in sentences:
+            for name in names:
+                pattern = rf"\b{re.escape(name)}\b" if len(name) <= 4 else re.escape(name)
+                assert not re.search(pattern, s, re.IGNORECASE), (theme, name, s)
+
+
+def test_a_store_from_before_the_examples_gets_them(tmp_path: Path) -> None:
+    with LocalGraphStore(tmp_path / "old.sqlite") as store:
+        assert ensure_vocabulary(store)
+        bare = [t.model_copy(update={"examples": []}) for t in store.iter_nodes("Theme")]
+        store.write(bare)
+        assert not any(t.examples for t in store.iter_nodes("Theme"))
+        assert ensure_vocabulary(store)  # only the examples are written
+        themes = {t.id: t for t in store.iter_nodes("Theme")}
+        assert themes["thuiszitters"].examples == load_yaml("theme_situations.yaml")["thuiszitters"]
+        assert isinstance(themes["thuiszitters"], Theme)
+        assert not ensure_vocabulary(store)  # nothing left to do
