@@ -240,7 +240,8 @@ class LocalGraphStore(GraphStore):
         for node_id, label, props in self._db.execute("SELECT id, label, props FROM nodes"):
             g.add_node(node_id, label=label, **json.loads(props))
             self._by_label[label].add(node_id)
-        # Relationship properties repeat a lot ({}, {"level":2}, ...): parse each text once.
+        # Relationship properties repeat a lot ({}, {"level":2}, ...): parse each text once
+        # and share the dict.
         # Edges go straight into networkx's adjacency dicts, laid out exactly as
         # MultiDiGraph.add_edge lays them out (succ[u][v] and pred[v][u] share one key
         # dict); at a million edges add_edge's per-call overhead costs seconds at start-up.
@@ -254,7 +255,7 @@ class LocalGraphStore(GraphStore):
             keydict = succ[src].get(dst)
             if keydict is None:
                 keydict = succ[src][dst] = pred[dst][src] = {}
-            keydict[rel_type] = dict(props)
+            keydict[rel_type] = props  # shared, never changed in place (see _put_edge)
             counts[rel_type] += 1
         nx._clear_cache(g)
         logger.debug("loaded %s nodes and %s relationships", len(g), counts.total())
@@ -336,9 +337,9 @@ class LocalGraphStore(GraphStore):
     def _put_edge(self, start: str, rel_type: str, end: str, props: dict[str, Any]) -> None:
         g = self._graph
         if g.has_edge(start, end, rel_type):
-            data = g.edges[start, end, rel_type]
-            data.clear()
-            data.update(props)
+            # A new dict: the loader shares one dict between edges with the same properties
+            # (a million copies of {} or {"level": 2} cost 100+ MB at 100k members).
+            g._succ[start][end][rel_type] = dict(props)  # noqa: SLF001 - pred shares it
         else:
             g.add_edge(start, end, key=rel_type, **props)
             self._rel_counts[rel_type] += 1

@@ -19,16 +19,18 @@ BLOCK = 4096  # rows per block: one block is a few MB, a matrix product per bloc
 class RowBlocks:
     """Rows ``0..n`` of a matrix in consecutive blocks; never changed once built."""
 
-    def __init__(self, blocks: list[np.ndarray], dim: int) -> None:
+    def __init__(self, blocks: list[np.ndarray], dim: int, dtype: type = np.float32) -> None:
         self.blocks = [b for b in blocks if len(b)]
         self.dim = dim
+        self.dtype = dtype  # float32 vectors, or int8 codes (matching/quantised.py)
         self.offsets = np.cumsum([0, *(len(b) for b in self.blocks)]).astype(np.int64)
 
     @classmethod
     def of(cls, matrix: np.ndarray, size: int = BLOCK) -> RowBlocks:
-        matrix = np.asarray(matrix, dtype=np.float32)
+        dtype = np.int8 if np.asarray(matrix).dtype == np.int8 else np.float32
+        matrix = np.asarray(matrix, dtype=dtype)
         return cls([np.ascontiguousarray(matrix[i : i + size])
-                    for i in range(0, len(matrix), size)], matrix.shape[1])
+                    for i in range(0, len(matrix), size)], matrix.shape[1], dtype)
 
     def __len__(self) -> int:
         return int(self.offsets[-1])
@@ -40,7 +42,7 @@ class RowBlocks:
     def array(self) -> np.ndarray:
         """One contiguous matrix (a copy)."""
         if not self.blocks:
-            return np.zeros((0, self.dim), dtype=np.float32)
+            return np.zeros((0, self.dim), dtype=self.dtype)
         return np.concatenate(self.blocks)
 
     def dot(self, vector: np.ndarray) -> np.ndarray:
@@ -51,7 +53,7 @@ class RowBlocks:
 
     def take(self, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
-        out = np.empty((len(rows), self.dim), dtype=np.float32)
+        out = np.empty((len(rows), self.dim), dtype=self.dtype)
         which = np.searchsorted(self.offsets, rows, "right") - 1
         for k in np.unique(which):
             sel = which == k
@@ -77,7 +79,8 @@ class RowBlocks:
             keep_blocks.append(k)
             firsts.append(int(splice.moved(np.array([first]))[0]))
         if not keep_blocks:
-            return RowBlocks.of(fresh, size) if len(fresh) else RowBlocks([], self.dim)
+            return RowBlocks.of(fresh.astype(self.dtype), size) if len(fresh) else \
+                RowBlocks([], self.dim, self.dtype)
         firsts[0] = 0
         bounds = [*firsts, splice.n_new]
         blocks: list[np.ndarray] = []
@@ -87,7 +90,7 @@ class RowBlocks:
             if not len(puts) and not (drop_block == k).any() and b - a == len(self.blocks[k]):
                 blocks.append(self.blocks[k])  # untouched: shared
                 continue
-            out = np.empty((b - a, self.dim), dtype=np.float32)
+            out = np.empty((b - a, self.dim), dtype=self.dtype)
             for o, s, length in splice.runs:
                 lo, hi = max(s, a), min(s + length, b)
                 if lo < hi:
@@ -95,7 +98,20 @@ class RowBlocks:
             out[splice.put[puts] - a] = fresh[puts]
             blocks += [out[i : i + size] for i in range(0, len(out), size)] \
                 if len(out) > 2 * size else [out]
-        return RowBlocks(blocks, self.dim)
+        return RowBlocks(blocks, self.dim, self.dtype)
+
+    def fill(self, rows: np.ndarray, values: np.ndarray) -> RowBlocks:
+        """These rows set to ``values``: the blocks they fall in are copied, the rest
+        shared (vectors arriving from the background encoder)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        blocks = list(self.blocks)
+        which = np.searchsorted(self.offsets, rows, "right") - 1
+        for k in np.unique(which).tolist():
+            sel = which == k
+            block = blocks[k].copy()
+            block[rows[sel] - self.offsets[k]] = values[sel]
+            blocks[k] = block
+        return RowBlocks(blocks, self.dim, self.dtype)
 
     def _rows(self, lo: int, hi: int) -> np.ndarray:
         """Old rows lo..hi (they may span blocks)."""

@@ -104,6 +104,38 @@ class Items:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @property
+    def domain_bits(self) -> np.ndarray | None:
+        """Each row's domains as the bits of one integer (None: too many domains)."""
+        return self._bits("domains")
+
+    @property
+    def role_bits(self) -> np.ndarray | None:
+        return self._bits("roles")
+
+    def _bits(self, name: str) -> np.ndarray | None:
+        """:func:`bits` of one array, kept beside the array it was made from (a splice or
+        a copy that sets a new array gets new bits)."""
+        has = getattr(self, name)
+        kept = self.__dict__.get(f"_bits_{name}")
+        if kept is None or kept[0] is not has:
+            kept = (has, None if has is None else bits(has))
+            self.__dict__[f"_bits_{name}"] = kept
+        return kept[1]
+
+
+MAX_BITS = 12  # columns coded as bits; a table of 2**12 weights per question is cheap
+
+
+def bits(has: np.ndarray) -> np.ndarray | None:
+    """Row ``r``'s nonzero columns as the bits of ``out[r]`` (None above ``MAX_BITS``)."""
+    if has.ndim != 2 or has.shape[1] > MAX_BITS:
+        return None
+    out = np.zeros(len(has), dtype=np.uint16)
+    for j in range(has.shape[1]):
+        out |= (has[:, j] > 0).astype(np.uint16) << j
+    return out
+
 
 _LABELS = ("Member", "Practice", "Community", "Organisation", "Theme", "Domain")
 _EDGES = ("WORKS_ON", "ACTIVE_IN", "BASED_IN", "WORKS_AT", "SUGGESTS", "ABOUT", "IN_REGION",

@@ -9,6 +9,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -173,6 +174,25 @@ class EmbeddingCache:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return gone
 
+    def note_progress(self, model: str, done: int, total: int) -> None:
+        """How many texts of the running service have their vector (`schakel info` reads it)."""
+        with self._lock, self._db:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS progress (model TEXT PRIMARY KEY, done INTEGER,"
+                " total INTEGER, at REAL)")
+            self._db.execute("INSERT OR REPLACE INTO progress VALUES (?, ?, ?, ?)",
+                             (model, done, total, time.time()))
+
+    def progress(self) -> tuple[int, int, float] | None:
+        """The last noted (done, total, unix time), of any model; None if never noted."""
+        with self._lock:
+            try:
+                row = self._db.execute(
+                    "SELECT done, total, at FROM progress ORDER BY at DESC LIMIT 1").fetchone()
+            except sqlite3.OperationalError:  # no table: nothing noted yet
+                return None
+        return (int(row[0]), int(row[1]), float(row[2])) if row else None
+
     def count(self, model: str) -> int:
         with self._lock:
             return int(self._db.execute(
@@ -194,8 +214,13 @@ class CachedEncoder:
         self.model_id = encoder.model_id
         self.dim = encoder.dim
         self.encoded = 0  # texts sent to the model, for tests and the benchmark
+        self.hits = 0  # texts found in the cache by :meth:`lookup` (a resumed start)
         self._batch = batch_size
         self._queries: dict[str, np.ndarray] = {}  # insertion order: the oldest goes first
+        # Questions go before the background encoder (see encode_fresh).
+        self._turn = threading.Condition()
+        self._asking = 0
+        self.last_question = -1e9  # time.monotonic() of the last question encoded
 
     def encode(self, texts: Sequence[str],
                progress: Callable[[int], None] | None = None) -> np.ndarray:
@@ -220,6 +245,21 @@ class CachedEncoder:
             out[row] = known[key]
         return out
 
+    def lookup(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        """The cached vectors of these text keys (those the cache has)."""
+        found = self.cache.get_many(self.model_id, keys)
+        self.hits += len(found)
+        return found
+
+    def encode_fresh(self, texts: Sequence[str]) -> np.ndarray:
+        """Texts straight through the model (the background encoder; the caller decides
+        what is cached). Waits while a question is being encoded: the model's lock is not
+        fair, so without this the background would take it again and again."""
+        with self._turn:
+            self._turn.wait_for(lambda: not self._asking)
+        self.encoded += len(texts)
+        return self.encoder.encode(texts)
+
     def encode_query(self, text: str) -> np.ndarray:
         """One question; the last few are kept in memory (a page reload, a second variant in
         the evaluation, staff editing a question's themes ask the same text again)."""
@@ -227,7 +267,15 @@ class CachedEncoder:
         if hit is not None:
             return hit
         self.encoded += 1
-        vector = self.encoder.encode([text])[0]
+        self.last_question = time.monotonic()
+        with self._turn:
+            self._asking += 1
+        try:
+            vector = self.encoder.encode([text])[0]
+        finally:
+            with self._turn:
+                self._asking -= 1
+                self._turn.notify_all()
         vector.setflags(write=False)
         if len(self._queries) >= QUERY_CACHE:
             self._queries.pop(next(iter(self._queries)), None)

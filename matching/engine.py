@@ -18,6 +18,7 @@ from schakel.graph.model import ROLES
 from schakel.graph.privacy import Viewer
 from schakel.graph.store import GraphStore
 
+from .backfill import Backfill
 from .catalog import Catalog, Items
 from .embeddings import CachedEncoder
 from .features import (
@@ -31,7 +32,8 @@ from .features import (
     theme_scores,
     theme_vector,
 )
-from .index import KindIndex, build_index, follow_index
+from .index import INT8_FROM, KindIndex, build_index, follow_index, with_vectors
+from .quantised import Int8Rows
 from .question import Question, QuestionReader
 from .ranker import (
     SIGNALS,
@@ -67,6 +69,13 @@ THEME_SIMILARITY, THEME_FROM_MEANING, THEMES_FROM_MEANING = 0.35, 0.8, 1
 THEMES_FROM_MODEL, THEME_PROBABILITY = 2, 0.3
 # A profile this close in meaning fits a text even without shared words or themes.
 TEXT_HIT_COSINE = 0.4
+# Candidates rescored with float32 vectors: this many times the ones a kind hands on.
+RESCORE = 3
+# Up to this many chosen members (nearby search), every one is rescored.
+RESCORE_ALL = 2000
+# Said of a suggestion whose text the background encoder has not reached yet.
+WAITING_NL = ("De betekenis van deze tekst telt nog niet mee: Schakel is de teksten nog aan "
+              "het verwerken")
 _ROLE_NL = {"member": "Lid", "expert": "Expert", "ambassador": "Ambassadeur",
             "verbinder": "Verbinder", "ervaringsdeskundige": "Ervaringsdeskundige"}
 _GEO_NL = {"same": "In {place}", "inside": "In {row}, binnen {place}",
@@ -167,8 +176,20 @@ class Matcher:
     """
 
     def __init__(self, gazetteer: Gazetteer, encoder: CachedEncoder,
-                 weights: Weights | None = None, learn_themes: bool = False) -> None:
+                 weights: Weights | None = None, learn_themes: bool = False,
+                 background_from: int | None = None, exact_vectors: bool = False,
+                 int8_from: int = INT8_FROM) -> None:
         self.gazetteer = gazetteer
+        # Kinds of at least ``int8_from`` rows keep int8 codes rescored with float32;
+        # ``exact_vectors`` keeps float32 everywhere (to compare).
+        self.exact_vectors = exact_vectors
+        self.int8_from = int8_from
+        # More texts to encode than this after a full build: publish at once and encode
+        # them in the background (None: always encode before publishing).
+        self.background_from = background_from
+        self.backfill = Backfill(encoder, self._published_indexes, self._publish_vectors,
+                                 self._backfill_done, lambda: self._forgotten)
+        self._forgotten: set[bytes] = set()  # erased texts: never encoded again
         # Fit the network's theme model after each full build (the service does; tests that
         # do not need it keep their syncs quick).
         self.learn_themes = learn_themes
@@ -231,13 +252,13 @@ class Matcher:
             analyzer, previous = old.analyzer, old.indexes
         else:  # compound splitting changed: analyse everything again
             analyzer, previous = Analyzer(vocabulary), {}
-        encoded: dict[str, int] = {}
-        indexes: dict[str, KindIndex] = {}
-        for kind, items in catalog.kinds.items():
-            before = self.encoder.encoded
-            indexes[kind] = build_index(items, previous.get(kind), analyzer, self.encoder,
-                                        progress)
-            encoded[kind] = self.encoder.encoded - before
+        indexes = {kind: build_index(items, previous.get(kind), analyzer, self.encoder,
+                                     self.exact_vectors, self.int8_from)
+                   for kind, items in catalog.kinds.items()}
+        waiting = sum(index.waiting for index in indexes.values())
+        encoded = dict.fromkeys(indexes, 0)
+        if self.background_from is None or waiting <= self.background_from:
+            encoded = self._encode_now(indexes, progress)
         theme_meaning = ThemeMeaning.build(catalog.taxonomy, self.encoder.encode)
         places = old.places if old is not None else Places(self.gazetteer, catalog.places)
         model = old.theme_model if old is not None and old.vocabulary == vocabulary else None
@@ -246,9 +267,93 @@ class Matcher:
                              theme_meaning, places, model)
         self.version = version
         self.last_encoded = encoded
-        if self.learn_themes:
+        self._note_progress()
+        if self._waiting(self._state):
+            self.backfill.start()  # the theme model follows once every vector is there
+        elif self.learn_themes:
             self._learn_themes(self._state)
         return encoded
+
+    def _encode_now(self, indexes: dict[str, KindIndex],
+                    progress: Callable[[str, int, int], None] | None) -> dict[str, int]:
+        """Fill every waiting row of ``indexes`` (in place) before publishing them."""
+        encoded = dict.fromkeys(indexes, 0)
+        for kind, index in indexes.items():
+            if not index.waiting:
+                continue
+            rows = np.flatnonzero(~index.ready).tolist()
+            texts = [index.items.texts[r] for r in rows]
+            done = 0
+
+            def step(n: int, kind: str = kind, total: int = len(texts)) -> None:
+                nonlocal done
+                done += n
+                if progress:
+                    progress(kind, done, total)
+
+            before = self.encoder.encoded
+            vectors = self.encoder.encode(texts, progress=step)
+            indexes[kind] = with_vectors(index, dict(zip([index.keys[r] for r in rows],
+                                                         vectors, strict=True)))
+            encoded[kind] = self.encoder.encoded - before
+        return encoded
+
+    # -- encoding in the background ------------------------------------------------------------
+
+    @staticmethod
+    def _waiting(st: _State | None) -> int:
+        return 0 if st is None else sum(ix.waiting for ix in st.indexes.values())
+
+    def meaning(self) -> tuple[int, int] | None:
+        """(texts with their vector, all texts) in the published indexes; None before the
+        first build. Below the total, the background encoder is still at work."""
+        st = self._state
+        if st is None:
+            return None
+        total = sum(len(ix.ready) for ix in st.indexes.values())
+        return total - self._waiting(st), total
+
+    def _published_indexes(self) -> dict[str, KindIndex] | None:
+        st = self._state
+        return st.indexes if st is not None else None
+
+    def _publish_vectors(self, found: dict[bytes, np.ndarray]) -> None:
+        """The background encoder's window: into the cache (a restart resumes from there),
+        then into the next published version of every index waiting for one of them."""
+        with self._writing:
+            st = self._state
+            if st is None:
+                return
+            wanted = {k for ix in st.indexes.values() if ix.waiting
+                      for r in np.flatnonzero(~ix.ready).tolist()
+                      if (k := ix.keys[r]) in found and k not in self._forgotten}
+            if not wanted:
+                return
+            fresh = {k: found[k] for k in wanted}
+            self.encoder.cache.put_many(self.model_id, list(fresh.items()))
+            self._state = replace(st, indexes={kind: with_vectors(ix, fresh)
+                                               for kind, ix in st.indexes.items()})
+        self._note_progress()
+
+    def _backfill_done(self) -> None:
+        self._note_progress()
+        st = self._state
+        if self.learn_themes and st is not None:
+            self._learn_themes(st)
+
+    def _note_progress(self) -> None:
+        """How far the encoding is, for `schakel info` (another process)."""
+        meaning = self.meaning()
+        if meaning is not None:
+            self.encoder.cache.note_progress(self.model_id, *meaning)
+
+    @property
+    def model_id(self) -> str:
+        return self.encoder.model_id
+
+    def close(self) -> None:
+        """Stop the background encoder (what it published stays in the cache)."""
+        self.backfill.stop()
 
     def _learn_themes(self, st: _State) -> None:
         """Fit the theme model on the network as it is now, beside the readers (seconds to
@@ -326,6 +431,8 @@ class Matcher:
         self._state = replace(old, catalog=catalog, indexes=indexes)
         self.version = max(self.version, changes.seq)
         self.last_encoded = encoded
+        if self._waiting(self._state):
+            self.backfill.start()
         return encoded
 
     def forget(self, ids: Iterable[str]) -> int:
@@ -336,6 +443,8 @@ class Matcher:
             return 0
         keys = [index.keys[r] for index in st.indexes.values() for i in set(ids)
                 if (r := index.row(i)) is not None]
+        with self._writing:  # the background encoder caches nothing of these from now on
+            self._forgotten.update(keys)
         return self.encoder.cache.forget(self.encoder.model_id, keys)
 
     def vectors(self, kind: str) -> np.ndarray:
@@ -440,6 +549,14 @@ class Matcher:
             mask &= ~far | (signals["theme"] > 0)
             if not mask.any():
                 return []
+        if isinstance(index.vectors, Int8Rows):
+            # The int8 scan is a few thousandths off: the rows that can reach the top get
+            # their float32 cosine, so what is shown ranks as an exact scan would.
+            k = max(3 * query.limit, 20)
+            first = combine(w, signals, n)
+            rows = np.union1d(top_k(first, RESCORE * k, mask), top_k(cos, k, mask))
+            self._exact(index, qv, cos, rows)
+            signals["dense"] = _dense(cos, mask)
         fit = subject_fit(signals, mask)
         for preference in ("geo", "role"):  # an asked place or role lifts only fitting rows
             if preference in signals:
@@ -500,8 +617,7 @@ class Matcher:
         cos = cosine(index.vectors, qv, mask)
         if items.kind == "member":
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
-        cmax = float(cos[mask].max())
-        signals = {"dense": np.maximum(cos, 0) / max(cmax, 0.25)}
+        signals = {"dense": _dense(cos, mask)}
         lex = index.lexical.scores(q.terms)[index.lex_pos]
         lmax = float(lex[mask].max())
         signals["lexical"] = lex / lmax if lmax > 0 else lex
@@ -512,6 +628,20 @@ class Matcher:
         signals["role"] = role_scores(items, q, ROLES)
         signals["availability"] = availability_scores(items)
         return signals, cos
+
+    def _exact(self, index: KindIndex, qv: np.ndarray, cos: np.ndarray,
+               rows: np.ndarray) -> None:
+        """``cos`` of these rows (those with a vector) from their float32 vectors, which the
+        embedding cache holds (a row it lacks keeps its int8 value)."""
+        rows = rows[index.ready[rows]]
+        if not len(rows):
+            return
+        keys = [index.keys[r] for r in rows.tolist()]
+        found = self.encoder.cache.get_many(self.model_id, keys)
+        have = [i for i, key in enumerate(keys) if key in found]
+        if have:
+            exact = np.stack([found[keys[i]] for i in have]) @ qv
+            cos[rows[have]] = exact
 
     def relevance(self, text: str, ids: Collection[str],
                   weights: Weights | None = None) -> Relevance:
@@ -551,6 +681,9 @@ class Matcher:
             return Relevance({}, frozenset(), themes, lambda _: None)
         signals, cos = self._signals(st, index, q, qv, tvec, max(1, tagged), mask, None,
                                      timings)
+        if isinstance(index.vectors, Int8Rows) and len(rows) <= RESCORE_ALL:
+            self._exact(index, qv, cos, np.array(sorted(set(rows)), dtype=np.int64))
+            signals["dense"] = _dense(cos, mask)
         total = combine(w, signals, len(index.items))
         ctx = _KindContext("member", set(), signals, cos, None, None)
         explain = _Explain(q, tvec, {word: st.analyzer.terms(word)[:1] for word in q.words})
@@ -601,6 +734,8 @@ class Matcher:
                 s.add(Reason(signal, contribution, text))
 
         add("dense", f"De tekst lijkt inhoudelijk op de vraag (gelijkenis {nl(float(cos[r]))})")
+        if not st.indexes[kind].ready[r]:
+            s.reasons.append(Reason("waiting", 0.0, WAITING_NL))
         shared = self._shared_words(st, explain, items.texts[r])
         if shared:
             add("lexical", "Zelfde woorden als in de vraag: " + ", ".join(shared))
@@ -693,3 +828,9 @@ class Matcher:
             "roles": sorted(q.role_fit),
             "asked_roles": sorted(q.asked_roles),
         }
+
+
+def _dense(cos: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The dense signal: cosines scaled by the best one among the allowed rows."""
+    cmax = float(cos[mask].max())
+    return np.maximum(cos, 0) / max(cmax, 0.25)

@@ -145,7 +145,7 @@ def domain_scores(items: Items, question: Question, domain_ids: list[str]) -> np
     for d in question.wanted_domains:
         if d in domain_ids:
             weights[domain_ids.index(d)] = 1.0
-    return _best_of(items.domains, weights)
+    return _best_of(items.domains, weights, items.domain_bits)
 
 
 def role_scores(items: Items, question: Question, roles: tuple[str, ...]) -> np.ndarray:
@@ -156,7 +156,7 @@ def role_scores(items: Items, question: Question, roles: tuple[str, ...]) -> np.
     weights = np.array([1.0 if r in question.asked_roles else
                         SOFT_ROLE * question.role_fit.get(r, 0.0) for r in roles],
                        dtype=np.float32)
-    return _best_of(items.roles, weights)
+    return _best_of(items.roles, weights, items.role_bits)
 
 
 def subject_fit(signals: dict[str, np.ndarray], mask: np.ndarray,
@@ -174,9 +174,16 @@ def subject_fit(signals: dict[str, np.ndarray], mask: np.ndarray,
     return np.clip(subject / (FIT_SHARE * best), FIT_FLOOR, 1.0).astype(np.float32)
 
 
-def _best_of(has: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Per row, the highest weight among the columns it has: one matrix-vector product per
-    distinct weight, cheaper than a row-wise max over a dense product at 100k rows."""
+def _best_of(has: np.ndarray, weights: np.ndarray,
+             codes: np.ndarray | None = None) -> np.ndarray:
+    """Per row, the highest weight among the columns it has. With ``codes`` (the columns as
+    bits, :func:`~schakel.matching.catalog.bits`): the best weight of every bit pattern,
+    looked up per row; else one matrix-vector product per distinct weight."""
+    if codes is not None:
+        patterns = np.arange(1 << len(weights))
+        held = (patterns[:, None] >> np.arange(len(weights))) & 1
+        table = np.max(held * weights, axis=1, initial=0.0).astype(np.float32)
+        return table[codes]
     out = np.zeros(len(has), dtype=np.float32)
     for level in sorted({float(w) for w in weights if w > 0}):
         hit = has @ (weights == level).astype(has.dtype) > 0

@@ -2,12 +2,12 @@
 
 Never changed once built: :func:`build_index` makes one for a full sync (re-using the vectors
 of texts that did not change), :func:`follow_index` the next one after a catalog splice,
-encoding and re-analysing only the texts that changed.
+encoding and re-analysing only the texts that changed, :func:`with_vectors` the next one when
+the background encoder delivers vectors for rows that had none yet (``ready`` False).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -17,21 +17,25 @@ from .blocks import RowBlocks
 from .catalog import Items
 from .embeddings import CachedEncoder, text_key
 from .lexical import LexicalIndex
+from .quantised import Int8Rows
 from .splice import Splice, row_of
 from .text import Analyzer
 
-__all__ = ["KindIndex", "build_index", "follow_index"]
-
-Progress = Callable[[str, int, int], None]
-
+__all__ = ["KindIndex", "build_index", "follow_index", "with_vectors"]
 
 @dataclass(frozen=True)
 class KindIndex:
     items: Items
     keys: list[bytes]  # text key per row
-    vectors: RowBlocks  # unit vectors, rows as in items
+    vectors: Int8Rows | RowBlocks  # unit vectors (int8 codes, or exact), rows as in items
     lexical: LexicalIndex
     lex_pos: np.ndarray  # row -> position in lexical.scores()
+    ready: np.ndarray  # row -> has its vector (False: still queued for the encoder)
+
+    @property
+    def waiting(self) -> int:
+        """Rows whose vector has not arrived yet."""
+        return len(self.ready) - int(np.count_nonzero(self.ready))
 
     def row(self, node_id: str) -> int | None:
         return row_of(self.items.ids, node_id)
@@ -42,25 +46,21 @@ class KindIndex:
         return {i: r for r, i in enumerate(self.items.ids)}
 
 
-def _encode(encoder: CachedEncoder, kind: str, texts: list[str],
-            progress: Progress | None) -> np.ndarray:
-    done = 0
-
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(kind, done, len(texts))
-
-    return encoder.encode(texts, progress=step)
+# Kinds with fewer rows keep float32 vectors: int8 saves little there, rescoring costs.
+INT8_FROM = 5000
 
 
 def build_index(items: Items, old: KindIndex | None, analyzer: Analyzer,
-                encoder: CachedEncoder, progress: Progress | None = None) -> KindIndex:
+                encoder: CachedEncoder, exact: bool = False,
+                int8_from: int = INT8_FROM) -> KindIndex:
     """The index of ``items``; texts whose key is unchanged since ``old`` keep their vector
-    and terms (pass None when the analyser changed)."""
+    and terms (pass None when the analyser changed), the others come from the embedding
+    cache. Encodes nothing: rows whose text is in neither are not ``ready`` (zero vectors)
+    until :func:`with_vectors` fills them. Vectors are kept as int8 codes from ``int8_from``
+    rows on (``exact``: always float32)."""
     keys = [text_key(t) for t in items.texts]
-    vectors = np.empty((len(items), encoder.dim), dtype=np.float32)
+    vectors = np.zeros((len(items), encoder.dim), dtype=np.float32)
+    ready = np.ones(len(items), dtype=bool)
     if old is None:
         changed = list(range(len(items)))
         lexical = LexicalIndex()
@@ -79,12 +79,33 @@ def build_index(items: Items, old: KindIndex | None, analyzer: Analyzer,
         todo = set(changed)
         keep = [r for r in range(len(items)) if r not in todo]
         if keep:
-            vectors[keep] = old.vectors.take(np.array([previous[items.ids[r]][1]
-                                                       for r in keep], dtype=np.int64))
+            old_rows = np.array([previous[items.ids[r]][1] for r in keep], dtype=np.int64)
+            vectors[keep] = old.vectors.take(old_rows)
+            ready[keep] = old.ready[old_rows]
     if changed:
-        vectors[changed] = _encode(encoder, items.kind, [items.texts[r] for r in changed],
-                                   progress)
-    return KindIndex(items, keys, RowBlocks.of(vectors), lexical, lexical.positions(items.ids))
+        found = encoder.lookup([keys[r] for r in changed])
+        for r in changed:
+            hit = found.get(keys[r])
+            if hit is None:
+                ready[r] = False
+            else:
+                vectors[r] = hit
+    packed = RowBlocks.of(vectors) if exact or len(items) < int8_from else \
+        Int8Rows.of(vectors)
+    return KindIndex(items, keys, packed, lexical, lexical.positions(items.ids), ready)
+
+
+def with_vectors(index: KindIndex, found: dict[bytes, np.ndarray]) -> KindIndex:
+    """The index with the rows that were waiting for one of these text keys filled in
+    (copy-on-write: only the blocks they fall in are copied)."""
+    waiting = np.flatnonzero(~index.ready)
+    rows = [r for r in waiting.tolist() if index.keys[r] in found]
+    if not rows:
+        return index
+    ready = index.ready.copy()
+    ready[rows] = True
+    values = np.stack([found[index.keys[r]] for r in rows])
+    return replace(index, vectors=index.vectors.fill(np.array(rows), values), ready=ready)
 
 
 def follow_index(index: KindIndex, items: Items, splice: Splice, analyzer: Analyzer,
@@ -99,9 +120,12 @@ def follow_index(index: KindIndex, items: Items, splice: Splice, analyzer: Analy
     if same_rows and not changed:  # e.g. a member's load or consent: texts are as they were
         return replace(index, items=items)
     fresh = np.empty((len(put), encoder.dim), dtype=np.float32)
+    fresh_ready = np.ones(len(put), dtype=bool)
     for k, i in enumerate(splice.fresh):
         if i in before and before[i] == fresh_keys[k]:
-            fresh[k] = index.vectors.take(np.array([row_of(index.items.ids, i)]))[0]
+            old_row = row_of(index.items.ids, i)
+            fresh[k] = index.vectors.take(np.array([old_row]))[0]
+            fresh_ready[k] = index.ready[old_row]  # still queued: stays queued
     if changed:
         fresh[changed] = encoder.encode([items.texts[put[k]] for k in changed])
     lexical = index.lexical.copy()
@@ -114,4 +138,5 @@ def follow_index(index: KindIndex, items: Items, splice: Splice, analyzer: Analy
     else:
         lex_pos = splice.array(index.lex_pos, lexical.positions(splice.fresh))
     return KindIndex(items, splice.list(index.keys, fresh_keys),
-                     index.vectors.splice(splice, fresh), lexical, lex_pos)
+                     index.vectors.splice(splice, fresh), lexical, lex_pos,
+                     splice.array(index.ready, fresh_ready))

@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 if TYPE_CHECKING:
     from .blocks import RowBlocks
     from .catalog import Catalog
+    from .quantised import Int8Rows
 
 __all__ = ["ThemeModel", "fit_theme_model", "MAX_ROWS", "MIN_ROWS", "THEME_TEXT_REPEAT",
            "training_rows"]
@@ -87,7 +88,8 @@ def fit_theme_model(texts: Sequence[str], vectors: np.ndarray, labels: Sequence[
     return model
 
 
-def training_rows(catalog: Catalog, member_vectors: RowBlocks, practice_vectors: RowBlocks,
+def training_rows(catalog: Catalog, member_vectors: RowBlocks | Int8Rows,
+                  practice_vectors: RowBlocks | Int8Rows,
                   encode: Callable[[list[str]], np.ndarray], seed: int = 0
                   ) -> tuple[list[str], np.ndarray, list[list[str]]]:
     """The network's labelled texts: members who may be matched (a sample of at most

@@ -27,7 +27,8 @@ def cosine(matrix: Any, query: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     applied before any ranking: a narrow filter scores only its own rows.
     """
     blocks = not isinstance(matrix, np.ndarray)
-    if allowed.mean() < NARROW:
+    # int8 codes scan faster than a narrow filter can gather and decode its rows.
+    if allowed.mean() < NARROW and not getattr(matrix, "quantised", False):
         out = np.zeros(len(matrix), dtype=np.float32)
         rows = np.flatnonzero(allowed)
         out[rows] = (matrix.take(rows) if blocks else matrix[rows]) @ query

@@ -27,6 +27,7 @@ from schakel.seeds.load import seed_store
 
 from .access import open_access
 from .bench_analytics import AnalyticsRow, analytics_table, measure_analytics
+from .bench_encode import EncodeRow, measure_encoding
 from .bench_live import LiveRow, measure_live
 from .cli import _progress, _settings, app, console
 from .config import Settings
@@ -88,6 +89,7 @@ class Row:
     raw_p50: float
     live: LiveRow | None = None
     analytics: AnalyticsRow | None = None
+    encode: EncodeRow | None = None
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -117,6 +119,8 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
             seed_store(store, members, 7,
                        progress=lambda d, tot: bar.update(task, completed=d, total=tot))
             seed_s = time.perf_counter() - t
+            bar.add_task("Eerste antwoord en coderen op de achtergrond", total=None)
+            encode = measure_encoding(store, scratch, queries(1)[0])
             matcher = open_matcher(scratch, Gazetteer.load())
             t = time.perf_counter()
             sync_with_progress(bar, matcher, store)
@@ -182,7 +186,7 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
             store.close()
     return Row(members, seed_s, ingest_s, encoded, reingest_s, reencoded,
                _pct(local, 50), _pct(local, 95), _pct(http, 50), _pct(http, 95),
-               _pct(dense, 50), _pct(raw, 50), live, analytics)
+               _pct(dense, 50), _pct(raw, 50), live, analytics, encode)
 
 
 def first_map(state: object) -> object:
@@ -218,19 +222,29 @@ def bench(
     n_queries: Annotated[int, typer.Option("--queries", min=20, max=5000)] = 200,
     cache: Annotated[Path | None, typer.Option(
         help="Embedding-cache om te hergebruiken (anders telt het coderen mee).")] = None,
+    synthetic: Annotated[bool, typer.Option(
+        "--synthetic", help="Willekeurige vectoren en kenmerken, zonder encoder of graaf: "
+                            "de matchstap tot 2 miljoen leden.")] = False,
 ) -> None:
     """Meet inlezen (coderen per seconde) en matchtijden (p50/p95, in het proces en via HTTP)
     bij 1k, 10k en 100k leden, naast het kale numpy-inproduct, en de netwerkmaten (networkx
     naast igraph tot 10k, igraph bij 100k)."""
     settings = _settings()
+    top = 2_000_000 if synthetic else 100_000
     try:
         counts = [int(s) for s in sizes.split(",") if s.strip()]
     except ValueError as e:
         console.print("[red]--sizes: geef getallen, bijvoorbeeld 1000,10000[/red]")
         raise typer.Exit(2) from e
-    if not counts or any(not 1 <= c <= 100_000 for c in counts):
-        console.print("[red]--sizes: elk getal tussen 1 en 100000[/red]")
+    if not counts or any(not 1 <= c <= top for c in counts):
+        console.print(f"[red]--sizes: elk getal tussen 1 en {top}[/red]")
         raise typer.Exit(2)
+    if synthetic:
+        from .bench_synthetic import bench_synthetic, synthetic_table
+
+        console.print(synthetic_table([bench_synthetic(c, n_queries) for c in counts],
+                                      n_queries))
+        return
     rows = [bench_size(c, n_queries, settings, cache) for c in counts]
     console.print(bench_table(rows, n_queries))
     console.print(live_table(rows))
@@ -251,6 +265,14 @@ def bench_table(rows: list[Row], n_queries: int) -> Table:
         ("gecodeerd", [str(r.encoded) for r in rows]),
         ("coderingen per s", [f"{r.encoded / r.ingest_s:.0f}" if r.encoded else "-"
                               for r in rows]),
+        ("eerste antwoord na import, lege cache (s)",
+         [f"{r.encode.first_answer_s:.1f}" if r.encode else "-" for r in rows]),
+        ("coderen: model alleen / in de dienst (teksten/s)",
+         [f"{r.encode.alone_per_s:.0f} / {r.encode.in_service_per_s:.0f}" if r.encode else "-"
+          for r in rows]),
+        ("in de dienst / model alleen (doel >= 0,9)",
+         [f"{r.encode.in_service_per_s / r.encode.alone_per_s:.2f}"
+          if r.encode and r.encode.alone_per_s else "-" for r in rows]),
         ("opnieuw inlezen (s)", [f"{r.reingest_s:.1f}" for r in rows]),
         ("opnieuw gecodeerd", [str(r.reencoded) for r in rows]),
         ("match p50 (ms)", [f"{r.p50:.1f}" for r in rows]),

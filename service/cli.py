@@ -338,8 +338,32 @@ def info() -> None:
     try:
         console.print(f"Graaf: {_where(settings)}")
         _print_counts(store.counts())
+        _print_meaning(settings)
     finally:
         store.close()
+
+
+def _print_meaning(settings: Settings) -> None:
+    """How far the server's background encoding got (noted in the embedding cache)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from schakel.matching.embeddings import EmbeddingCache
+
+    from .views import meaning_text
+
+    if not settings.embeddings_path.exists():
+        return
+    cache = EmbeddingCache(settings.embeddings_path)
+    try:
+        noted = cache.progress()
+    finally:
+        cache.close()
+    if noted is not None:
+        done, total, at = noted
+        when = datetime.fromtimestamp(at, ZoneInfo("Europe/Amsterdam")).strftime("%d-%m %H:%M")
+        state = "klaar" if done >= total else "bezig"
+        console.print(f"{meaning_text(done, total)} ({state}, gemeten {when})")
 
 
 @app.command()

@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         default="json", description="Log lines as JSON (with the request id) or plain text.")
     encoder_model: str = Field(
         default="", description="Model folder or package for the sentence-transformers backend.")
+    encode_background_from: int = Field(
+        default=2000, ge=0, description="More texts without a cached vector than this after a "
+        "full build: serve at once and encode them in the background (meaning joins per text "
+        "as its vector arrives).")
+    exact_vectors: bool = Field(
+        default=False, description="Keep the text vectors as float32 (4x the memory) instead "
+        "of int8 codes whose top candidates are rescored with float32 from the embedding cache.")
     learn_themes: bool = Field(
         default=True, description="Fit the question-to-theme model on the loaded network after "
                                   "each full build of the matcher (in the background).")

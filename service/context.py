@@ -46,7 +46,8 @@ class AppState:
 
     def __post_init__(self) -> None:
         self.models = ReadModels(self.store, self.gazetteer,
-                                 lambda: open_matcher(self.settings, self.gazetteer))
+                                 lambda: open_matcher(self.settings, self.gazetteer,
+                                                         serving=True))
         self.network = NetworkViews(self.store, self.gazetteer, lambda: self.lookup,
                                     seed=self.settings.seed)
 

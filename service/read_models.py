@@ -187,6 +187,11 @@ class ReadModels:
         return {"names": self._views.model is not None,
                 "matcher": self._matcher.model is not None}
 
+    def meaning(self) -> tuple[int, int] | None:
+        """(texts with their vector, all texts) of the matcher; None before its first build."""
+        matcher = self._matcher.model
+        return matcher.meaning() if matcher is not None else None
+
     @property
     def last_changes(self) -> ChangeSet:
         """What the matcher's last catch-up applied."""
@@ -259,4 +264,6 @@ class ReadModels:
         self._stop.set()
         if self._follower is not None:
             self._follower.join(timeout=5)
+        if self._matcher.model is not None:
+            self._matcher.model.close()
 

@@ -250,10 +250,21 @@ class ErrorBody(BaseModel):
     request_id: str | None = Field(default=None, description="Also in the X-Request-ID header.")
 
 
+class Meaning(BaseModel):
+    """How far the background encoder is: texts whose meaning (vector) counts in matching."""
+
+    done: int
+    total: int
+    text: str = Field(description='In Dutch, e.g. "betekenis: 41.200 van 100.000 teksten".')
+
+
 class Ready(BaseModel):
     status: Literal["klaar", "niet klaar"]
     store: bool
     read_models: dict[str, bool]
+    meaning: Meaning | None = Field(
+        default=None, description="Matching answers before every text is encoded; this says "
+                                  "how many are.")
 
 
 def _error(text: str) -> dict[str, Any]:

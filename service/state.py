@@ -50,9 +50,13 @@ def _encoder(backend: str, model: str) -> Encoder:
     return make_encoder(backend, model)
 
 
-def open_matcher(settings: Settings, gazetteer: Gazetteer) -> Matcher:
-    """A matcher with the configured encoder and its embedding cache in the data dir."""
+def open_matcher(settings: Settings, gazetteer: Gazetteer, serving: bool = False) -> Matcher:
+    """A matcher with the configured encoder and its embedding cache in the data dir.
+    ``serving``: a large backlog of texts is encoded in the background (the service);
+    otherwise every text is encoded before the first answer (commands, the benchmark)."""
     settings.embeddings_path.parent.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(settings.embeddings_path)
     return Matcher(gazetteer, CachedEncoder(_encoder(settings.encoder, settings.encoder_model),
-                                            cache), learn_themes=settings.learn_themes)
+                                            cache), learn_themes=settings.learn_themes,
+                   background_from=settings.encode_background_from if serving else None,
+                   exact_vectors=settings.exact_vectors)

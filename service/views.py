@@ -95,3 +95,11 @@ def community_public(store: GraphStore, c: Community, visible_members: int) -> C
         id=c.id, name=c.name, kind=c.kind, description=c.description,
         themes=refs(store, c.id, "ABOUT"), members=visible_members,
     )
+
+
+def meaning_text(done: int, total: int) -> str:
+    """How far the background encoder is, in Dutch: "betekenis: 41.200 van 100.000 teksten"."""
+    def dotted(n: int) -> str:
+        return f"{n:,}".replace(",", ".")
+
+    return f"betekenis: {dotted(done)} van {dotted(total)} teksten"

@@ -30,6 +30,7 @@ REVEALS: dict[str, tuple[str, ...]] = {
     "role": (),
     "availability": (),
     "needs": (),  # quotes the public profile's wish to learn, never a private field
+    "waiting": (),  # "the meaning of this text does not count yet": nothing about them
     "recurring": (),  # about the question's theme in several regions, not the candidate
     "met": (),  # the asker and the candidate attended an activity together: both know it
     "staff": (),  # rendered without staff's note for members (see render)

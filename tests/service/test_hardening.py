@@ -235,8 +235,12 @@ def test_ready_says_what_is_missing_until_the_read_models_are_built(
     state.warm_up()
     r = client.get("/api/v1/ready")
     assert r.status_code == 200
-    assert r.json() == {"status": "klaar", "store": True,
-                        "read_models": {"names": True, "matcher": True}}
+    body = r.json()
+    meaning = body.pop("meaning")
+    assert body == {"status": "klaar", "store": True,
+                    "read_models": {"names": True, "matcher": True}}
+    assert meaning["done"] == meaning["total"] > 300  # every text encoded before publishing
+    assert meaning["text"].startswith("betekenis: ") and meaning["text"].endswith(" teksten")
 
 
 def test_metrics_count_requests_by_route_template(client: TestClient, keys: Keys) -> None:

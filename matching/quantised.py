@@ -1,0 +1,93 @@
+"""Unit vectors kept as int8 codes with one float32 scale per row: a quarter of the memory of
+float32 (100k x 512: 51 MB instead of 205 MB), scanned by simsimd's SIMD int8 dot product.
+
+A code is ``round(x / scale)`` with ``scale = max|x| / 127`` per row, so every row uses the
+whole int8 range; the question is coded the same way. The cosine of a row comes out within a
+few thousandths of the float32 one; the matcher rescores its top candidates with the float32
+vectors from the embedding cache (matching/engine.py), so the ranking it shows is exact.
+Never changed once built, like :class:`~schakel.matching.blocks.RowBlocks`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import simsimd
+
+from .blocks import BLOCK, RowBlocks
+from .splice import Splice
+
+__all__ = ["Int8Rows", "quantise"]
+
+
+def quantise(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(int8 codes, float32 scale per row) of a float matrix; a zero row gets scale 0."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    if matrix.ndim == 1:
+        codes, scales = quantise(matrix[None, :])
+        return codes[0], scales
+    peak = np.abs(matrix).max(axis=1) if matrix.size else np.zeros(len(matrix), np.float32)
+    scales = (peak / 127.0).astype(np.float32)
+    safe = np.where(scales > 0, scales, 1.0)[:, None]
+    codes = np.clip(np.rint(matrix / safe), -127, 127).astype(np.int8)
+    return codes, scales
+
+
+class Int8Rows:
+    """Rows ``0..n`` as int8 codes (in blocks) and their scales."""
+
+    quantised = True
+
+    def __init__(self, codes: RowBlocks, scales: np.ndarray) -> None:
+        self.codes = codes
+        self.scales = scales
+        self.dim = codes.dim
+
+    @classmethod
+    def of(cls, matrix: np.ndarray, size: int = BLOCK) -> Int8Rows:
+        codes, scales = quantise(matrix)
+        if not len(codes):
+            codes = np.zeros((0, np.asarray(matrix).shape[1]), dtype=np.int8)
+        return cls(RowBlocks.of(codes, size), scales)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self), self.dim
+
+    @property
+    def nbytes(self) -> int:
+        return sum(b.nbytes for b in self.codes.blocks) + self.scales.nbytes
+
+    def dot(self, vector: np.ndarray) -> np.ndarray:
+        """Every row's dot product with ``vector`` (float32, approximate)."""
+        code, scale = quantise(vector)
+        out = np.empty(len(self), dtype=np.float32)
+        query = code[None, :]
+        for b, lo in zip(self.codes.blocks, self.codes.offsets, strict=False):
+            simsimd.cdist(query, b, metric="dot", out=out[None, lo : lo + len(b)],
+                          out_dtype="float32")
+        out *= self.scales
+        out *= scale[0]
+        return out
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        """These rows decoded to float32."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return self.codes.take(rows).astype(np.float32) * self.scales[rows, None]
+
+    def array(self) -> np.ndarray:
+        """Every row decoded to float32 (a copy)."""
+        return self.codes.array().astype(np.float32) * self.scales[:, None]
+
+    def splice(self, splice: Splice, fresh: np.ndarray) -> Int8Rows:
+        codes, scales = quantise(fresh) if len(fresh) else (
+            np.zeros((0, self.dim), np.int8), np.zeros(0, np.float32))
+        return Int8Rows(self.codes.splice(splice, codes), splice.array(self.scales, scales))
+
+    def fill(self, rows: np.ndarray, values: np.ndarray) -> Int8Rows:
+        codes, scales = quantise(values)
+        out = self.scales.copy()
+        out[np.asarray(rows, dtype=np.int64)] = scales
+        return Int8Rows(self.codes.fill(rows, codes), out)
