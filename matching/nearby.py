@@ -98,6 +98,8 @@ class NearbyResult:
     radius_km: float | None
     theme: tuple[str, str] | None  # (id, name) of the theme filter
     took_ms: float
+    # When nobody within the radius fits: the nearest members beyond it who do, nearest first.
+    nearest: list[NearbyHit] = field(default_factory=list)
 
 
 @dataclass

@@ -39,6 +39,9 @@ class NearbyPage(BaseModel):
     radius_km: float | None
     theme: Ref | None = Field(description="The theme filter, as understood.")
     took_ms: float
+    nearest: list[NearbyMember] = Field(
+        default=[], description="Only when nobody within `radius_km` fits: the nearest "
+                                "members beyond it who do, nearest first.")
 
 
 def _place(place: Place | None) -> PlaceRef | None:
@@ -55,4 +58,4 @@ def nearby_page(result: NearbyResult) -> NearbyPage:
     return NearbyPage(data=[member(h) for h in result.hits], count=result.count,
                       offset=result.offset, limit=result.limit, place=_place(result.place),
                       radius_km=result.radius_km, theme=theme,
-                      took_ms=result.took_ms)
+                      took_ms=result.took_ms, nearest=[member(h) for h in result.nearest])

@@ -200,3 +200,25 @@ def test_page_explains_bad_input_and_keeps_the_form(client: TestClient, keys: Ac
     assert 'role="alert"' in r.text and "plaats" in r.text
     assert re.search(r'<input [^>]*id="vraag"[^>]*value="autisme"', r.text)
     assert re.search(r'<input [^>]*id="straal"[^>]*value="10"[^>]*aria-invalid="true"', r.text)
+
+
+def test_nobody_within_the_radius_shows_the_nearest_who_fit(client: TestClient,
+                                                             keys: Accounts) -> None:
+    r = get(client, keys.member, near="Vlieland", radius_km=10, theme="thuiszitters")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["count"] == 0 and body["data"] == []
+    nearest = body["nearest"]
+    assert nearest and len(nearest) <= 5
+    distances = [x["distance_km"] for x in nearest]
+    assert distances == sorted(distances) and distances[0] > 10
+    assert all("werkt aan thuiszitters" in x["reasons"] for x in nearest)
+    assert not {x["id"] for x in nearest} & {"x-staff", "x-none", "x-hengelo"}
+    # with someone inside the radius there is no "nearest" list
+    inside = get(client, keys.member, near="Enschede", radius_km=10, theme="thuiszitters")
+    assert inside.json()["count"] and inside.json()["nearest"] == []
+    client.cookies.set("schakel_sleutel", keys.member["Authorization"].split()[1])
+    page = client.get("/zoeken", params={"thema": "thuiszitters", "plaats": "Vlieland",
+                                         "straal": "10"})
+    assert page.status_code == 200 and "Binnen 10 km past niemand" in page.text
+    assert f'data-id="{nearest[0]["id"]}"' in page.text
