@@ -16,11 +16,10 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from rapidfuzz import fuzz, process
 
 from schakel.errors import UnknownPlaceError
 
-from .names import fold, slug
+from .names import closest, fold, slug
 
 __all__ = ["EARTH_RADIUS_KM", "KINDS", "Gazetteer", "Place", "haversine_km"]
 
@@ -35,9 +34,6 @@ _PROVINCIES: dict[str, tuple[str, ...]] = {
     "Noord-Holland": ("North Holland",), "Overijssel": (), "Utrecht": (), "Zeeland": (),
     "Zuid-Holland": ("South Holland",),
 }  # fmt: skip
-# A misspelt place is suggested from this rapidfuzz ratio (0-100) on, and only when no other
-# place comes within SUGGEST_MARGIN of it.
-SUGGEST_MIN, SUGGEST_MARGIN = 80, 4
 _LAND_ALIASES = ("Nederland (landelijk)", "landelijk", "online", "Netherlands", "The Netherlands")
 
 
@@ -208,20 +204,11 @@ class Gazetteer:
 
     def suggest(self, name: str) -> Place | None:
         """The place a misspelt name most likely means ("Enschde" -> Enschede): the closest
-        name or alias by rapidfuzz ratio, from ``SUGGEST_MIN`` on and clearly ahead of any
-        other place; None when nothing is that close. A suggestion, never a silent reading."""
-        key = fold(name)
-        if len(key) < 4 or self.find(name) is not None:
+        name or alias (:func:`~schakel.graph.names.closest`); None when nothing is that close.
+        A suggestion, never a silent reading."""
+        if self.find(name) is not None:
             return None
-        found = process.extract(key, list(self._by_key), scorer=fuzz.ratio, limit=5,
-                                score_cutoff=SUGGEST_MIN)
-        if not found:
-            return None
-        best = self._by_key[found[0][0]]
-        rivals = [score for k, score, _ in found[1:] if self._by_key[k].id != best.id]
-        if rivals and rivals[0] > found[0][1] - SUGGEST_MARGIN:
-            return None
-        return best
+        return closest(name, self._by_key)
 
     def hint(self, name: str) -> str:
         """" Bedoelde u Enschede?" for a misspelt place name, else ""."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from .changes import ChangeSet
 from .geo import Gazetteer
-from .names import fold
+from .names import closest, fold
 from .store import GraphStore
 
 __all__ = ["Lookup"]
@@ -124,6 +124,16 @@ class Lookup:
         """Every folded name, abbreviation and synonym of ``label`` with the id it finds."""
         names = self._names.get(label)
         return {} if names is None else {k: v for k, v in names.winner.items() if k == fold(k)}
+
+    def hint(self, label: str, ref: str) -> str:
+        """" Bedoelde u Thuiszitters?" for a misspelt name of a ``label`` node, else ""."""
+        if self._find(label, ref) is not None:
+            return ""
+        found = closest(ref, self.keys(label))
+        if found is None:
+            return ""
+        name = (self.store.props_of([found]).get(found) or {}).get("name") or found
+        return f" Bedoelde u {name}?"
 
     def theme(self, ref: str) -> str | None:
         return self._find("Theme", ref)

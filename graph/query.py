@@ -56,7 +56,7 @@ class Filters:
     def theme(self, ref: str) -> str:
         found = self.lookup.theme(ref)
         if found is None:
-            raise UnknownReferenceError("theme", ref, "thema")
+            raise UnknownReferenceError("theme", ref, "thema", self.lookup.hint("Theme", ref))
         return found
 
     def domain(self, ref: str) -> str:

@@ -108,7 +108,8 @@ def check_choices(lookup: Lookup, form: dict[str, Any]) -> dict[str, Any]:
         for ref in form.get(key) or []:
             theme = lookup.theme(ref)
             if theme is None:
-                raise InvalidQueryError(key, f"Het thema {ref} kennen we niet.")
+                raise InvalidQueryError(key, f"Het thema {ref} kennen we niet."
+                                        f"{lookup.hint('Theme', ref)}")
             ids.append(theme)
         if len(set(ids)) > MAX_THEMES:
             raise InvalidQueryError(key, f"Kies hoogstens {MAX_THEMES} thema's.")

@@ -64,7 +64,8 @@ def create_activity(ctx: AppState, who: Principal, form: dict[str, Any]) -> Acti
     for ref in form.get("themes") or []:
         theme = ctx.lookup.theme(ref)
         if theme is None:
-            raise InvalidQueryError("themes", f"Het thema {ref} kennen we niet.")
+            raise InvalidQueryError("themes", f"Het thema {ref} kennen we niet."
+                                    f"{ctx.lookup.hint('Theme', ref)}")
         rels.append(("ABOUT", theme))
     organiser = str(form.get("organiser") or "").strip()
     if organiser:
@@ -123,7 +124,8 @@ def agenda(ctx: AppState, who: Principal, *, theme: str | None = None,
     if theme:
         theme_id = ctx.lookup.theme(theme)
         if theme_id is None:
-            raise InvalidQueryError("thema", f"Het thema {theme} kennen we niet.")
+            raise InvalidQueryError("thema", f"Het thema {theme} kennen we niet."
+                                    f"{ctx.lookup.hint('Theme', theme)}")
         scope = theme_scope(ctx.store, theme_id)
         found = [a for a in found if scope & set(ctx.store.neighbour_ids(a.id, "ABOUT"))]
     if place:

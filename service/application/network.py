@@ -184,7 +184,7 @@ def gap_nearest(ctx: Any, theme: str, place: str, limit: int = 5) -> dict[str, A
     views = _views(ctx)
     theme_id = views.names().theme(theme)
     if theme_id is None:
-        raise UnknownReferenceError("theme", theme, "thema")
+        raise UnknownReferenceError("theme", theme, "thema", views.names().hint("Theme", theme))
     where = views.gazetteer.find(place)
     if where is None:
         raise UnknownReferenceError("region", place, "plaats of regio",

@@ -94,3 +94,12 @@ def test_a_misspelt_place_gets_a_suggestion(client: TestClient, keys: Keys) -> N
     client.cookies.set("schakel_sleutel", keys.member)
     page = client.get("/zoeken", params={"vraag": "thuiszitters", "plaats": "Enschde"})
     assert page.status_code < 500 and "Bedoelde u Enschede?" in page.text
+
+
+def test_a_misspelt_theme_gets_a_suggestion(client: TestClient, keys: Keys) -> None:
+    r = client.get("/api/v1/members", params={"theme": "thuisziters"},
+                   headers=keys.bearer(keys.staff))
+    assert r.status_code == 422 and "Bedoelde u Thuiszitters?" in r.text, r.text
+    far = client.get("/api/v1/members", params={"theme": "ruimtevaart"},
+                     headers=keys.bearer(keys.staff))
+    assert far.status_code == 422 and "Bedoelde u" not in far.text
