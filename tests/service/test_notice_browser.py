@@ -9,6 +9,7 @@ screenshots (the README's docs/img/).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -85,7 +86,9 @@ def test_staff_start_a_community_from_a_notice_and_an_asker_joins(demo: Demo,
     staff = _watch(browser.new_context(bypass_csp=True).new_page(), errors)  # axe is inline
     _log_in(staff, demo, demo.staff_key, f"/makelen/vragen/{QUESTION}")
     notice = staff.locator(".notice").filter(has_text="Terugkerend thema")
-    assert "3 regio's" in notice.inner_text()
+    # the demo asks it in 3 regions; other browser tests on the shared demo may add more
+    regions = re.search(r"gevraagd in (\d+) regio's", notice.inner_text())
+    assert regions and int(regions.group(1)) >= 3, notice.inner_text()
     notice.get_by_text("Een groep starten voor Thuiszitters").click()
     notice.get_by_label("Community of Practice").check()
     notice.get_by_label("Naam van de groep (mag leeg: dan naar het thema)").fill(NAME)
@@ -112,7 +115,7 @@ def test_staff_start_a_community_from_a_notice_and_an_asker_joins(demo: Demo,
     person = _watch(browser.new_context(bypass_csp=True).new_page(), errors)
     _log_in(person, demo, invited, "/voor-jou")
     person.get_by_role("heading", name="U bent uitgenodigd").wait_for()
-    person.get_by_role("link", name=NAME).click()
+    person.locator("ul.invitations").get_by_role("link", name=NAME).click()  # also suggested
     person.wait_for_url(community)
     assert _axe(person) == []
     _shot(person, "uitnodiging.png")
