@@ -1,15 +1,14 @@
 """Other ways to give a member a meaning vector, compared in ``schakel eval --dicht``.
 
-The matcher encodes one text per member: function, what they offer and their theme names
-(sentences saying what they want to learn are left out, see offers.py). The variants here
-encode the same member differently; each replaces the member vectors for one evaluation run
-and is never used to serve questions:
+The matcher encodes one text per member: function, what they offer, their theme names and the
+descriptions of the themes they work on at level 2 or 3 (sentences saying what they want to
+learn are left out, see offers.py). The variants here encode the same member differently;
+each replaces the member vectors for one evaluation run and is never used to serve:
 
+- ``zonder themabeschrijvingen``: the text without the descriptions (before issue 14);
 - ``zinnen (max)``: every sentence of that text on its own; a member is as close as their
   closest sentence (an offer is not averaged away by the rest of the profile);
-- ``+ themabeschrijvingen``: the text plus the descriptions of the themes the member works on
-  at level 2 or 3 (what the structured facts say, in words);
-- ``beide (max)``: the closer of the current text and the text with descriptions.
+- ``beide (max)``: the closer of the text with and without the descriptions.
 """
 
 from __future__ import annotations
@@ -22,20 +21,17 @@ from typing import Any
 import numpy as np
 
 from .blocks import RowBlocks
-from .catalog import Items, Taxonomy
+from .catalog import Items, Taxonomy, without_descriptions
 from .evaluate import Scores, evaluate_slices
 from .offers import sentences
 
 __all__ = ["DenseVariant", "MaxOfRows", "member_variants", "compare"]
 
-# A theme counts as what a member brings from this level on (levels are stored as level / 3).
-LEVEL_FROM = 2 / 3 - 1e-6
-
 
 @dataclass(frozen=True)
 class DenseVariant:
     name: str
-    vectors: Any  # rows x dim, or MaxOfRows
+    vectors: Any  # RowBlocks, or MaxOfRows
     texts: int  # texts encoded for it
     seconds: float  # encoding time, texts not yet in the embedding cache included
 
@@ -70,16 +66,6 @@ class _Taken:
         return self.source.dot(query)[self.rows]
 
 
-def _themed(items: Items, taxonomy: Taxonomy) -> list[str]:
-    texts = []
-    for r, text in enumerate(items.texts):
-        row = items.themes[r]
-        strong = [taxonomy.theme_ids[c] for c, level in zip(row.indices, row.data, strict=True)
-                  if level >= LEVEL_FROM]
-        texts.append(" ".join([text, *(taxonomy.theme_texts[t] for t in sorted(strong))]))
-    return texts
-
-
 def member_variants(items: Items, taxonomy: Taxonomy,
                     encode: Callable[[Sequence[str]], np.ndarray]) -> list[DenseVariant]:
     """The variants for these member rows, encoded with ``encode`` (timed)."""
@@ -89,19 +75,18 @@ def member_variants(items: Items, taxonomy: Taxonomy,
         return encode(texts), time.perf_counter() - t
 
     n = len(items)
-    parts = [sentences(text) or [text] for text in items.texts]
-    flat = [s for p in parts for s in p]
+    current, current_s = timed(list(items.texts))
+    bare_texts = without_descriptions(items, taxonomy)
+    bare, bare_s = timed(bare_texts)
+    parts = [sentences(text) or [text] for text in bare_texts]
     owner = np.repeat(np.arange(n), [len(p) for p in parts])
-    sent, sent_s = timed(flat)
-    themed_texts = _themed(items, taxonomy)
-    themed, themed_s = timed(themed_texts)
-    plain, plain_s = timed(list(items.texts))
-    both = MaxOfRows(np.vstack([plain, themed]), np.concatenate([np.arange(n)] * 2), n)
+    sent, sent_s = timed([s for p in parts for s in p])
+    both = MaxOfRows(np.vstack([current, bare]), np.concatenate([np.arange(n)] * 2), n)
     return [
-        DenseVariant("profiel (nu)", RowBlocks.of(plain), n, plain_s),
-        DenseVariant("zinnen (max)", MaxOfRows(sent, owner, n), len(flat), sent_s),
-        DenseVariant("+ themabeschrijvingen", RowBlocks.of(themed), n, themed_s),
-        DenseVariant("beide (max)", both, 2 * n, plain_s + themed_s),
+        DenseVariant("met themabeschrijvingen (nu)", RowBlocks.of(current), n, current_s),
+        DenseVariant("zonder themabeschrijvingen", RowBlocks.of(bare), n, bare_s),
+        DenseVariant("zinnen (max)", MaxOfRows(sent, owner, n), len(owner), sent_s),
+        DenseVariant("beide (max)", both, 2 * n, current_s + bare_s),
     ]
 
 
