@@ -27,13 +27,15 @@ from .offers import sentences
 
 __all__ = ["DenseVariant", "MaxOfRows", "member_variants", "compare"]
 
+SAMPLE = 64  # members whose texts are timed without the cache
+
 
 @dataclass(frozen=True)
 class DenseVariant:
     name: str
     vectors: Any  # RowBlocks, or MaxOfRows
     texts: int  # texts encoded for it
-    seconds: float  # encoding time, texts not yet in the embedding cache included
+    ms_per_member: float  # the encoder alone (no cache) on a sample of members
 
 
 class MaxOfRows:
@@ -67,26 +69,36 @@ class _Taken:
 
 
 def member_variants(items: Items, taxonomy: Taxonomy,
-                    encode: Callable[[Sequence[str]], np.ndarray]) -> list[DenseVariant]:
-    """The variants for these member rows, encoded with ``encode`` (timed)."""
-
-    def timed(texts: list[str]) -> tuple[np.ndarray, float]:
-        t = time.perf_counter()
-        return encode(texts), time.perf_counter() - t
-
+                    encode: Callable[[Sequence[str]], np.ndarray],
+                    raw: Callable[[Sequence[str]], np.ndarray] | None = None,
+                    sample: int = SAMPLE) -> list[DenseVariant]:
+    """The variants for these member rows, encoded with ``encode``; the cost of each is the
+    time ``raw`` (the encoder without its cache; default ``encode``) takes for the texts of
+    the first ``sample`` members, per member."""
+    raw = raw or encode
     n = len(items)
-    current, current_s = timed(list(items.texts))
-    bare_texts = without_descriptions(items, taxonomy)
-    bare, bare_s = timed(bare_texts)
-    parts = [sentences(text) or [text] for text in bare_texts]
+    current = list(items.texts)
+    bare = without_descriptions(items, taxonomy)
+    parts = [sentences(text) or [text] for text in bare]
     owner = np.repeat(np.arange(n), [len(p) for p in parts])
-    sent, sent_s = timed([s for p in parts for s in p])
-    both = MaxOfRows(np.vstack([current, bare]), np.concatenate([np.arange(n)] * 2), n)
+    k = min(sample, n)
+
+    def cost(texts: list[str]) -> float:
+        raw(texts[:1])  # warm
+        t = time.perf_counter()
+        raw(texts)
+        return (time.perf_counter() - t) * 1000 / max(k, 1)
+
+    ms = {"current": cost(current[:k]), "bare": cost(bare[:k]),
+          "sentences": cost([x for p in parts[:k] for x in p])}
+    cur, plain = encode(current), encode(bare)
+    both = MaxOfRows(np.vstack([cur, plain]), np.concatenate([np.arange(n)] * 2), n)
     return [
-        DenseVariant("met themabeschrijvingen (nu)", RowBlocks.of(current), n, current_s),
-        DenseVariant("zonder themabeschrijvingen", RowBlocks.of(bare), n, bare_s),
-        DenseVariant("zinnen (max)", MaxOfRows(sent, owner, n), len(owner), sent_s),
-        DenseVariant("beide (max)", both, 2 * n, current_s + bare_s),
+        DenseVariant("met themabeschrijvingen (nu)", RowBlocks.of(cur), n, ms["current"]),
+        DenseVariant("zonder themabeschrijvingen", RowBlocks.of(plain), n, ms["bare"]),
+        DenseVariant("zinnen (max)", MaxOfRows(encode([x for p in parts for x in p]), owner, n),
+                     len(owner), ms["sentences"]),
+        DenseVariant("beide (max)", both, 2 * n, ms["current"] + ms["bare"]),
     ]
 
 
@@ -97,7 +109,7 @@ def compare(matcher: Any, question_sets: dict[str, list[dict[str, Any]]],
     are swapped for one run each and put back after (a measuring command, not a server)."""
     state = matcher._ready()  # noqa: SLF001 - same package; the swap is undone below
     variants = member_variants(state.catalog.members, state.catalog.taxonomy,
-                               matcher.encoder.encode)
+                               matcher.encoder.encode, matcher.encoder.encoder.encode)
     out = []
     try:
         for v in variants:

@@ -63,8 +63,8 @@ def test_compare_scores_every_variant_and_puts_the_vectors_back(matcher: Any) ->
     n = len(matcher.catalog.members)
     assert texts["met themabeschrijvingen (nu)"] == n and texts["beide (max)"] == 2 * n
     assert texts["zinnen (max)"] > n  # profiles have more than one sentence
-    for _, per_set in rows:
-        assert 0.0 <= per_set["dev"]["alle"].ndcg <= 1.0
+    for v, per_set in rows:
+        assert 0.0 <= per_set["dev"]["alle"].ndcg <= 1.0 and v.ms_per_member > 0
     # the current text scores as the matcher itself does
     plain = rows[0][1]["dev"]["alle"].ndcg
     from schakel.matching.evaluate import evaluate
