@@ -1,14 +1,15 @@
 """Other ways to give a member a meaning vector, compared in ``schakel eval --dicht``.
 
-The matcher encodes one text per member: function, what they offer, their theme names and the
-descriptions of the themes they work on at level 2 or 3 (sentences saying what they want to
-learn are left out, see offers.py). The variants here encode the same member differently;
-each replaces the member vectors for one evaluation run and is never used to serve:
+The matcher encodes one text per member: function, what they offer and their theme names
+(sentences saying what they want to learn are left out, see offers.py). The variants here
+encode the same member differently; each replaces the member vectors for one evaluation run
+and is never used to serve questions:
 
-- ``zonder themabeschrijvingen``: the text without the descriptions (before issue 14);
 - ``zinnen (max)``: every sentence of that text on its own; a member is as close as their
   closest sentence (an offer is not averaged away by the rest of the profile);
-- ``beide (max)``: the closer of the text with and without the descriptions.
+- ``+ themabeschrijvingen``: the text plus the descriptions of the themes the member works on
+  at level 2 or 3 (what the structured facts say, in words);
+- ``beide (max)``: the closer of the current text and the text with descriptions.
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ from typing import Any
 import numpy as np
 
 from .blocks import RowBlocks
-from .catalog import Items, Taxonomy, without_descriptions
+from .catalog import Items, Taxonomy
 from .evaluate import Scores, evaluate_slices
 from .offers import sentences
 
 __all__ = ["DenseVariant", "MaxOfRows", "member_variants", "compare"]
 
 SAMPLE = 64  # members whose texts are timed without the cache
+# A theme counts as what a member brings from this level on (levels are stored as level / 3).
+LEVEL_FROM = 2 / 3 - 1e-6
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,16 @@ class _Taken:
         return self.source.dot(query)[self.rows]
 
 
+def _themed(items: Items, taxonomy: Taxonomy) -> list[str]:
+    texts = []
+    for r, text in enumerate(items.texts):
+        row = items.themes[r]
+        strong = [taxonomy.theme_ids[c] for c, level in zip(row.indices, row.data, strict=True)
+                  if level >= LEVEL_FROM]
+        texts.append(" ".join([text, *(taxonomy.theme_texts[t] for t in sorted(strong))]))
+    return texts
+
+
 def member_variants(items: Items, taxonomy: Taxonomy,
                     encode: Callable[[Sequence[str]], np.ndarray],
                     raw: Callable[[Sequence[str]], np.ndarray] | None = None,
@@ -78,8 +91,8 @@ def member_variants(items: Items, taxonomy: Taxonomy,
     raw = raw or encode
     n = len(items)
     current = list(items.texts)
-    bare = without_descriptions(items, taxonomy)
-    parts = [sentences(text) or [text] for text in bare]
+    themed = _themed(items, taxonomy)
+    parts = [sentences(text) or [text] for text in current]
     owner = np.repeat(np.arange(n), [len(p) for p in parts])
     k = min(sample, n)
 
@@ -89,16 +102,16 @@ def member_variants(items: Items, taxonomy: Taxonomy,
         raw(texts)
         return (time.perf_counter() - t) * 1000 / max(k, 1)
 
-    ms = {"current": cost(current[:k]), "bare": cost(bare[:k]),
+    ms = {"current": cost(current[:k]), "themed": cost(themed[:k]),
           "sentences": cost([x for p in parts[:k] for x in p])}
-    cur, plain = encode(current), encode(bare)
-    both = MaxOfRows(np.vstack([cur, plain]), np.concatenate([np.arange(n)] * 2), n)
+    cur, with_themes = encode(current), encode(themed)
+    both = MaxOfRows(np.vstack([cur, with_themes]), np.concatenate([np.arange(n)] * 2), n)
     return [
-        DenseVariant("met themabeschrijvingen (nu)", RowBlocks.of(cur), n, ms["current"]),
-        DenseVariant("zonder themabeschrijvingen", RowBlocks.of(plain), n, ms["bare"]),
+        DenseVariant("profiel (nu)", RowBlocks.of(cur), n, ms["current"]),
         DenseVariant("zinnen (max)", MaxOfRows(encode([x for p in parts for x in p]), owner, n),
                      len(owner), ms["sentences"]),
-        DenseVariant("beide (max)", both, 2 * n, ms["current"] + ms["bare"]),
+        DenseVariant("+ themabeschrijvingen", RowBlocks.of(with_themes), n, ms["themed"]),
+        DenseVariant("beide (max)", both, 2 * n, ms["current"] + ms["themed"]),
     ]
 
 

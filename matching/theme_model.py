@@ -22,8 +22,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from .catalog import without_descriptions
-
 if TYPE_CHECKING:
     from .blocks import RowBlocks
     from .catalog import Catalog
@@ -109,19 +107,15 @@ def training_rows(catalog: Catalog, member_vectors: RowBlocks | Int8Rows,
         np.arange(len(members))
     if len(allowed) > MAX_ROWS:
         allowed = np.sort(np.random.default_rng(seed).choice(allowed, MAX_ROWS, replace=False))
-    # Members as they wrote their profile (their stored text also carries their themes'
-    # descriptions, which would give the answer away), practices as they are.
-    if len(allowed):
-        own_words = without_descriptions(members, tax, allowed.tolist())
-        parts.append(encode(own_words))
-        texts += own_words
-        labels += [[tax.theme_ids[c] for c in members.themes[int(r)].indices] for r in allowed]
-    practices = catalog.practices
-    if len(practices):
-        parts.append(practice_vectors.take(np.arange(len(practices))))
-        texts += list(practices.texts)
-        labels += [[tax.theme_ids[c] for c in practices.themes[r].indices]
-                   for r in range(len(practices))]
+    for items, vectors, rows in ((members, member_vectors, allowed),
+                                 (catalog.practices, practice_vectors,
+                                  np.arange(len(catalog.practices)))):
+        if len(rows) == 0:
+            continue
+        parts.append(vectors.take(rows))
+        for r in rows:
+            texts.append(items.texts[r])
+            labels.append([tax.theme_ids[c] for c in items.themes[int(r)].indices])
     own: list[str] = []
     own_labels: list[list[str]] = []
     for t in tax.theme_ids:

@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from schakel.matching.catalog import without_descriptions
-from schakel.matching.dense_variants import MaxOfRows, compare
+from schakel.matching.dense_variants import MaxOfRows, _themed, compare
 from schakel.matching.engine import MatchQuery
 from schakel.matching.evaluate import load_questions
 from schakel.matching.vectors import cosine
@@ -29,25 +28,22 @@ def test_a_row_is_as_close_as_its_closest_vector() -> None:
     assert np.allclose(cosine(rows, q, narrow), [0, expected[1], 0, 0])
 
 
-def test_member_texts_carry_descriptions_of_themes_at_level_two_or_more(matcher: Any) -> None:
-    """The searched text adds what a member brings in words; the profile without them is
-    what the theme model learns from."""
+def test_themed_texts_add_only_themes_worked_on_at_level_two_or_more(matcher: Any) -> None:
     items, tax = matcher.catalog.members, matcher.catalog.taxonomy
-    bare = without_descriptions(items, tax)
+    texts = _themed(items, tax)
     seen_low = seen_high = 0
     for r in range(len(items)):
         row = items.themes[r]
-        assert items.texts[r].startswith(bare[r])
+        assert texts[r].startswith(items.texts[r])
         for c, level in zip(row.indices, row.data, strict=True):
             description = tax.theme_texts[tax.theme_ids[c]]
             if level >= 2 / 3 - 1e-6:
-                assert description in items.texts[r] and description not in bare[r]
+                assert description in texts[r]
                 seen_high += 1
-            else:
-                assert description not in items.texts[r]
+            elif description not in items.texts[r]:
+                assert description not in texts[r]
                 seen_low += 1
     assert seen_low and seen_high
-    assert without_descriptions(items, tax, [3, 1]) == [bare[3], bare[1]]
 
 
 @pytest.mark.slow
@@ -56,12 +52,11 @@ def test_compare_scores_every_variant_and_puts_the_vectors_back(matcher: Any) ->
     query = MatchQuery(text=questions[0]["text"], kinds=["member"], limit=10)
     before = [(s.id, s.score) for s in matcher.match(query).results]
     rows = compare(matcher, {"dev": questions})
-    assert [v.name for v, _ in rows] == ["met themabeschrijvingen (nu)",
-                                         "zonder themabeschrijvingen", "zinnen (max)",
-                                         "beide (max)"]
+    assert [v.name for v, _ in rows] == ["profiel (nu)", "zinnen (max)",
+                                         "+ themabeschrijvingen", "beide (max)"]
     texts = {v.name: v.texts for v, _ in rows}
     n = len(matcher.catalog.members)
-    assert texts["met themabeschrijvingen (nu)"] == n and texts["beide (max)"] == 2 * n
+    assert texts["profiel (nu)"] == n and texts["beide (max)"] == 2 * n
     assert texts["zinnen (max)"] > n  # profiles have more than one sentence
     for v, per_set in rows:
         assert 0.0 <= per_set["dev"]["alle"].ndcg <= 1.0 and v.ms_per_member > 0
