@@ -194,7 +194,7 @@ class NetworkViews:
         try:
             before = self._projection
             version = self.store.version
-            self._left = before is None  # a first projection is written soon
+            self._left = False
             if before is None:
                 current = self._start(version)
             elif before.seq != version:
@@ -224,6 +224,9 @@ class NetworkViews:
             logger.info("network projection read from %s and caught up (%d writes) in %.2f s",
                         self.keep, version - kept.seq, time.perf_counter() - started)
             return caught
+        # A file that was there but not used may hold someone who has left since: replace it
+        # at once. Without one, a file is written within save_every_s.
+        self._left = self.keep is not None and self.keep.exists()
         return Projection.build(self.store, version)
 
     def _read_kept(self) -> Projection | None:
@@ -508,6 +511,7 @@ class NetworkViews:
         def run() -> None:
             started = time.perf_counter()
             try:
+                import schakel.graph.compiled  # noqa: F401 - now, not in the first map request
                 self.analysis(Scope(), wait=None)
             except Exception:  # noqa: BLE001 - a request will report it
                 logger.exception("network warm-up failed")
