@@ -281,3 +281,24 @@ def test_a_file_never_runs_code(seeded_store: LocalGraphStore, keep: Path,
     keep.write_bytes(json.dumps(header).encode() + b"\n" + body)
     assert projection_file.load(keep, seeded_store.identity) is None
     assert not marker.exists()
+
+
+def test_a_first_projection_is_written_in_the_background_and_at_close(
+        seeded_store: LocalGraphStore, gazetteer: Gazetteer, keep: Path) -> None:
+    views = _views(seeded_store, gazetteer, keep, background=True, save_every_s=0.2)
+    try:
+        proj = views.projection()
+        deadline = time.monotonic() + 30
+        while not keep.is_file():
+            assert time.monotonic() < deadline, "no file written"
+            time.sleep(0.05)
+        assert projection_file.read_header(keep)["seq"] == proj.seq  # type: ignore[index]
+    finally:
+        views.close()
+    later = _views(seeded_store, gazetteer, keep, background=True, save_every_s=3600)
+    a, b = sorted(proj.people)[:2]
+    seeded_store.write(relationships=[Relationship.of("KNOWS", a, b, context="regio")])
+    assert later.projection().adj[a][b] == "regio"
+    later.close()  # not yet written (an hour to go): written now
+    kept = projection_file.load(keep, seeded_store.identity)
+    assert kept is not None and kept.adj[a][b] == "regio"
