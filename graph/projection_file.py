@@ -3,8 +3,10 @@
 Reading the projection from the store takes seconds at 100,000 members; a file written after
 it was built (or moved on) is read back in a fraction of that, and the change feed brings it
 up to date from its position. The file says which store (``GraphStore.identity``) and which
-feed position it holds, and in which format; anything else (another store, another format, a
-damaged file) is refused, and the caller reads the store instead: never a wrong map.
+feed position it holds, and in which format, with a fingerprint of the change at that
+position (see :func:`feed_mark`: a store put back from a backup has the same identity but
+another history); anything else (another store or history, another format, a damaged file)
+is refused, and the caller reads the store instead: never a wrong map.
 
 Layout: one line of JSON (the header, with a BLAKE2b digest of the rest), then a pickle
 (protocol 5) of the projection's dicts, rows as plain tuples, in chunks. Nothing may be looked
@@ -32,8 +34,9 @@ from typing import Any
 
 from .bulk import no_cyclic_gc
 from .projection import Org, Person, Projection
+from .store import GraphStore
 
-__all__ = ["FORMAT", "save", "load", "read_header"]
+__all__ = ["FORMAT", "save", "load", "read_header", "feed_mark"]
 
 logger = logging.getLogger(__name__)
 
@@ -103,16 +106,28 @@ def read_header(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def load(path: Path, store: str) -> Projection | None:
-    """The projection in the file at ``path`` if it belongs to ``store`` (an identity), is in
-    this format and is whole; else None (the reason is logged)."""
-    if not store or not path.is_file():
+def feed_mark(store: GraphStore, seq: int) -> str:
+    """A fingerprint of ``store``'s history at ``seq``: a digest of the change written at
+    that position ("" when there is none to see, say a position no write recorded)."""
+    feed = store.changes_since(seq - 1) if seq > 0 else None
+    if not feed or feed[0].seq != seq:
+        return ""
+    return hashlib.blake2b(feed[0].to_json().encode(), digest_size=16).hexdigest()
+
+
+def load(path: Path, store: GraphStore) -> Projection | None:
+    """The projection in the file at ``path`` if it belongs to ``store`` (its identity and
+    history), is in this format and is whole; else None (the reason is logged)."""
+    identity = store.identity
+    if not identity or not path.is_file():
         return None
     try:
         with path.open("rb") as f:
             header = json.loads(f.readline(_MAX_HEADER))
             body = f.read()
-        why = _refused(header, store, body)
+        why = _refused(header, identity, body)
+        if not why and header.get("mark") and header["mark"] != feed_mark(store, header["seq"]):
+            why = "the store's history differs (put back from a backup?)"
         if why:
             logger.info("network projection file %s not used: %s", path, why)
             return None
@@ -140,21 +155,25 @@ def _refused(header: Any, store: str, body: bytes) -> str:
     return ""
 
 
-def save(proj: Projection, path: Path, store: str) -> bool:
-    """Write ``proj`` to ``path`` atomically, unless the file there already holds the same
-    store at this position or further. Returns whether it wrote."""
-    if not store:
+def save(proj: Projection, path: Path, store: GraphStore) -> bool:
+    """Write ``proj`` (read from ``store``) to ``path`` atomically, unless the file there
+    already holds the same store at this position or further. Returns whether it wrote."""
+    identity = store.identity
+    if not identity:
         return False
+    mark = feed_mark(store, proj.seq)
     with no_cyclic_gc():  # a hundred thousand new tuples, no cycles: see bulk.py
         body = _dump(proj)
-    header = {"format": FORMAT, "shape": _shape(), "store": store, "seq": proj.seq,
+    header = {"format": FORMAT, "shape": _shape(), "store": identity, "seq": proj.seq,
+              "mark": mark,
               "content_seq": proj.content_seq, "bytes": len(body),
               "blake2b": hashlib.blake2b(body).hexdigest(), "written": time.time()}
     path.parent.mkdir(parents=True, exist_ok=True)
     with _locked(path):
         there = read_header(path)
-        if there and there.get("store") == store and there.get("format") == FORMAT \
-                and isinstance(there.get("seq"), int) and there["seq"] >= proj.seq:
+        if there and there.get("store") == identity and there.get("format") == FORMAT \
+                and isinstance(there.get("seq"), int) and there["seq"] >= proj.seq \
+                and there.get("mark") == feed_mark(store, there["seq"]):
             return False  # another process wrote one as far along (or further)
         _drop_stale(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")

@@ -232,12 +232,8 @@ class NetworkViews:
     def _read_kept(self) -> Projection | None:
         if self.keep is None:
             return None
-        try:
-            identity = self.store.identity
-        except Exception:  # noqa: BLE001 - an adapter without one: read the store
-            return None
         started = time.perf_counter()
-        kept = projection_file.load(self.keep, identity)
+        kept = projection_file.load(self.keep, self.store)
         if kept is not None:
             logger.info("network projection file read in %.2f s", time.perf_counter() - started)
         return kept
@@ -317,7 +313,7 @@ class NetworkViews:
             if proj.seq <= self._saved_seq:
                 return False
             started = time.perf_counter()
-            wrote = projection_file.save(proj, self.keep, self.store.identity)
+            wrote = projection_file.save(proj, self.keep, self.store)
             self._saved_seq = max(self._saved_seq, proj.seq)
             if wrote:
                 logger.info("network projection written to %s in %.2f s", self.keep,

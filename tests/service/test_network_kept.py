@@ -166,7 +166,7 @@ def test_a_doubtful_file_or_a_pruned_feed_means_reading_the_store(
     reference = _FULL(seeded_store)
     assert _fields(proj) == _fields(reference)
     # and the file is good again for the next start
-    assert _fields(projection_file.load(keep, seeded_store.identity)) == _fields(reference)  # type: ignore[arg-type]
+    assert _fields(projection_file.load(keep, seeded_store)) == _fields(reference)  # type: ignore[arg-type]
 
 
 def test_a_file_of_another_store_is_not_used(seeded_store: LocalGraphStore,
@@ -195,7 +195,7 @@ def test_an_erased_member_is_gone_from_the_file(seeded_store: LocalGraphStore,
         views.forget()  # what AppState.erase does after erasing
         data = keep.read_bytes()
         assert member.encode() not in data and name.encode() not in data
-        kept = projection_file.load(keep, seeded_store.identity)
+        kept = projection_file.load(keep, seeded_store)
         assert kept is not None and member not in kept.people
         assert all(member not in row for row in kept.adj.values())
     finally:
@@ -219,7 +219,7 @@ def test_a_hidden_member_leaves_the_file_without_waiting(
         while name in keep.read_bytes():
             assert time.monotonic() < deadline, "the hidden member stayed in the file"
             time.sleep(0.05)
-        kept = projection_file.load(keep, seeded_store.identity)
+        kept = projection_file.load(keep, seeded_store)
         assert kept is not None and member not in kept.people
     finally:
         views.close()
@@ -258,7 +258,7 @@ def test_an_older_projection_does_not_replace_a_newer_file(
     erase_member(seeded_store, member)
     newer = _views(seeded_store, gazetteer, keep).projection()
     assert projection_file.read_header(keep)["seq"] == newer.seq  # type: ignore[index]
-    assert not projection_file.save(older, keep, seeded_store.identity)
+    assert not projection_file.save(older, keep, seeded_store)
     assert member.encode() not in keep.read_bytes()
 
 
@@ -279,7 +279,7 @@ def test_a_file_never_runs_code(seeded_store: LocalGraphStore, keep: Path,
               "store": seeded_store.identity, "seq": 1, "content_seq": 1,
               "bytes": len(body), "blake2b": hashlib.blake2b(body).hexdigest()}
     keep.write_bytes(json.dumps(header).encode() + b"\n" + body)
-    assert projection_file.load(keep, seeded_store.identity) is None
+    assert projection_file.load(keep, seeded_store) is None
     assert not marker.exists()
 
 
@@ -300,5 +300,38 @@ def test_a_first_projection_is_written_in_the_background_and_at_close(
     seeded_store.write(relationships=[Relationship.of("KNOWS", a, b, context="regio")])
     assert later.projection().adj[a][b] == "regio"
     later.close()  # not yet written (an hour to go): written now
-    kept = projection_file.load(keep, seeded_store.identity)
+    kept = projection_file.load(keep, seeded_store)
     assert kept is not None and kept.adj[a][b] == "regio"
+
+
+def test_a_store_put_back_from_a_backup_is_read_again(
+        seeded_store: LocalGraphStore, gazetteer: Gazetteer, keep: Path, tmp_path: Path,
+        builds: list[int | None]) -> None:
+    """A backup has the same identity but, once written to, another history than the file
+    kept after it: the file's position and fingerprint no longer match, so the store is
+    read."""
+    import sqlite3
+
+    backup = tmp_path / "backup.sqlite"
+    with sqlite3.connect(seeded_store.path) as src, sqlite3.connect(backup) as dst:
+        src.backup(dst)
+    ids = sorted(_FULL(seeded_store).people)
+    for i in range(3):  # the history the file will hold
+        seeded_store.write(relationships=[Relationship.of("KNOWS", ids[i], ids[i + 9],
+                                                          context="brug")])
+    _kept(seeded_store, gazetteer, keep)
+    path = seeded_store.path
+    seeded_store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    backup.rename(path)
+    with LocalGraphStore(path) as restored:  # put back, then written to: another history
+        for i in range(4):
+            restored.write(relationships=[Relationship.of("KNOWS", ids[i], ids[i + 20],
+                                                          context="regio")])
+        builds.clear()
+        proj = _views(restored, gazetteer, keep).projection()
+        assert len(builds) == 1 and ids[9] not in proj.adj.get(ids[0], {})
+        assert _fields(proj) == _fields(_FULL(restored))
+        kept = projection_file.load(keep, restored)  # replaced by the right one
+        assert kept is not None and _fields(kept) == _fields(proj)
