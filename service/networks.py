@@ -301,6 +301,10 @@ class NetworkViews:
         it too (nothing to do without a projection here or a file)."""
         if self.keep is None or (self._projection is None and not self.keep.exists()):
             return
+        erased, deadline = self.store.version, time.monotonic() + 30
+        # another thread may be catching up (a reader then gets the old projection)
+        while self.projection().seq < erased and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.save_kept()
 
     def save_kept(self) -> bool:
