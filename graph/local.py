@@ -11,7 +11,6 @@ import logging
 import sqlite3
 import threading
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -105,8 +104,8 @@ class LocalGraphStore(GraphStore):
             self._db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,)
             )
-            self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)",
-                             (uuid.uuid4().hex,))
+            self._db.execute("INSERT OR IGNORE INTO meta (key, value) "
+                             "VALUES ('store_id', lower(hex(randomblob(16))))")
             self._store_id = str(self._db.execute(
                 "SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0])
         except sqlite3.DatabaseError as e:
