@@ -135,6 +135,6 @@ def analytics_table(rows: list[tuple[int, AnalyticsRow]]) -> Table:
     add("start -> eerste gefilterde kaart (projectie van schijf)",
         lambda r: f"{r.kept_map_s:.2f}")
     add("  daarna eerste kaart van een nieuw filter", lambda r: f"{r.kept_first_map_s:.2f}")
-    add("  projectiebestand (MB)", lambda r: f"{r.kept_mb:.1f}")
+    add("  projectiebestand (MB)", lambda r: f"{r.kept_mb:.3g}")
     add("belasting (load average 1 min)", lambda r: f"{r.load[0]:.1f}")
     return table
