@@ -104,6 +104,10 @@ class LocalGraphStore(GraphStore):
             self._db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,)
             )
+            self._db.execute("INSERT OR IGNORE INTO meta (key, value) "
+                             "VALUES ('store_id', lower(hex(randomblob(16))))")
+            self._store_id = str(self._db.execute(
+                "SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0])
         except sqlite3.DatabaseError as e:
             raise StoreError(f"kan de database {self.path} niet openen: {e}") from e
         self._graph = nx.MultiDiGraph()
@@ -265,6 +269,9 @@ class LocalGraphStore(GraphStore):
         """The feed position of the newest write this process has applied to its mirror."""
         with self._reading():
             return self._seq
+
+    def _identity(self) -> str:
+        return f"sqlite:{self._store_id}"
 
     # -- writes ----------------------------------------------------------------------------
     @contextmanager

@@ -13,6 +13,7 @@ import logging
 import random
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -132,6 +133,7 @@ class Neo4jGraphStore(GraphStore):
         self._lock = threading.RLock()
         self._checked = 0.0
         self._version = 0
+        self._store_id = ""
         self._frozen: tuple[int, nx.MultiDiGraph] | None = None
         self._cache = ReadCache()
         if uri.split("://", 1)[0] not in SCHEMES:
@@ -250,12 +252,14 @@ class Neo4jGraphStore(GraphStore):
             for attempt in range(RACE_RETRIES):
                 try:
                     records, _, _ = self._driver.execute_query(
-                        Q.META_INIT, id=META_ID, start=start, database_=self.database)
+                        Q.META_INIT, id=META_ID, start=start, store_id=uuid.uuid4().hex,
+                        database_=self.database)
                     break
                 except ConstraintError:  # another process created it at the same moment
                     if attempt == RACE_RETRIES - 1:
                         raise
             self._version = int(records[0]["version"])
+            self._store_id = str(records[0]["store_id"])
 
         self._errors(run)
         self._checked = time.monotonic()
@@ -322,6 +326,10 @@ class Neo4jGraphStore(GraphStore):
                     for r in tx.run(Q.CHANGES_SINCE, seq=seq)]
 
         return self._read(read)
+
+    def _identity(self) -> str:
+        # The database's own id: a wiped database (its counter node made again) is another
+        return f"neo4j:{self._store_id}" if self._store_id else ""
 
     @property
     def version(self) -> int:

@@ -23,7 +23,8 @@ _TYPES = frozenset(REL_SCHEMA)
 # -- schema and the write counter ----------------------------------------------------------
 CONSTRAINT = "CREATE CONSTRAINT `{name}` IF NOT EXISTS FOR (n:`{label}`) REQUIRE n.id IS UNIQUE"
 META_INIT = ("MERGE (m:`SchakelMeta` {id: $id}) ON CREATE SET m.version = $start "
-             "RETURN m.version AS version")
+             "SET m.store_id = coalesce(m.store_id, $store_id) "
+             "RETURN m.version AS version, m.store_id AS store_id")
 META_BUMP = ("MERGE (m:`SchakelMeta` {id: $id}) ON CREATE SET m.version = $start "
              "SET m.version = m.version + 1 RETURN m.version AS version")
 META_READ = ("MATCH (m:`SchakelMeta` {id: $id}) "

@@ -196,6 +196,16 @@ class GraphStore(ABC):
         """The feed position of the newest committed write (by any process) this store has
         seen; read models record it and ask :meth:`changes_since` for what follows."""
 
+    @property
+    def identity(self) -> str:
+        """A name for this database, made once when the database was made: a read model kept
+        on disk belongs to the store with the same identity (and :attr:`version` says how far
+        it got). "" when the adapter has none; then nothing is kept."""
+        return self._identity()
+
+    def _identity(self) -> str:
+        return ""
+
     def get(self, node_id: str) -> Node | None:
         raw = self._get(node_id)
         return None if raw is None else _to_node(raw)

@@ -21,7 +21,7 @@ from schakel.matching.reciprocal import Reciprocal
 
 from .access import AccessStore
 from .config import Settings
-from .networks import NetworkViews
+from .networks import KEPT_FILE, NetworkViews
 from .read_models import ReadModels
 from .state import open_matcher
 
@@ -49,7 +49,8 @@ class AppState:
                                  lambda: open_matcher(self.settings, self.gazetteer,
                                                          serving=True))
         self.network = NetworkViews(self.store, self.gazetteer, lambda: self.lookup,
-                                    seed=self.settings.seed)
+                                    seed=self.settings.seed,
+                                    keep=self.settings.data_dir / KEPT_FILE)
 
     def matcher(self) -> Matcher:
         """The matcher, caught up with the store (only changed texts are encoded)."""
@@ -80,6 +81,7 @@ class AppState:
         self.models.forget([member_id])  # its index knows the member's cached vector
         erasure = erase_member(self.store, member_id)
         self.models.refresh()
+        self.network.forget()  # the member leaves the kept network projection file now
         self.access.remove_member_accounts(member_id)
         self.access.audit(who, "gewist", member_id, ", ".join(x for x in (
             f"{erasure.questions} vragen, {erasure.introductions} introducties, "

@@ -21,6 +21,12 @@ interpreter lock for seconds; other requests must not stall meanwhile).
 
 Everything starts from the members visible to members (the projection holds no one else),
 so hidden members never reach a graph, a metric, a page or an export.
+
+With ``keep`` (a file in the data dir) the projection is kept on disk between starts: a new
+process reads the file and catches up from the change feed instead of reading the whole
+store (see :mod:`schakel.graph.projection_file`). The file is written in the background,
+at most every ``SAVE_EVERY_S`` while the projection moves on, and at once when someone left
+it (hidden, erased), so a member who is gone from the map is gone from the file too.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from typing import Any, Generic, TypeVar
 import networkx as nx
 
 from schakel.errors import AnalyticsPendingError, ScopeError, UnknownReferenceError
+from schakel.graph import projection_file
 from schakel.graph.analytics import Analysis, analyse, analyse_arrays
 from schakel.graph.gaps import GapData, GapMatrix, gap_matrix
 from schakel.graph.geo import Gazetteer, Place
@@ -65,6 +72,9 @@ BUSY_SHARE = 3.0  # under writes, wait 3x a result's computation time before the
 CATCH_UP_WAIT_S = 2.0  # a reader behind the store waits this long for a catch-up in progress
 FIRST_WAIT_S = 2.0  # the first request for a view's metrics waits at most this long
 OFFLOAD_FROM = 5000  # views from this many nodes are analysed in a separate process
+SAVE_EVERY_S = 30.0  # the kept projection file is rewritten at most this often ...
+# ... unless someone left the projection: then at once (see _offer)
+KEPT_FILE = "netwerkprojectie.bin"  # in the data dir
 PENDING = ("De netwerkcijfers van deze weergave worden nu voor het eerst berekend. "
            "Probeer het over een halve minuut opnieuw.")
 
@@ -132,11 +142,14 @@ class NetworkViews:
     lookup : gives the current name lookup (theme and domain names in filters).
     seed : seeds sampling and Louvain.
     background : recompute in a worker thread (tests may call :meth:`refresh` instead).
+    keep : the file the projection is kept in between starts (None: not kept). Without a
+        background it is written at once, each time the projection moves on.
     """
 
     def __init__(self, store: GraphStore, gazetteer: Gazetteer, lookup: Callable[[], Lookup],
                  *, seed: int = 7, background: bool = True, quiet_s: float = QUIET_S,
-                 max_wait_s: float = MAX_WAIT_S) -> None:
+                 max_wait_s: float = MAX_WAIT_S, keep: Path | None = None,
+                 save_every_s: float = SAVE_EVERY_S) -> None:
         self.store = store
         self.gazetteer = gazetteer
         self.lookup = lookup
@@ -157,6 +170,13 @@ class NetworkViews:
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         self._procs: set[Any] = set()  # analytics processes running now
+        self.keep = keep
+        self.save_every_s = save_every_s
+        self._saved_seq = -1  # the position of the projection last written to (or read from) keep
+        self._save_due: float | None = None  # when the saver writes next (None: nothing to)
+        self._saver: threading.Thread | None = None
+        self._save_wake = threading.Event()
+        self._left = False  # set while catching up: someone left the projection
 
     # -- the projection ----------------------------------------------------------------------
     def projection(self) -> Projection:
@@ -172,24 +192,58 @@ class NetworkViews:
         if not self._catching_up.acquire(timeout=CATCH_UP_WAIT_S if current else -1):
             return current  # type: ignore[return-value]  # acquire(-1) waits: current is set
         try:
-            current = self._projection
+            before = self._projection
             version = self.store.version
-            if current is None:
-                current = Projection.build(self.store, version)
-            elif current.seq != version:
-                current = self._caught_up(current, version)
-            if current is not self._projection:
+            self._left = False
+            if before is None:
+                current = self._start(version)
+            elif before.seq != version:
+                current = self._caught_up(before, version)
+            else:
+                current = before
+            if current is not before:
                 self._changed_at = time.monotonic()
-            self._projection = current
-            return current
+                self._projection = current
+            left = self._left
         finally:
             self._catching_up.release()
+        if current is not before:
+            self._offer(current, urgent=left)
+        return current
+
+    def _start(self, version: int) -> Projection:
+        """The first projection of this process: the kept file caught up from the feed when
+        it is this store's and the feed reaches back to it, else read from the store."""
+        kept = self._read_kept()
+        if kept is not None and kept.seq <= version:
+            self._saved_seq = kept.seq
+            if kept.seq == version:
+                return kept
+            started = time.perf_counter()
+            caught = self._caught_up(kept, version)
+            logger.info("network projection read from %s and caught up (%d writes) in %.2f s",
+                        self.keep, version - kept.seq, time.perf_counter() - started)
+            return caught
+        # A file that was there but not used may hold someone who has left since: replace it
+        # at once. Without one, a file is written within save_every_s.
+        self._left = self.keep is not None and self.keep.exists()
+        return Projection.build(self.store, version)
+
+    def _read_kept(self) -> Projection | None:
+        if self.keep is None:
+            return None
+        started = time.perf_counter()
+        kept = projection_file.load(self.keep, self.store)
+        if kept is not None:
+            logger.info("network projection file read in %.2f s", time.perf_counter() - started)
+        return kept
 
     def _caught_up(self, current: Projection, version: int) -> Projection:
         since = getattr(self.store, "changes_since", None)
         changes = since(current.seq) if since is not None and version > current.seq else None
         if changes is None:  # no feed, pruned, or the store started again: read it all
             self._names = None
+            self._left = True  # who left is not known
             started = time.perf_counter()
             rebuilt = Projection.build(self.store, version)
             logger.info("network projection rebuilt in %.2f s", time.perf_counter() - started)
@@ -197,7 +251,81 @@ class NetworkViews:
         seq = max([version, *(c.seq for c in changes)])
         if any(c.labels & {"Theme", "Domain"} for c in changes):
             self._names = None  # theme or domain names may have changed
-        return current.apply(self.store, changes, seq) if changes else replace(current, seq=seq)
+        if not changes:
+            return replace(current, seq=seq)
+        after = current.apply(self.store, changes, seq)
+        self._left = self._left or any(
+            m in current.people and m not in after.people
+            for c in changes for m in (*c.ids("Member"), *c.removed.get("Member", ())))
+        return after
+
+    # -- keeping the projection on disk ------------------------------------------------------
+    def _offer(self, after: Projection, urgent: bool) -> None:
+        """The projection moved on: have it written, at once when it is ``urgent`` (someone
+        left it, so the file must not keep them; or it is the first one), else within
+        ``save_every_s``."""
+        if self.keep is None or after.seq <= self._saved_seq:
+            return
+        if not self.background:
+            self.save_kept()
+            return
+        now = time.monotonic()
+        due = now if urgent else now + self.save_every_s
+        with self._lock:
+            if self._save_due is None or due < self._save_due:
+                self._save_due = due
+            if self._saver is None and not self._stop.is_set():
+                self._saver = threading.Thread(target=self._save_loop,
+                                               name="schakel-netwerk-bewaren", daemon=True)
+                self._saver.start()
+        self._save_wake.set()
+
+    def _save_loop(self) -> None:
+        while True:
+            with self._lock:
+                due = self._save_due
+                if due is None or self._stop.is_set():
+                    self._saver = None
+                    return
+            wait = due - time.monotonic()
+            if wait > 0:
+                self._save_wake.wait(wait)
+                self._save_wake.clear()
+                continue
+            with self._lock:
+                self._save_due = None
+            self.save_kept()
+
+    def forget(self) -> None:
+        """After an erasure: bring the kept file up to date now, so the member is gone from
+        it too (nothing to do without a projection here or a file)."""
+        if self.keep is None or (self._projection is None and not self.keep.exists()):
+            return
+        erased, deadline = self.store.version, time.monotonic() + 30
+        # another thread may be catching up (a reader then gets the old projection)
+        while self.projection().seq < erased and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.save_kept()
+
+    def save_kept(self) -> bool:
+        """Write the projection, caught up with the store first, to ``keep`` now (when it
+        is further along than the file). Returns whether it wrote; never raises."""
+        if self.keep is None:
+            return False
+        try:
+            proj = self.projection()
+            if proj.seq <= self._saved_seq:
+                return False
+            started = time.perf_counter()
+            wrote = projection_file.save(proj, self.keep, self.store)
+            self._saved_seq = max(self._saved_seq, proj.seq)
+            if wrote:
+                logger.info("network projection written to %s in %.2f s", self.keep,
+                            time.perf_counter() - started)
+            return wrote
+        except Exception:  # noqa: BLE001 - the next start reads the store instead
+            logger.exception("could not write the network projection to %s", self.keep)
+            return False
 
     def names(self) -> Lookup:
         """The app's lookup, asked again only after theme or domain nodes changed: the map
@@ -383,6 +511,7 @@ class NetworkViews:
         def run() -> None:
             started = time.perf_counter()
             try:
+                import schakel.graph.compiled  # noqa: F401 - now, not in the first map request
                 self.analysis(Scope(), wait=None)
             except Exception:  # noqa: BLE001 - a request will report it
                 logger.exception("network warm-up failed")
@@ -564,12 +693,19 @@ class NetworkViews:
             self._worker = None
 
     def close(self) -> None:
-        """Stop the worker (at app shutdown); a computation in progress finishes first."""
+        """Stop the worker (at app shutdown); a computation in progress finishes first. A
+        projection not yet written to ``keep`` is written now."""
         self._stop.set()
         self._wake.set()
+        self._save_wake.set()
         worker = self._worker
         if worker is not None and worker is not threading.current_thread():
             worker.join(timeout=30)
+        saver = self._saver
+        if saver is not None and saver is not threading.current_thread():
+            saver.join(timeout=30)
+        if self._projection is not None and self._projection.seq > self._saved_seq:
+            self.save_kept()
         with self._lock:
             procs = list(self._procs)
         for proc in procs:  # a computation nobody will read
@@ -598,7 +734,8 @@ def network_views(state: Any) -> NetworkViews:
             views = getattr(state, "network", None)
             if views is None:
                 views = NetworkViews(state.store, state.gazetteer, lambda: state.lookup,
-                                     seed=state.settings.seed)
+                                     seed=state.settings.seed,
+                                     keep=state.settings.data_dir / KEPT_FILE)
                 state.network = views
     return views
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from schakel.errors import BackupError
 
 from ..config import Settings
+from ..networks import KEPT_FILE
 
 FILES = ("schakel.sqlite", "access.sqlite")
 
@@ -63,6 +64,8 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> list[Pa
         if (source / name).exists():
             _copy(source / name, settings.data_dir / name)
             written.append(settings.data_dir / name)
+    # the network projection kept for the graph that was replaced belongs to another history
+    (settings.data_dir / KEPT_FILE).unlink(missing_ok=True)
     return written
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from schakel.errors import TransitionError
 from schakel.graph.changes import ChangeSet
+from schakel.graph.local import LocalGraphStore
 from schakel.graph.model import Member, Relationship, Theme
 from schakel.graph.store import Batch, GraphStore
 
@@ -133,3 +134,16 @@ def test_an_update_that_raises_writes_nothing(store: GraphStore) -> None:
         store.update(work)
     assert store.version == version
     assert store.update(lambda: None).changes == ChangeSet()
+
+
+def test_the_store_names_its_database(backend: Opener, tmp_path: object) -> None:
+    """A read model kept on disk belongs to one database: every client of it gives the same
+    identity, a new database another."""
+    first, second = backend(), backend()
+    first.write(BASE)
+    assert first.identity and first.identity == second.identity
+    if isinstance(first, LocalGraphStore):
+        from pathlib import Path
+
+        with LocalGraphStore(Path(str(tmp_path)) / "ander.sqlite") as other:
+            assert other.identity and other.identity != first.identity

@@ -250,3 +250,21 @@ def test_met_at_ties_are_weak_edges_a_filter_leaves_out(seeded_store: LocalGraph
         p.graph(ids, met=False).number_of_edges()
     assert b in p.reach(ids, a, 1) and b not in p.reach(ids, a, 1, met=False)
     assert not p.graph([x for x in ids if x != b]).has_edge(a, b)  # only both visible
+
+
+def test_a_tie_written_both_ways_keeps_the_later_ids_word(tmp_path: Any) -> None:
+    """Both ends wrote KNOWS with their own context: the higher id's wins, in a full read
+    and after a change alike (as when the edges were added in id order to a graph)."""
+    with LocalGraphStore(tmp_path / "g.sqlite") as store:
+        store.write([Member(id=f"m-{i}", name=f"Lid {i}") for i in range(4)],
+                    [Relationship.of("KNOWS", "m-0", "m-1", context="brug"),
+                     Relationship.of("KNOWS", "m-1", "m-0", context="regio"),
+                     Relationship.of("KNOWS", "m-3", "m-2", context="collega"),
+                     Relationship.of("KNOWS", "m-2", "m-3", context="anders")])
+        built = Projection.build(store)
+        assert built.adj["m-0"]["m-1"] == built.adj["m-1"]["m-0"] == "regio"
+        assert built.adj["m-2"]["m-3"] == built.adj["m-3"]["m-2"] == "collega"
+        store.delete_relationships([("m-1", "KNOWS", "m-0")])
+        after = built.apply(store, ChangeSet.of(removed_rels=[("m-1", "KNOWS", "m-0")]))
+        assert after.adj["m-0"]["m-1"] == "brug"
+        same(after, Projection.build(store))

@@ -293,8 +293,10 @@ def test_backup_then_restore_gives_back_the_same_data(tmp_path: Path) -> None:
         store.delete(store.ids("Member")[:5])
     code, out = run("restore", str(tmp_path / "backup"))
     assert code == 1 and "--force" in out  # a graph with members is not replaced unasked
+    (data / "netwerkprojectie.bin").write_bytes(b"kaart van na de backup")
     code, out = run("restore", "--force", str(tmp_path / "backup"))
     assert code == 0, out
+    assert not (data / "netwerkprojectie.bin").exists()  # it belonged to the replaced graph
     after = tmp_path / "na.json"
     assert run("export", str(after))[0] == 0
     assert json.loads(after.read_text()) == json.loads(before.read_text())

@@ -179,4 +179,7 @@ def test_bench_command_measures_in_process_and_over_http(tmp_path: Path,
     assert float(lines["dense / numpy"]) > 0
     # the network metrics, both backends side by side (networkx runs up to 10k)
     assert float(lines["alle maten, networkx"]) > 0 and float(lines["alle maten, igraph"]) >= 0
-    assert float(lines["start -> eerste gefilterde kaart"]) > 0
+    assert float(lines["start -> eerste gefilterde kaart (graaf lezen)"]) > 0
+    # a second start reads the projection the first one kept on disk
+    assert float(lines["start -> eerste gefilterde kaart (projectie van schijf)"]) > 0
+    assert float(lines["projectiebestand (MB)"]) > 0

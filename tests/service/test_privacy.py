@@ -226,6 +226,9 @@ def test_erasure_leaves_no_trace(client: TestClient, store: LocalGraphStore, tmp
     key = index.keys[index.rows["p-private"]]
     cache = EmbeddingCache(embedding_file)
     vector = cache.get_many(matcher.encoder.model_id, [key])[key].tobytes()
+    network = client.app.state.schakel.network  # type: ignore[attr-defined]
+    network.save_kept()  # the map's projection, kept on disk between starts, has them ...
+    assert PRIVATE.encode() in network.keep.read_bytes()  # ... until the erasure (below)
     other = client.delete("/api/v1/members/m-000001", headers=mine)
     assert other.status_code == 403 and store.get("m-000001") is not None
     gone = client.delete("/api/v1/members/p-private", headers=mine)
