@@ -89,9 +89,11 @@ class AppState:
     def warm_up(self) -> None:
         """Build the matcher's indexes now rather than on the first question, then follow
         the change feed in the background; the whole network's metrics are computed
-        meanwhile (in their own thread and process)."""
-        self.network.warm()
+        after that (in their own thread and process): started together, the network's
+        projection took the interpreter from the matcher's build and delayed the first
+        answer by seconds at 100,000 members."""
         self.models.refresh()
+        self.network.warm()
         self.models.follow()
 
     def close(self) -> None:
