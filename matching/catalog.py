@@ -23,6 +23,7 @@ from schakel.graph.geo import Gazetteer
 from schakel.graph.store import GraphStore
 
 from .catalog_rows import (
+    STRONG_LEVEL,
     BulkSource,
     Frame,
     LiveSource,
@@ -41,7 +42,7 @@ from .catalog_rows import (
 from .layered import Layered
 from .splice import Splice, row_of
 
-__all__ = ["Catalog", "Items", "Taxonomy", "KINDS", "availability_score"]
+__all__ = ["Catalog", "Items", "Taxonomy", "KINDS", "availability_score", "without_descriptions"]
 
 KINDS = ("member", "region", "practice", "community")
 
@@ -206,7 +207,7 @@ class Catalog:
     def _frame(self) -> Frame:
         tax = self.taxonomy
         return Frame(tax.theme_ids, tax.theme_names, tax.domain_ids, self.places,
-                     self.place_index, self.organisations)
+                     self.place_index, self.organisations, tax.theme_texts)
 
     def theme_label(self, theme: str) -> str:
         return self.taxonomy.theme_names.get(theme, theme)
@@ -371,3 +372,19 @@ def _same_themes(items: Items, r: int, row: Row, f: Frame) -> bool:
                       strict=True))
     now = {f.tindex[t]: w for t, w in row.themes.items() if t in f.tindex}  # type: ignore[attr-defined]
     return before == {k: float(np.float32(v)) for k, v in now.items()}
+
+
+def without_descriptions(items: Items, taxonomy: Taxonomy,
+                         rows: Any = None) -> list[str]:
+    """Member texts (of ``rows``, default all) without the theme descriptions that
+    :func:`member_row` appends: the profile as the member wrote it, for the theme model (a
+    text that carries its own themes' descriptions would teach it nothing)."""
+    texts = []
+    for r in range(len(items)) if rows is None else rows:
+        text = items.texts[r]
+        row = items.themes[r]
+        strong = sorted(taxonomy.theme_ids[c] for c, level in
+                        zip(row.indices, row.data, strict=True) if level >= STRONG_LEVEL)
+        tail = " ".join(taxonomy.theme_texts[t] for t in strong if t in taxonomy.theme_texts)
+        texts.append(text[:-len(tail) - 1] if tail and text.endswith(" " + tail) else text)
+    return texts

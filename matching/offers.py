@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["split_profile", "is_need"]
+__all__ = ["split_profile", "is_need", "sentences"]
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 
@@ -74,12 +74,15 @@ def is_need(sentence: str) -> bool:
     return _CUE.search(sentence) is not None and _NEED.search(sentence) is not None
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of a text, in order, without empty ones."""
+    return [s for s in (part.strip() for part in _SENTENCE.split(text or "")) if s]
+
+
 def split_profile(text: str) -> tuple[str, str]:
     """(offers, needs) of a profile text: its sentences in order, each on one side."""
     offers: list[str] = []
     needs: list[str] = []
-    for sentence in _SENTENCE.split(text or ""):
-        s = sentence.strip()
-        if s:
-            (needs if is_need(s) else offers).append(s)
+    for s in sentences(text):
+        (needs if is_need(s) else offers).append(s)
     return " ".join(offers), " ".join(needs)

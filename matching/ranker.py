@@ -27,7 +27,11 @@ class Weights(BaseModel):
     dense: float = Field(0.30, ge=0, description="meaning of the text (sentence encoder)")
     lexical: float = Field(0.15, ge=0, description="shared words (BM25)")
     theme: float = Field(0.28, ge=0, description="themes through the taxonomy")
-    geo: float = Field(0.45, ge=0, description="nearness to the asked place (fitting rows)")
+    # An asked place dominates among rows that fit the subject: a tier step (within 30 km,
+    # 30-60 km) is worth 0.5 x geo = 0.5, what the subject (at most half the best, 0.37),
+    # domain, availability and a hinted role can differ at most between two fitting rows.
+    # An asked role (0.30) is the other preference that may outweigh it.
+    geo: float = Field(1.0, ge=0, description="nearness to the asked place (fitting rows)")
     domain: float = Field(0.06, ge=0, description="the asked domain, or another than the asker's")
     role: float = Field(0.30, ge=0, description="the asked role (fitting rows); hinted: less")
     availability: float = Field(0.03, ge=0, description="time offered, minus open introductions")

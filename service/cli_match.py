@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from schakel.errors import SchakelError
+from schakel.matching.dense_variants import compare as compare_dense
 from schakel.matching.engine import MAX_LIMIT, REQUEST_KINDS, Matcher
 from schakel.matching.evaluate import (
     SLICES,
@@ -88,6 +89,9 @@ def eval_(
     alle_varianten: Annotated[bool, typer.Option(
         "--varianten", help="Ook de varianten zonder geo, zonder graaf en alleen dense.")]
     = False,
+    dicht: Annotated[bool, typer.Option(
+        "--dicht", help="Vergelijk manieren om een lid een betekenisvector te geven (het profiel "
+        "zoals nu, per zin, met themabeschrijvingen, beide), met hun coderingskosten.")] = False,
     leren: Annotated[bool, typer.Option(
         "--leren", help="Simuleer uitkomsten van introducties (met een verborgen voorkeur) en "
         "toon wat leren uit die uitkomsten verandert: acceptatie per ronde met en zonder "
@@ -124,6 +128,11 @@ def eval_(
                                                 progress=lambda n, t=task: bar.advance(t, n))
             bar.add_task("Themamodel toetsen op leden die het niet zag", total=None)
             themes = matcher.theme_model_score()
+            dense = None
+            if dicht:
+                task = bar.add_task("Varianten van de betekenisvector",
+                                    total=4 * sum(len(qs) for qs in sets.values()))
+                dense = compare_dense(matcher, sets, progress=lambda n: bar.advance(task, n))
     for name, scores in results.items():
         _slice_table(f"{name}: {len(sets[name])} vragen, {members} leden (seed {seed}), "
                      "nDCG@10 per deel", scores)
@@ -131,6 +140,25 @@ def eval_(
         console.print(f"Themamodel (profieltekst -> thema's) op {themes.members} leden die het "
                       f"niet zag: micro-F1 {nl(themes.micro_f1, 3)} (precisie "
                       f"{nl(themes.precision, 3)}, recall {nl(themes.recall, 3)})")
+    if dense:
+        _dense_table(dense, list(sets), members)
+
+
+def _dense_table(rows: list[Any], names: list[str], members: int) -> None:
+    table = Table(title=f"Betekenisvector van een lid: varianten, {members} leden, "
+                        "nDCG@10 hybride (alle / parafrase)")
+    table.add_column("variant")
+    table.add_column("teksten", justify="right")
+    table.add_column("ms per lid", justify="right")
+    for name in names:
+        table.add_column(name, justify="right")
+    for variant, per_set in rows:
+        cells = [f"{nl(per_set[n]['alle'].ndcg, 3)} / "
+                 f"{nl(per_set[n]['parafrase'].ndcg, 3) if 'parafrase' in per_set[n] else '-'}"
+                 for n in names]
+        table.add_row(variant.name, str(variant.texts), nl(variant.ms_per_member, 1), *cells)
+    console.print(table)
+    console.print("ms per lid: de encoder zelf (zonder cache) op de teksten van 64 leden.")
 
 
 QUESTION_SETS = {"questions": "Ontwikkelset", "heldout": "Toetsset (nooit afgestemd)"}

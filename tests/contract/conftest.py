@@ -157,15 +157,17 @@ def _start_demo(env: dict[str, str], log: Path, members: int, seed: int
     return proc, f"http://127.0.0.1:{port}"
 
 
-def _wait_for_health(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_until_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     import httpx
 
-    deadline = time.monotonic() + 180
+    # Ready, not just up: the read models (the matcher encodes a small demo's texts before it
+    # answers) are built, as a load balancer would wait; a loaded machine needs minutes.
+    deadline = time.monotonic() + 600
     while True:
         if proc.poll() is not None:
             pytest.fail(f"schakel demo stopped:\n{log.read_text(errors='replace')[-3000:]}")
         try:
-            if httpx.get(f"{base}/api/v1/health", timeout=5).status_code == 200:
+            if httpx.get(f"{base}/api/v1/ready", timeout=5).status_code == 200:
                 return
         except httpx.TransportError:
             pass
@@ -201,7 +203,7 @@ def demos(bolt_server: BoltServer, tmp_path_factory: pytest.TempPathFactory
                for kind, env in envs.items()}
     try:
         for kind, (proc, base) in started.items():
-            _wait_for_health(base, proc, root / f"{kind}.log")
+            _wait_until_ready(base, proc, root / f"{kind}.log")
         yield {kind: Demo(base, envs[kind], headers[kind])
                for kind, (_, base) in started.items()}
     finally:

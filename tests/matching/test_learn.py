@@ -150,18 +150,19 @@ def test_learning_raises_acceptance_in_the_simulation(matcher: Any) -> None:
     assert first.rate_learning == first.rate_fixed and first.weights == matcher.weights
     assert all(r.proposed == 150 for r in sim.rounds)
     last = sim.rounds[-1]
-    # The hand-set weights already put an asked place first (issue 14), so less is left to
-    # learn than when nearness was a 0.15 hint; learning must still add clearly.
+    # The hand-set weights already put an asked place first (issue 14: geo 0.15 -> 0.45 -> 1.0),
+    # so less is left to learn, most of it in the later rounds; learning must still add clearly.
     assert last.rate_learning >= last.rate_fixed + 0.06, [
         (r.rate_fixed, r.rate_learning) for r in sim.rounds]
     gain = [r.rate_learning - r.rate_fixed for r in later]
-    assert sum(gain) / len(gain) >= 0.05
+    assert sum(gain) / len(gain) >= 0.03 and all(g >= 0 for g in gain)
     # it learned what the hidden preference values: time up, shared words down, and nearness
-    # kept (the hand-set weight is already as high as issue 14 made it; it may stay level)
+    # above every subject signal (the hand-set geo weight, 1.0, is higher than the simulated
+    # people need, so its value may come down)
     learned = sim.learned
     assert learned is not None and learned.outcomes == 4 * 150
     base, w = matcher.weights, learned.weights
-    assert w.geo >= 0.95 * base.geo and w.availability > 5 * base.availability
+    assert w.geo > max(w.dense, w.lexical, w.theme) and w.availability > 5 * base.availability
     assert w.lexical < base.lexical / 2 and w.domain < base.domain
     assert HIDDEN.weights["lexical"] == 0.0  # the story the assertions above rely on
 
