@@ -1,4 +1,5 @@
-"""The embedded store: SQLite (WAL) is the source of truth, networkx mirrors it for reads.
+"""The embedded store: SQLite (WAL) is the source of truth, a compact mirror in memory
+(graph/mirror.py) answers reads.
 
 Every write is one SQLite transaction; the mirror is changed only after the commit, so a
 failed write leaves both untouched. Reopening the file rebuilds the mirror from SQLite.
@@ -11,7 +12,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from schakel.errors import StoreError
 
 from .bulk import no_cyclic_gc
 from .changes import ChangeSet, RelKey
+from .mirror import Mirror
 from .model import Node
 from .store import FEED_KEEP, GraphStore, RawNode
 
@@ -66,11 +68,6 @@ def _dumps(props: dict[str, Any]) -> str:
     return json.dumps(props, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def _sides(g: nx.MultiDiGraph, direction: str) -> list[Any]:
-    succ, pred = g._succ, g._pred  # noqa: SLF001
-    return {"out": [succ], "in": [pred], "both": [succ, pred]}[direction]
-
-
 class LocalGraphStore(GraphStore):
     """Embedded graph store in one SQLite file.
 
@@ -110,9 +107,7 @@ class LocalGraphStore(GraphStore):
                 "SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0])
         except sqlite3.DatabaseError as e:
             raise StoreError(f"kan de database {self.path} niet openen: {e}") from e
-        self._graph = nx.MultiDiGraph()
-        self._by_label: dict[str, set[str]] = defaultdict(set)
-        self._rel_counts: Counter[str] = Counter()
+        self._mirror = Mirror()
         self._seq = 0  # the feed position the mirror reflects
         self._pending_seq = 0  # the position of the write in progress
         self._frozen: tuple[int, nx.MultiDiGraph] | None = None
@@ -161,7 +156,7 @@ class LocalGraphStore(GraphStore):
 
     def _patch(self, changes: ChangeSet) -> None:
         """Bring the touched nodes and relationships of the mirror in line with SQLite."""
-        g = self._graph
+        m = self._mirror
         ids = sorted(changes.all_ids() | changes.starts() | changes.ends())
         found: dict[str, tuple[str, dict[str, Any]]] = {}
         for i in range(0, len(ids), 900):
@@ -171,16 +166,17 @@ class LocalGraphStore(GraphStore):
                     f"SELECT id, label, props FROM nodes WHERE id IN ({marks})", part):
                 found[node_id] = (label, json.loads(props))
         for node_id, (label, props) in found.items():
-            self._put_node(node_id, label, props)
+            m.put_node(node_id, label, props)
         for start, rel_type, end in sorted(changes.rel_keys()):
             row = self._db.execute("SELECT props FROM rels WHERE src = ? AND type = ? AND dst = ?",
                                    (start, rel_type, end)).fetchone()
-            if row is not None and start in found and end in g:
-                self._put_edge(start, rel_type, end, json.loads(row[0]))
-            elif row is None and g.has_edge(start, end, rel_type):
-                g.remove_edge(start, end, rel_type)
-                self._rel_counts[rel_type] -= 1
-        self._drop_nodes([i for i in changes.all_ids() if i not in found and i in g])
+            if row is not None and start in found and end in m:
+                m.put_edge(start, rel_type, end, json.loads(row[0]))
+            elif row is None:
+                m.drop_edge(start, rel_type, end)
+        for i in changes.all_ids():
+            if i not in found and i in m:
+                m.drop_node(i)
         self._frozen = None
 
     def _head(self) -> int:
@@ -223,9 +219,7 @@ class LocalGraphStore(GraphStore):
         return seq
 
     def _load(self) -> None:
-        self._graph = nx.MultiDiGraph()
-        self._by_label = defaultdict(set)
-        self._rel_counts = Counter()
+        self._mirror = Mirror()
         with no_cyclic_gc():
             outer = self._db.in_transaction  # inside a write: already consistent
             if not outer:
@@ -240,29 +234,36 @@ class LocalGraphStore(GraphStore):
         self._frozen = None
 
     def _fill_mirror(self) -> None:
-        g = self._graph
+        m = self._mirror
         for node_id, label, props in self._db.execute("SELECT id, label, props FROM nodes"):
-            g.add_node(node_id, label=label, **json.loads(props))
-            self._by_label[label].add(node_id)
-        # Relationship properties repeat a lot ({}, {"level":2}, ...): parse each text once
-        # and share the dict.
-        # Edges go straight into networkx's adjacency dicts, laid out exactly as
-        # MultiDiGraph.add_edge lays them out (succ[u][v] and pred[v][u] share one key
-        # dict); at a million edges add_edge's per-call overhead costs seconds at start-up.
+            m.put_node(node_id, label, json.loads(props))
+        # SQLite groups the relationships per (start, type) and per (end, type) and joins
+        # the ids into one text: a million rows cost seconds of per-row Python otherwise.
+        # Property texts repeat a lot ({"level":2}, ...): each is parsed once and shared.
         parsed: dict[str, dict[str, Any]] = {}
-        succ, pred = g._succ, g._pred  # noqa: SLF001
-        counts = self._rel_counts
-        for src, rel_type, dst, text in self._db.execute("SELECT src, type, dst, props FROM rels"):
-            props = parsed.get(text)
-            if props is None:
-                props = parsed[text] = json.loads(text)
-            keydict = succ[src].get(dst)
-            if keydict is None:
-                keydict = succ[src][dst] = pred[dst][src] = {}
-            keydict[rel_type] = props  # shared, never changed in place (see _put_edge)
-            counts[rel_type] += 1
-        nx._clear_cache(g)
-        logger.debug("loaded %s nodes and %s relationships", len(g), counts.total())
+
+        def props_of(texts: str | None) -> list[dict[str, Any]] | None:
+            if texts is None:
+                return None
+            found = []
+            for text in texts.split("\x1e"):
+                props = parsed.get(text)
+                if props is None:
+                    props = parsed[text] = json.loads(text)
+                found.append(props)
+            return found
+
+        outgoing = (
+            (rel_type, src, ends.split(" "), props_of(texts))
+            for rel_type, src, ends, texts in self._db.execute(
+                "SELECT type, src, group_concat(dst, ' '), "
+                "CASE WHEN max(props <> '{}') THEN group_concat(props, char(30)) END "
+                "FROM rels GROUP BY src, type"))
+        incoming = ((rel_type, dst, starts.split(" ")) for rel_type, dst, starts in
+                    self._db.execute("SELECT type, dst, group_concat(src, ' ') "
+                                     "FROM rels GROUP BY dst, type"))
+        m.load_grouped(outgoing, incoming)
+        logger.debug("loaded %s nodes and %s relationships", len(m), m.rel_counts.total())
 
     @property
     def version(self) -> int:
@@ -319,37 +320,13 @@ class LocalGraphStore(GraphStore):
     def _apply(self, node_rows: list[tuple[str, str, dict[str, Any]]],
                rels: list[tuple[str, str, str, dict[str, Any]]],
                replace: list[tuple[str, str]]) -> None:
-        g = self._graph
+        m = self._mirror
         for start, rel_type in replace:
-            if start in g:
-                gone = [(start, end, rel_type) for end in list(g.successors(start))
-                        if g.has_edge(start, end, rel_type)]
-                g.remove_edges_from(gone)
-                self._rel_counts[rel_type] -= len(gone)
+            m.drop_out(start, rel_type)
         for node_id, label, props in node_rows:
-            self._put_node(node_id, label, props)
+            m.put_node(node_id, label, props)
         for start, rel_type, end, props in rels:
-            self._put_edge(start, rel_type, end, props)
-
-    def _put_node(self, node_id: str, label: str, props: dict[str, Any]) -> None:
-        g = self._graph
-        if node_id in g:
-            attrs = g.nodes[node_id]
-            attrs.clear()
-            attrs.update(props, label=label)
-        else:
-            g.add_node(node_id, label=label, **props)
-        self._by_label[label].add(node_id)
-
-    def _put_edge(self, start: str, rel_type: str, end: str, props: dict[str, Any]) -> None:
-        g = self._graph
-        if g.has_edge(start, end, rel_type):
-            # A new dict: the loader shares one dict between edges with the same properties
-            # (a million copies of {} or {"level": 2} cost 100+ MB at 100k members).
-            g._succ[start][end][rel_type] = dict(props)  # noqa: SLF001 - pred shares it
-        else:
-            g.add_edge(start, end, key=rel_type, **props)
-            self._rel_counts[rel_type] += 1
+            m.put_edge(start, rel_type, end, props)
 
     @staticmethod
     def _sql_write(cur: sqlite3.Cursor, node_rows: list[tuple[str, str, dict[str, Any]]],
@@ -378,14 +355,14 @@ class LocalGraphStore(GraphStore):
 
     def _delete(self, ids: list[str]) -> tuple[dict[str, list[str]], list[RelKey]]:
         with self._writing():
-            g = self._graph
-            present = [i for i in ids if i in g]
+            m = self._mirror
+            present = [i for i in ids if i in m]
             removed: dict[str, list[str]] = defaultdict(list)
             rels: set[RelKey] = set()
             for i in present:
-                removed[g.nodes[i]["label"]].append(i)
-                rels.update((i, k, v) for v, keys in g._succ[i].items() for k in keys)  # noqa: SLF001
-                rels.update((u, k, i) for u, keys in g._pred[i].items() for k in keys)  # noqa: SLF001
+                removed[m.label(i)].append(i)
+                rels.update((s, t, e) for s, t, e, _ in m.out_of(i, None))
+                rels.update((s, t, e) for s, t, e, _ in m.into_of(i, None))
             if present:
                 # Relationships go by ON DELETE CASCADE.
                 self._db.executemany("DELETE FROM nodes WHERE id = ?", ((i,) for i in present))
@@ -393,19 +370,12 @@ class LocalGraphStore(GraphStore):
         return dict(removed), sorted(rels)
 
     def _drop_nodes(self, ids: list[str]) -> None:
-        g = self._graph
         for node_id in ids:
-            for _, _, k in g.out_edges(node_id, keys=True):
-                self._rel_counts[k] -= 1
-            for u, _, k in g.in_edges(node_id, keys=True):
-                if u != node_id:  # a self-loop was counted with the out-edges
-                    self._rel_counts[k] -= 1
-            self._by_label[g.nodes[node_id]["label"]].discard(node_id)
-            g.remove_node(node_id)
+            self._mirror.drop_node(node_id)
 
     def _delete_relationships(self, keys: list[RelKey]) -> list[RelKey]:
         with self._writing():
-            present = [k for k in keys if self._graph.has_edge(k[0], k[2], k[1])]
+            present = [k for k in keys if self._mirror.has_edge(*k)]
             if present:
                 self._db.executemany(
                     "DELETE FROM rels WHERE src = ? AND type = ? AND dst = ?", present)
@@ -413,102 +383,76 @@ class LocalGraphStore(GraphStore):
         return present
 
     def _drop_relationships(self, keys: list[tuple[str, str, str]]) -> None:
-        self._graph.remove_edges_from([(s, e, t) for s, t, e in keys])
-        for _, t, _ in keys:
-            self._rel_counts[t] -= 1
+        for key in keys:
+            self._mirror.drop_edge(*key)
 
     # -- reads (from the mirror) -----------------------------------------------------------
-    def _raw(self, node_id: str) -> RawNode:
-        attrs = dict(self._graph.nodes[node_id])
-        label = attrs.pop("label")
-        return node_id, label, attrs
-
     def _get(self, node_id: str) -> RawNode | None:
         with self._reading():
-            return self._raw(node_id) if node_id in self._graph else None
+            m = self._mirror
+            return m.raw(node_id) if node_id in m else None
 
     def _get_many(self, ids: list[str]) -> list[RawNode]:
         with self._reading():
-            return [self._raw(i) for i in ids if i in self._graph]
+            m = self._mirror
+            return [m.raw(i) for i in ids if i in m]
 
     def _labels_of(self, ids: list[str]) -> dict[str, str]:
         with self._reading():
-            nodes = self._graph.nodes  # after _reading: a reload replaces the graph
-            return {i: nodes[i]["label"] for i in ids if i in nodes}
+            nodes = self._mirror.nodes  # after _reading: a reload replaces the mirror
+            return {i: nodes[i][1] for i in ids if i in nodes}
 
     def _find(self, label: str, props: dict[str, Any]) -> list[RawNode]:
         with self._reading():
-            nodes = self._graph.nodes
-            ids = sorted(
-                i for i in self._by_label.get(label, ())
-                if all(nodes[i].get(k) == v for k, v in props.items())
-            )
-            return [self._raw(i) for i in ids]
+            m = self._mirror
+            ids = sorted(i for i in m.by_label.get(label, ()) if m.matches(i, props))
+            return [m.raw(i) for i in ids]
 
     def _ids(self, label: str) -> list[str]:
         with self._reading():
-            return sorted(self._by_label.get(label, ()))
+            return sorted(self._mirror.by_label.get(label, ()))
 
-    # networkx's edge views count every edge of the graph when asked their length (which
-    # list() does) and its read-only adjacency views cost a wrapper per step, so reads walk
-    # the plain adjacency dicts, as the mirror's loader fills them.
     def _neighbour_ids(self, node_id: str, type: str | None, direction: str) -> list[str]:
         with self._reading():
-            g = self._graph
-            if node_id not in g:
-                return []
-            found: list[str] = []
-            for adjacency in _sides(g, direction):
-                found += [other for other, keys in adjacency[node_id].items()
-                          if type is None or type in keys]
-            return found
+            return self._mirror.neighbour_ids(node_id, type, direction)
 
     def _relationships(self, node_id: str | None, type: str | None,
                        direction: str) -> Iterable[tuple[str, str, str, dict[str, Any]]]:
         with self._reading():
-            g = self._graph
+            m = self._mirror
             if node_id is None:
-                return [(u, k, v, dict(d)) for u, nbrs in g._succ.items()  # noqa: SLF001
-                        for v, keys in nbrs.items() for k, d in keys.items()
-                        if type is None or k == type]
-            if node_id not in g:
+                return [(s, t, e, p) for t in ([type] if type else m.types())
+                        for s, e, p in m.edges(t)]
+            if node_id not in m:
                 return []
             found = []
             if direction in ("out", "both"):
-                found += [(node_id, k, v, dict(d)) for v, keys in g._succ[node_id].items()
-                          for k, d in keys.items() if type is None or k == type]
+                found += m.out_of(node_id, type)
             if direction in ("in", "both"):
-                found += [(u, k, node_id, dict(d)) for u, keys in g._pred[node_id].items()
-                          for k, d in keys.items() if type is None or k == type]
+                found += m.into_of(node_id, type)
             return found
 
     def _edges(self, types: list[str]) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
-        out: dict[str, list[tuple[str, str, dict[str, Any]]]] = {t: [] for t in types}
         with self._reading():
-            for u, nbrs in self._graph._succ.items():  # noqa: SLF001 - one pass over all edges
-                for v, keys in nbrs.items():
-                    for k, d in keys.items():
-                        bucket = out.get(k)
-                        if bucket is not None:
-                            bucket.append((u, v, dict(d)))
-        return out
+            return {t: self._mirror.edges(t) for t in types}
 
     def _count(self, label: str | None) -> int:
         with self._reading():
-            if label is None:
-                return self._graph.number_of_nodes()
-            return len(self._by_label.get(label, ()))
+            m = self._mirror
+            return len(m) if label is None else len(m.by_label.get(label, ()))
 
     def _count_relationships(self, type: str | None) -> int:
         with self._reading():
-            if type is None:
-                return self._graph.number_of_edges()
-            return self._rel_counts.get(type, 0)
+            counts = self._mirror.rel_counts
+            return counts.total() if type is None else counts.get(type, 0)
 
     def _snapshot(self) -> nx.MultiDiGraph:
+        """Built from the mirror when asked (analytics and the CLI; the server's read models
+        read in bulk instead), and kept until the next write."""
         with self._reading():
             if self._frozen is None or self._frozen[0] != self._seq:
-                self._frozen = (self._seq, nx.freeze(_copy(self._graph)))
+                self._frozen = None  # let the old copy go before building the next
+                self._frozen = (self._seq, nx.freeze(self._mirror.to_networkx()))
             return self._frozen[1]
 
     def scrub(self) -> None:
@@ -523,23 +467,3 @@ class LocalGraphStore(GraphStore):
             except sqlite3.Error:  # pragma: no cover - closing twice is harmless
                 pass
 
-
-def _copy(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """A copy of the mirror, built from its adjacency dicts: twice as fast as ``g.copy()`` at
-    100,000 members (6 s instead of 12 s), which matters because a snapshot is taken after
-    every write. As in networkx, succ[u][v] and pred[v][u] share one key dict."""
-    h = nx.MultiDiGraph()
-    h.graph.update(g.graph)
-    h._node.update((n, dict(d)) for n, d in g._node.items())  # noqa: SLF001
-    succ = h._succ  # noqa: SLF001 - the same dict as h._adj
-    pred = h._pred  # noqa: SLF001
-    for n in h._node:  # noqa: SLF001
-        succ[n] = {}
-        pred[n] = {}
-    for u, nbrs in g._succ.items():  # noqa: SLF001
-        out = succ[u]
-        for v, keys in nbrs.items():
-            copied = {k: dict(d) for k, d in keys.items()}
-            out[v] = copied
-            pred[v][u] = copied
-    return h

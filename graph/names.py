@@ -29,8 +29,11 @@ def fold(name: str) -> str:
     >>> fold("  'S-Hertogenbosch ")
     's hertogenbosch'
     """
-    decomposed = unicodedata.normalize("NFKD", name)
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if name.isascii():  # most texts: nothing to decompose (a profile per member at start)
+        ascii_only = name
+    else:
+        decomposed = unicodedata.normalize("NFKD", name)
+        ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _NON_WORD.sub(" ", ascii_only.lower()).strip()
 
 

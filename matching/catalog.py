@@ -144,6 +144,17 @@ _MEMBER_RELS = ("WORKS_ON", "ACTIVE_IN", "BASED_IN", "WORKS_AT")
 # Reference data every row is built against: a change to it rebuilds everything.
 _TAXONOMY_LABELS = ("Theme", "Domain")
 
+# What the matcher reads of a member or an organisation after the build (the explanation's
+# roles, function, availability and organisation name). The rest (the profile, consent,
+# ...) is in the rows already; 100,000 whole property dicts cost about 100 MB.
+_KEPT = {"Member": ("label", "name", "roles", "function", "availability"),
+         "Organisation": ("label", "name")}
+
+
+def _kept(attrs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {i: ({k: a[k] for k in keep if k in a} if (keep := _KEPT.get(a["label"])) else a)
+            for i, a in attrs.items()}
+
 
 class Catalog:
     """All candidate kinds of one graph version, read in bulk from the store (no copy of the
@@ -182,6 +193,7 @@ class Catalog:
                                                for i in by_label["Practice"]], f)
         self.communities = items_of("community", [community_row(i, a[i], src, f)
                                                   for i in by_label["Community"]], f)
+        self.attrs = Layered(_kept(attrs))
         at = practice_places(self.practices, self.places)
         want = [p for p in self.places if chosen(p, at)]
         self.regions = self._regions(want, at, members_by_gemeente(self.members))
@@ -304,7 +316,7 @@ class Catalog:
             changed_attrs += splice.fresh
             gone |= {old.ids[r] for r in splice.drop.tolist()}
         if changed_attrs or gone:
-            fresh_attrs = store.props_of(changed_attrs)
+            fresh_attrs = _kept(store.props_of(changed_attrs))
             new.attrs = self.attrs.updated(fresh_attrs, gone - set(fresh_attrs))
         region_splice = new._follow_regions(splices, fresh_rows)
         if region_splice:

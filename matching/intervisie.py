@@ -18,8 +18,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from ortools.sat.python import cp_model
-
 from schakel.graph.geo import haversine_km
 from schakel.graph.privacy import visible
 from schakel.graph.query import theme_scope
@@ -152,6 +150,8 @@ def _solve(people: list[Candidate], max_km: float, seconds: float, workers: int
     n, slots = len(people), len(people) // MIN_SIZE
     if slots == 0:
         return [], [c.id for c in people], "te weinig leden"
+    from ortools.sat.python import cp_model  # with pandas: imported when grouping, not at start
+
     model = cp_model.CpModel()
     x = {(i, g): model.new_bool_var(f"x{i}_{g}") for i in range(n) for g in range(slots)}
     used = [model.new_bool_var(f"used{g}") for g in range(slots)]

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
     from .blocks import RowBlocks
     from .catalog import Catalog
     from .quantised import Int8Rows
@@ -67,6 +67,12 @@ def fit_theme_model(texts: Sequence[str], vectors: np.ndarray, labels: Sequence[
     is a row per theme, so the model learns a distribution over themes (one multinomial
     logistic regression: one fit, not one per theme). Themes with fewer than two rows are
     not learned. None when too little is left."""
+    # scikit-learn (with pandas and scipy.stats) is imported here, not at start-up: the
+    # model is fitted in the background once every vector is there; 2 s of a server start.
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
     counts: dict[str, int] = {}
     for ls in labels:
         for t in set(ls):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from schakel.errors import NodeNotFoundError
+from schakel.graph.bulk import give_back_memory
 from schakel.graph.erase import Erasure, erase_member
 from schakel.graph.geo import Gazetteer
 from schakel.graph.lookup import Lookup
@@ -91,9 +92,12 @@ class AppState:
     def warm_up(self) -> None:
         """Build the matcher's indexes now rather than on the first question, then follow
         the change feed in the background; the whole network's metrics are computed
-        meanwhile (in their own thread and process)."""
-        self.network.warm()
+        after that (in their own thread and process): started together, the network's
+        projection took the interpreter from the matcher's build and delayed the first
+        answer by seconds at 100,000 members."""
         self.models.refresh()
+        give_back_memory()  # what the catalogue's build freed
+        self.network.warm()
         self.models.follow()
 
     def close(self) -> None:

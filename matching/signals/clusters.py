@@ -20,9 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
-from sklearn.cluster import HDBSCAN
-from sklearn.decomposition import PCA
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..text import STOP_WORDS, words
 
@@ -79,6 +76,8 @@ def _features(items: Sequence[Item], vectors: np.ndarray, s: Settings) -> np.nda
     emb /= np.linalg.norm(emb, axis=1, keepdims=True) + 1e-12
     dims = min(s.dims, emb.shape[1], len(items) - 1)
     if dims >= 2:
+        from sklearn.decomposition import PCA  # scikit-learn only when clustering, not at start
+
         emb = PCA(n_components=dims, random_state=0).fit_transform(emb)
         emb /= np.linalg.norm(emb, axis=1, keepdims=True) + 1e-12
     vocab = sorted({t for it in items for t in it.themes})
@@ -100,6 +99,8 @@ def cluster_labels(items: Sequence[Item], vectors: np.ndarray,
     size = max(s.min_cluster_size, round(s.size_per_sqrt * len(items) ** 0.5))
     if len(items) < size:
         return [-1] * len(items)
+    from sklearn.cluster import HDBSCAN
+
     model = HDBSCAN(min_cluster_size=size, min_samples=2, copy=True)
     return [int(x) for x in model.fit_predict(_features(items, vectors, s))]
 
@@ -143,6 +144,8 @@ def _top_terms(groups: Mapping[str, list[Item]], corpus: Sequence[Item], n: int 
     """Per group, the words that stand out most against all signals (TF-IDF)."""
     if not groups or not corpus:
         return {}
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False,
                                  stop_words=sorted(STOP_WORDS), min_df=2)
     try:
