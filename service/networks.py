@@ -700,10 +700,10 @@ class NetworkViews:
         self._stop.set()
         self._wake.set()
         self._save_wake.set()
-        worker = self._worker
+        with self._lock:  # _kick and _offer create and start their thread under it
+            worker, saver = self._worker, self._saver
         if worker is not None and worker is not threading.current_thread():
             worker.join(timeout=30)
-        saver = self._saver
         if saver is not None and saver is not threading.current_thread():
             saver.join(timeout=30)
         if self._projection is not None and self._projection.seq > self._saved_seq:
