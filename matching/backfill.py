@@ -45,7 +45,7 @@ def waiting_texts(indexes: dict[str, KindIndex], limit: int,
         for r in np.flatnonzero(~index.ready).tolist():
             key = index.keys[r]
             if key not in out and key not in skip:
-                out[key] = index.items.texts[r]
+                out[key] = index.meaning(r)
                 if len(out) >= limit:
                     return out
     return out

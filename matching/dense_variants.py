@@ -1,15 +1,17 @@
 """Other ways to give a member a meaning vector, compared in ``schakel eval --dicht``.
 
-The matcher encodes one text per member: function, what they offer and their theme names
-(sentences saying what they want to learn are left out, see offers.py). The variants here
-encode the same member differently; each replaces the member vectors for one evaluation run
-and is never used to serve questions:
+A member's profile text is function, what they offer and their theme names (sentences saying
+what they want to learn are left out, see offers.py). The matcher encodes it with the
+descriptions of the themes the member works on at level 2 or 3 (index.py, meaning_text: it
+won on the held-out questions). The variants each replace the member vectors for one
+evaluation run and are never used to serve questions:
 
+- ``alleen profiel``: the profile text alone (the matcher before);
 - ``zinnen (max)``: every sentence of that text on its own; a member is as close as their
   closest sentence (an offer is not averaged away by the rest of the profile);
-- ``+ themabeschrijvingen``: the text plus the descriptions of the themes the member works on
-  at level 2 or 3 (what the structured facts say, in words);
-- ``beide (max)``: the closer of the current text and the text with descriptions.
+- ``+ themabeschrijvingen (nu)``: the text plus the descriptions of the themes the member
+  works on at level 2 or 3 (what the structured facts say, in words);
+- ``beide (max)``: the closer of the profile alone and the text with descriptions.
 """
 
 from __future__ import annotations
@@ -24,13 +26,12 @@ import numpy as np
 from .blocks import RowBlocks
 from .catalog import Items, Taxonomy
 from .evaluate import Scores, evaluate_slices
+from .index import meaning_text
 from .offers import sentences
 
 __all__ = ["DenseVariant", "MaxOfRows", "member_variants", "compare"]
 
 SAMPLE = 64  # members whose texts are timed without the cache
-# A theme counts as what a member brings from this level on (levels are stored as level / 3).
-LEVEL_FROM = 2 / 3 - 1e-6
 
 
 @dataclass(frozen=True)
@@ -72,13 +73,8 @@ class _Taken:
 
 
 def _themed(items: Items, taxonomy: Taxonomy) -> list[str]:
-    texts = []
-    for r, text in enumerate(items.texts):
-        row = items.themes[r]
-        strong = [taxonomy.theme_ids[c] for c, level in zip(row.indices, row.data, strict=True)
-                  if level >= LEVEL_FROM]
-        texts.append(" ".join([text, *(taxonomy.theme_texts[t] for t in sorted(strong))]))
-    return texts
+    described = tuple(taxonomy.theme_texts[t] for t in taxonomy.theme_ids)
+    return [meaning_text(items, r, described) for r in range(len(items))]
 
 
 def member_variants(items: Items, taxonomy: Taxonomy,
@@ -107,10 +103,10 @@ def member_variants(items: Items, taxonomy: Taxonomy,
     cur, with_themes = encode(current), encode(themed)
     both = MaxOfRows(np.vstack([cur, with_themes]), np.concatenate([np.arange(n)] * 2), n)
     return [
-        DenseVariant("profiel (nu)", RowBlocks.of(cur), n, ms["current"]),
+        DenseVariant("alleen profiel", RowBlocks.of(cur), n, ms["current"]),
         DenseVariant("zinnen (max)", MaxOfRows(encode([x for p in parts for x in p]), owner, n),
                      len(owner), ms["sentences"]),
-        DenseVariant("+ themabeschrijvingen", RowBlocks.of(with_themes), n, ms["themed"]),
+        DenseVariant("+ themabeschrijvingen (nu)", RowBlocks.of(with_themes), n, ms["themed"]),
         DenseVariant("beide (max)", both, 2 * n, ms["current"] + ms["themed"]),
     ]
 

@@ -255,8 +255,11 @@ class Matcher:
             analyzer, previous = old.analyzer, old.indexes
         else:  # compound splitting changed: analyse everything again
             analyzer, previous = Analyzer(vocabulary), {}
+        tax = catalog.taxonomy
+        described = tuple(tax.theme_texts[t] for t in tax.theme_ids)
         indexes = {kind: build_index(items, previous.get(kind), analyzer, self.encoder,
-                                     self.exact_vectors, self.int8_from)
+                                     self.exact_vectors, self.int8_from,
+                                     described if kind == "member" else ())
                    for kind, items in catalog.kinds.items()}
         waiting = sum(index.waiting for index in indexes.values())
         encoded = dict.fromkeys(indexes, 0)
@@ -285,7 +288,7 @@ class Matcher:
             if not index.waiting:
                 continue
             rows = np.flatnonzero(~index.ready).tolist()
-            texts = [index.items.texts[r] for r in rows]
+            texts = [index.meaning(r) for r in rows]
             done = 0
 
             def step(n: int, kind: str = kind, total: int = len(texts)) -> None:

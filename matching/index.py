@@ -23,14 +23,40 @@ from .text import Analyzer
 
 __all__ = ["KindIndex", "build_index", "follow_index", "with_vectors"]
 
+# A theme counts as what a member brings from this level on (levels are stored as level / 3).
+LEVEL_FROM = 2 / 3 - 1e-6
+
+
+def meaning_text(items: Items, r: int, described: tuple[str, ...]) -> str:
+    """What row ``r``'s meaning vector is encoded from: its text and, when ``described``
+    (one text per theme column) is given, the descriptions of the themes it works on at level
+    2 or 3. The structured facts then speak in the vector too: a member who works on
+    thuiszitters at level 3 is close to a question that describes thuiszitters in other
+    words, even when their profile does not (held-out questions, 3000 members: nDCG@10
+    0.651 -> 0.679; `schakel eval --dicht`). The lexical index keeps the profile alone."""
+    text = items.texts[r]
+    if not described:
+        return text
+    th = items.themes
+    lo, hi = th.indptr[r], th.indptr[r + 1]
+    strong = sorted(int(c) for c, level in zip(th.indices[lo:hi], th.data[lo:hi], strict=True)
+                    if level >= LEVEL_FROM)
+    return " ".join([text, *(described[c] for c in strong)])
+
+
 @dataclass(frozen=True)
 class KindIndex:
     items: Items
-    keys: list[bytes]  # text key per row
+    keys: list[bytes]  # key per row of its meaning text (meaning_text)
     vectors: Int8Rows | RowBlocks  # unit vectors (int8 codes, or exact), rows as in items
     lexical: LexicalIndex
     lex_pos: np.ndarray  # row -> position in lexical.scores()
     ready: np.ndarray  # row -> has its vector (False: still queued for the encoder)
+    described: tuple[str, ...] = ()  # per theme column, for meaning_text (members)
+
+    def meaning(self, r: int) -> str:
+        """The text row ``r``'s vector is encoded from."""
+        return meaning_text(self.items, r, self.described)
 
     @property
     def waiting(self) -> int:
@@ -52,13 +78,13 @@ INT8_FROM = 5000
 
 def build_index(items: Items, old: KindIndex | None, analyzer: Analyzer,
                 encoder: CachedEncoder, exact: bool = False,
-                int8_from: int = INT8_FROM) -> KindIndex:
+                int8_from: int = INT8_FROM, described: tuple[str, ...] = ()) -> KindIndex:
     """The index of ``items``; texts whose key is unchanged since ``old`` keep their vector
     and terms (pass None when the analyser changed), the others come from the embedding
     cache. Encodes nothing: rows whose text is in neither are not ``ready`` (zero vectors)
     until :func:`with_vectors` fills them. Vectors are kept as int8 codes from ``int8_from``
-    rows on (``exact``: always float32)."""
-    keys = [text_key(t) for t in items.texts]
+    rows on (``exact``: always float32). ``described``: see :func:`meaning_text`."""
+    keys = [text_key(meaning_text(items, r, described)) for r in range(len(items))]
     vectors = np.zeros((len(items), encoder.dim), dtype=np.float32)
     ready = np.ones(len(items), dtype=bool)
     if old is None:
@@ -92,7 +118,8 @@ def build_index(items: Items, old: KindIndex | None, analyzer: Analyzer,
                 vectors[r] = hit
     packed = RowBlocks.of(vectors) if exact or len(items) < int8_from else \
         Int8Rows.of(vectors)
-    return KindIndex(items, keys, packed, lexical, lexical.positions(items.ids), ready)
+    return KindIndex(items, keys, packed, lexical, lexical.positions(items.ids), ready,
+                     described)
 
 
 def with_vectors(index: KindIndex, found: dict[bytes, np.ndarray]) -> KindIndex:
@@ -113,7 +140,8 @@ def follow_index(index: KindIndex, items: Items, splice: Splice, analyzer: Analy
     """The index after ``splice`` turned ``index.items`` into ``items``. Rows whose text
     did not change keep their vector (no copy at all when no text and no id changed)."""
     put = splice.put.tolist()
-    fresh_keys = [text_key(items.texts[r]) for r in put]
+    fresh_texts = [meaning_text(items, r, index.described) for r in put]
+    fresh_keys = [text_key(t) for t in fresh_texts]
     before = {index.items.ids[r]: index.keys[r] for r in splice.drop.tolist()}
     changed = [k for k, i in enumerate(splice.fresh) if before.get(i) != fresh_keys[k]]
     same_rows = splice.ids == index.items.ids
@@ -127,7 +155,7 @@ def follow_index(index: KindIndex, items: Items, splice: Splice, analyzer: Analy
             fresh[k] = index.vectors.take(np.array([old_row]))[0]
             fresh_ready[k] = index.ready[old_row]  # still queued: stays queued
     if changed:
-        fresh[changed] = encoder.encode([items.texts[put[k]] for k in changed])
+        fresh[changed] = encoder.encode([fresh_texts[k] for k in changed])
     lexical = index.lexical.copy()
     for i in set(before) - set(splice.fresh):
         lexical.remove(i)
@@ -139,4 +167,4 @@ def follow_index(index: KindIndex, items: Items, splice: Splice, analyzer: Analy
         lex_pos = splice.array(index.lex_pos, lexical.positions(splice.fresh))
     return KindIndex(items, splice.list(index.keys, fresh_keys),
                      index.vectors.splice(splice, fresh), lexical, lex_pos,
-                     splice.array(index.ready, fresh_ready))
+                     splice.array(index.ready, fresh_ready), index.described)

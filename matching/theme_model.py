@@ -102,7 +102,8 @@ def training_rows(catalog: Catalog, member_vectors: RowBlocks | Int8Rows,
                   encode: Callable[[list[str]], np.ndarray], seed: int = 0
                   ) -> tuple[list[str], np.ndarray, list[list[str]]]:
     """The network's labelled texts: members who may be matched (a sample of at most
-    ``MAX_ROWS``) with the themes they work on, practices with their themes, and each theme's
+    ``MAX_ROWS``; their profile text encoded again, see below) with the themes they work on,
+    practices with their themes, and each theme's
     own text and synonyms (``THEME_TEXT_REPEAT`` times)."""
     tax = catalog.taxonomy
     texts: list[str] = []
@@ -113,12 +114,15 @@ def training_rows(catalog: Catalog, member_vectors: RowBlocks | Int8Rows,
         np.arange(len(members))
     if len(allowed) > MAX_ROWS:
         allowed = np.sort(np.random.default_rng(seed).choice(allowed, MAX_ROWS, replace=False))
-    for items, vectors, rows in ((members, member_vectors, allowed),
+    for items, vectors, rows in ((members, None, allowed),
                                  (catalog.practices, practice_vectors,
                                   np.arange(len(catalog.practices)))):
         if len(rows) == 0:
             continue
-        parts.append(vectors.take(rows))
+        # A member's published vector also speaks of the themes they work on (index.py,
+        # meaning_text): learning from it would learn the labels. Their profile alone, then.
+        parts.append(vectors.take(rows) if vectors is not None else
+                     encode([items.texts[int(r)] for r in rows]))
         for r in rows:
             texts.append(items.texts[r])
             labels.append([tax.theme_ids[c] for c in items.themes[int(r)].indices])

@@ -48,7 +48,8 @@ def measure_encoding(store: GraphStore, settings: Settings, query: MatchQuery,
             time.sleep(0.05)
         matcher.backfill.stop()
         done, spent = matcher.backfill.encoded, matcher.backfill.seconds
-        texts = list(matcher._indexes["member"].items.texts[:done or sample])
+        index = matcher._indexes["member"]
+        texts = [index.meaning(r) for r in range(min(done or sample, len(index.items)))]
     finally:
         matcher.close()
     t = time.perf_counter()

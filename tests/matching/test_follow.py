@@ -23,7 +23,7 @@ from schakel.graph.model import (
     Relationship,
     Theme,
 )
-from schakel.matching.embeddings import CachedEncoder, EmbeddingCache
+from schakel.matching.embeddings import CachedEncoder, EmbeddingCache, text_key
 from schakel.matching.engine import Matcher, MatchQuery
 
 QUERIES = [
@@ -258,6 +258,35 @@ def test_apply_touches_only_what_changed(seeded_store: LocalGraphStore,
     assert load is not None
     assert load[after.indexes["member"].row("m-000004")] == 1  # type: ignore[index]
     assert load[after.indexes["member"].row("m-000003")] == 0  # type: ignore[index]
+
+
+def test_a_level_change_is_encoded_again(seeded_store: LocalGraphStore,
+        make_matcher: Callable[[], Matcher]) -> None:
+    """A member's vector speaks of the themes they work on at level 2 or 3: raising a level
+    changes the text it is encoded from (the profile and its lexical terms stay)."""
+    a = make_matcher()
+    a.sync(seeded_store)
+    old = a._state
+    assert old is not None
+    tax = old.catalog.taxonomy
+    r = old.indexes["member"].row("m-000011")
+    assert r is not None
+    seq = seeded_store.version
+    theme_change(seeded_store, a)
+    encoded = a.apply(seeded_store, changes_after(seeded_store, seq))
+    new = a._state
+    assert new is not None and set(encoded) == {"member"}  # encoded, or found in the cache
+    r2 = new.indexes["member"].row("m-000011")
+    assert r2 is not None
+    meaning = new.indexes["member"].meaning(r2)
+    assert tax.theme_texts["autisme"] in meaning  # level 3
+    assert tax.theme_texts["armoede"] not in meaning  # level 1
+    assert tax.theme_texts["autisme"] not in new.catalog.members.texts[r2]
+    assert new.indexes["member"].keys[r2] == text_key(meaning)
+    assert new.indexes["member"].keys[r2] != old.indexes["member"].keys[r]
+    # other kinds are encoded from their own text
+    practices = new.indexes["practice"]
+    assert practices.meaning(0) == practices.items.texts[0]
 
 
 def test_several_writes_merged(seeded_store: LocalGraphStore,
