@@ -2,7 +2,12 @@
 plus the example situations people describe without naming it. A question is as close to a
 theme as to the mean of the theme's ``NEAREST`` closest texts: one stray example close to the
 question weighs less than several that agree (on the development questions the mean of three
-put the right theme first 35 % of the time, the single closest text 24 %)."""
+put the right theme first 35 % of the time, the single closest text 24 %).
+
+The same texts, all of a theme's together, are also one document of a BM25 index: a question
+that shares everyday words with a theme's situations ("jeugdhulp in de klas") is read by its
+words where the sentence vectors blur it (development questions that name no theme: the
+right theme first for 25 of 39 by words, 17 by vectors)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .catalog import Taxonomy
+from .lexical import LexicalIndex
+from .text import Analyzer
 
 NEAREST = 3
 
@@ -20,21 +27,38 @@ NEAREST = 3
 class ThemeMeaning:
     vectors: np.ndarray  # one unit row per text
     slots: np.ndarray  # themes x most texts of a theme: row in vectors, -1 where none
+    words: LexicalIndex | None = None  # one document per theme (all its texts)
+    word_rows: np.ndarray | None = None  # theme -> position in words.scores()
 
     @classmethod
-    def build(cls, taxonomy: Taxonomy,
-              encode: Callable[[Sequence[str]], np.ndarray]) -> ThemeMeaning:
+    def build(cls, taxonomy: Taxonomy, encode: Callable[[Sequence[str]], np.ndarray],
+              analyzer: Analyzer | None = None) -> ThemeMeaning:
         texts: list[str] = []
         rows: list[list[int]] = []
+        documents: dict[str, list[str]] = {}
         for t in taxonomy.theme_ids:
             own = list(dict.fromkeys([taxonomy.theme_texts[t],
                                       *taxonomy.theme_examples.get(t, [])]))
             rows.append(list(range(len(texts), len(texts) + len(own))))
             texts += own
+            if analyzer is not None:
+                documents[t] = analyzer.terms(" ".join(
+                    [*own, *taxonomy.theme_phrases.get(t, [])]))
         slots = np.full((len(rows), max(map(len, rows), default=1)), -1, dtype=np.int64)
         for i, r in enumerate(rows):
             slots[i, :len(r)] = r
-        return cls(encode(texts), slots)
+        if analyzer is None:
+            return cls(encode(texts), slots)
+        words = LexicalIndex()
+        words.build(documents)
+        return cls(encode(texts), slots, words, words.positions(taxonomy.theme_ids))
+
+    def word_scores(self, terms: Sequence[str]) -> np.ndarray:
+        """Per theme: BM25 of the question's terms against the theme's texts (0 without an
+        analyzer at build)."""
+        if self.words is None or self.word_rows is None:
+            return np.zeros(len(self.slots), dtype=np.float32)
+        return np.asarray(self.words.scores(terms), dtype=np.float32)[self.word_rows]
 
     def similarity(self, qv: np.ndarray) -> np.ndarray:
         """Per theme: the mean cosine of the question with the theme's closest texts."""

@@ -75,3 +75,35 @@ def test_a_store_from_before_the_examples_gets_them(tmp_path: Path) -> None:
         assert themes["thuiszitters"].examples == load_yaml("theme_situations.yaml")["thuiszitters"]
         assert isinstance(themes["thuiszitters"], Theme)
         assert not ensure_vocabulary(store)  # nothing left to do
+
+
+def test_words_read_the_theme_whose_situations_share_them(matcher: object) -> None:
+    """The BM25 reader: a theme's texts are one document; a question with their everyday
+    words scores that theme highest, a question with none of them scores nothing."""
+    st = matcher._state  # type: ignore[attr-defined]
+    tax, analyzer = st.catalog.taxonomy, st.analyzer
+    meaning = ThemeMeaning.build(tax, lambda texts: np.eye(len(texts), 4, dtype=np.float32),
+                                 analyzer)
+    for theme in ("thuiszitters", "autisme", "armoede"):
+        example = tax.theme_examples[theme][0]
+        scores = meaning.word_scores(analyzer.terms(example))
+        assert tax.theme_ids[int(np.argmax(scores))] == theme, example
+    assert not meaning.word_scores(analyzer.terms("xyzzy plugh")).any()
+    bare = ThemeMeaning.build(tax, lambda texts: np.eye(len(texts), 4, dtype=np.float32))
+    assert not bare.word_scores(analyzer.terms(tax.theme_examples["autisme"][0])).any()
+
+
+def test_a_question_in_a_themes_own_situation_words_is_read_as_that_theme(
+        matcher: object) -> None:
+    """Readers that agree decide: a situation from the seed, asked as a question, names no
+    theme and is read as its theme at the weight of agreeing readers."""
+    from schakel.matching.engine import THEME_FROM_MEANING, MatchQuery
+
+    tax = matcher._state.catalog.taxonomy  # type: ignore[attr-defined]
+    read = 0
+    for theme in ("thuiszitters", "armoede", "nieuwkomers"):
+        text = tax.theme_examples[theme][1]
+        result = matcher.match(MatchQuery(text=text, kinds=["member"]))  # type: ignore[attr-defined]
+        themes = {t["id"]: t["weight"] for t in result.understood["themes"]}
+        read += themes.get(theme) == THEME_FROM_MEANING
+    assert read >= 2
