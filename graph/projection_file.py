@@ -28,7 +28,7 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,10 +80,17 @@ def _dump(proj: Projection) -> bytes:
 def _undump(body: bytes) -> dict[str, Any]:
     unpickler = _Unpickler(io.BytesIO(body))
     parts: dict[str, Any] = {}
+    same = {}.setdefault  # equal tuples and sets once (see projection.shared)
+
+    def person(v: tuple[Any, ...]) -> Person:
+        return Person(v[0], same(v[1], v[1]), same(v[2], v[2]), same(v[3], v[3]),
+                      same(v[4], v[4]), same(v[5], v[5]), v[6], v[7])
+
+    rows: dict[str, Callable[[Any], Any]] = {**_ROWS, "people": person}
     for part in _PARTS:
         total = unpickler.load()
         found: dict[str, Any] = {}
-        make = _ROWS.get(part)
+        make = rows.get(part)
         while len(found) < total:
             chunk = unpickler.load()
             if not chunk:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -268,3 +269,22 @@ def test_a_tie_written_both_ways_keeps_the_later_ids_word(tmp_path: Any) -> None
         after = built.apply(store, ChangeSet.of(removed_rels=[("m-1", "KNOWS", "m-0")]))
         assert after.adj["m-0"]["m-1"] == "brug"
         same(after, Projection.build(store))
+
+
+def test_equal_rows_share_their_tuples_in_a_build_and_a_kept_file(
+        seeded_store: LocalGraphStore, tmp_path: Path) -> None:
+    """Members with the same roles, domains or themes hold one tuple (or set) between them,
+    read from the store or from the file the service keeps; the rows stay equal."""
+    from schakel.graph import projection_file
+
+    built = Projection.build(seeded_store)
+    path = tmp_path / "netwerkprojectie.bin"
+    assert projection_file.save(built, path, seeded_store)
+    loaded = projection_file.load(path, seeded_store)
+    assert loaded is not None and dict(loaded.people) == dict(built.people)
+    for proj in (built, loaded):
+        rows = list(proj.people.values())
+        for name in ("roles", "active_in", "based_in", "themes"):
+            values = [getattr(p, name) for p in rows]
+            assert len({id(v) for v in values}) == len(set(values)), name
+        assert len(set(p.roles for p in rows)) < len(rows)  # so some are shared
