@@ -39,6 +39,7 @@ from .catalog_rows import (
     splice_items,
 )
 from .layered import Layered
+from .offers import is_need
 from .splice import Splice, row_of
 
 __all__ = ["Catalog", "Items", "Taxonomy", "KINDS", "availability_score"]
@@ -194,6 +195,7 @@ class Catalog:
         self.communities = items_of("community", [community_row(i, a[i], src, f)
                                                   for i in by_label["Community"]], f)
         self.attrs = Layered(_kept(attrs))
+        is_need.cache_clear()  # its sentences helped this build only (10 MB at 100k)
         at = practice_places(self.practices, self.places)
         want = [p for p in self.places if chosen(p, at)]
         self.regions = self._regions(want, at, members_by_gemeente(self.members))

@@ -1,15 +1,15 @@
 """Other ways to give a member a meaning vector, compared in ``schakel eval --dicht``.
 
 A member's profile text is function, what they offer and their theme names (sentences saying
-what they want to learn are left out, see offers.py). The matcher encodes it with the
-descriptions of the themes the member works on at level 2 or 3 (index.py, meaning_text: it
-won on the held-out questions). The variants each replace the member vectors for one
-evaluation run and are never used to serve questions:
+what they want to learn are left out, see offers.py); the matcher encodes it as it is (with
+``describe_members`` also the descriptions of the member's level 2-3 themes, index.py). The
+variants each replace the member vectors for one evaluation run and are never used to serve
+questions:
 
-- ``alleen profiel``: the profile text alone (the matcher before);
+- ``profiel (nu)``: the profile text alone;
 - ``zinnen (max)``: every sentence of that text on its own; a member is as close as their
   closest sentence (an offer is not averaged away by the rest of the profile);
-- ``+ themabeschrijvingen (nu)``: the text plus the descriptions of the themes the member
+- ``+ themabeschrijvingen``: the text plus the descriptions of the themes the member
   works on at level 2 or 3 (what the structured facts say, in words);
 - ``beide (max)``: the closer of the profile alone and the text with descriptions.
 """
@@ -103,10 +103,10 @@ def member_variants(items: Items, taxonomy: Taxonomy,
     cur, with_themes = encode(current), encode(themed)
     both = MaxOfRows(np.vstack([cur, with_themes]), np.concatenate([np.arange(n)] * 2), n)
     return [
-        DenseVariant("alleen profiel", RowBlocks.of(cur), n, ms["current"]),
+        DenseVariant("profiel (nu)", RowBlocks.of(cur), n, ms["current"]),
         DenseVariant("zinnen (max)", MaxOfRows(encode([x for p in parts for x in p]), owner, n),
                      len(owner), ms["sentences"]),
-        DenseVariant("+ themabeschrijvingen (nu)", RowBlocks.of(with_themes), n, ms["themed"]),
+        DenseVariant("+ themabeschrijvingen", RowBlocks.of(with_themes), n, ms["themed"]),
         DenseVariant("beide (max)", both, 2 * n, ms["current"] + ms["themed"]),
     ]
 

@@ -263,8 +263,10 @@ def test_apply_touches_only_what_changed(seeded_store: LocalGraphStore,
 def test_a_level_change_is_encoded_again(seeded_store: LocalGraphStore,
         make_matcher: Callable[[], Matcher]) -> None:
     """A member's vector speaks of the themes they work on at level 2 or 3: raising a level
-    changes the text it is encoded from (the profile and its lexical terms stay)."""
+    changes the text it is encoded from (the profile and its lexical terms stay), when
+    members are described by their themes."""
     a = make_matcher()
+    a.describe_members = True
     a.sync(seeded_store)
     old = a._state
     assert old is not None
@@ -284,7 +286,12 @@ def test_a_level_change_is_encoded_again(seeded_store: LocalGraphStore,
     assert tax.theme_texts["autisme"] not in new.catalog.members.texts[r2]
     assert new.indexes["member"].keys[r2] == text_key(meaning)
     assert new.indexes["member"].keys[r2] != old.indexes["member"].keys[r]
-    # other kinds are encoded from their own text
+    # other kinds are encoded from their own text, and so are members by default
+    assert make_matcher()._state is None
+    plain = make_matcher()
+    plain.sync(seeded_store)
+    assert plain._state is not None
+    assert plain._state.indexes["member"].meaning(r2) == new.catalog.members.texts[r2]
     practices = new.indexes["practice"]
     assert practices.meaning(0) == practices.items.texts[0]
 
