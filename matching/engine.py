@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from schakel.errors import InvalidQueryError, UnknownReferenceError
+from schakel.graph.bulk import give_back_memory
 from schakel.graph.changes import ChangeSet
 from schakel.graph.geo import Gazetteer, Place
 from schakel.graph.model import ROLES
@@ -384,6 +385,9 @@ class Matcher:
                     if now is not None and now.vocabulary == st.vocabulary:
                         self._state = replace(now, theme_model=model)
             finally:
+                # The fit's n-gram vocabulary and matrices are freed but glibc keeps them:
+                # at 100k members RSS stayed 100 MB higher (1,096 MB; 996 after a trim).
+                give_back_memory()
                 done.set()
 
         threading.Thread(target=fit, name="schakel-theme-model", daemon=True).start()
