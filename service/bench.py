@@ -18,6 +18,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from schakel.graph.bulk import give_back_memory
 from schakel.graph.geo import Gazetteer
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.store import GraphStore
@@ -90,6 +91,19 @@ class Row:
     live: LiveRow | None = None
     analytics: AnalyticsRow | None = None
     encode: EncodeRow | None = None
+    rss_mb: float = 0.0  # the bench process while the app holds its read models
+
+
+def rss_mb() -> float:
+    """VmRSS of this process after glibc gave back what it could (0 where /proc is missing)."""
+    give_back_memory()
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -173,6 +187,7 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
                     t = time.perf_counter()
                     client.post("/api/v1/match", json=_body(q)).raise_for_status()
                     http.append((time.perf_counter() - t) * 1000)
+            rss = rss_mb()  # the served app's read models are all there now
         finally:
             server.should_exit = True
             thread.join(timeout=30)
@@ -186,7 +201,7 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
             store.close()
     return Row(members, seed_s, ingest_s, encoded, reingest_s, reencoded,
                _pct(local, 50), _pct(local, 95), _pct(http, 50), _pct(http, 95),
-               _pct(dense, 50), _pct(raw, 50), live, analytics, encode)
+               _pct(dense, 50), _pct(raw, 50), live, analytics, encode, rss)
 
 
 def first_map(state: object) -> object:
@@ -283,6 +298,7 @@ def bench_table(rows: list[Row], n_queries: int) -> Table:
         ("kaal numpy p50 (ms)", [f"{r.raw_p50:.2f}" for r in rows]),
         ("dense / numpy", [f"{r.dense_p50 / r.raw_p50:.2f}" if r.raw_p50 else "-"
                            for r in rows]),
+        ("geheugen (RSS) met de dienst geladen (MB)", [f"{r.rss_mb:.0f}" for r in rows]),
     ]
     for name, values in lines:
         table.add_row(name, *values)
