@@ -104,6 +104,9 @@ def measure_live(store: GraphStore, settings: Settings, queries: list[MatchQuery
     state = AppState(settings, store, Gazetteer.load(), access)
     try:
         state.warm_up()
+        matcher = state.matcher()
+        if matcher.learn_themes:  # fitted in the background: not during the timings
+            matcher.themes_learned.wait(600)
         for q in queries[:20]:
             state.match(q)
         warm = [_ms(lambda q=q: state.match(q)) for q in queries]
