@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .bulk import no_cyclic_gc
-from .projection import Org, Person, Projection
+from .projection import Org, Person, Projection, shared
 from .store import GraphStore
 
 __all__ = ["FORMAT", "save", "load", "read_header", "feed_mark"]
@@ -80,13 +80,8 @@ def _dump(proj: Projection) -> bytes:
 def _undump(body: bytes) -> dict[str, Any]:
     unpickler = _Unpickler(io.BytesIO(body))
     parts: dict[str, Any] = {}
-    same = {}.setdefault  # equal tuples and sets once (see projection.shared)
-
-    def person(v: tuple[Any, ...]) -> Person:
-        return Person(v[0], same(v[1], v[1]), same(v[2], v[2]), same(v[3], v[3]),
-                      same(v[4], v[4]), same(v[5], v[5]), v[6], v[7])
-
-    rows: dict[str, Callable[[Any], Any]] = {**_ROWS, "people": person}
+    same = {}.setdefault  # equal tuples and sets once (projection.shared)
+    rows: dict[str, Callable[[Any], Any]] = {**_ROWS, "people": lambda v: shared(v, same)}
     for part in _PARTS:
         total = unpickler.load()
         found: dict[str, Any] = {}

@@ -262,11 +262,11 @@ class Matcher:
         else:  # compound splitting changed: analyse everything again
             analyzer, previous = Analyzer(vocabulary), {}
         tax = catalog.taxonomy
-        described = tuple(tax.theme_texts[t] for t in tax.theme_ids)
+        described = tuple(tax.theme_texts[t] for t in tax.theme_ids) \
+            if self.describe_members else ()
         indexes = {kind: build_index(items, previous.get(kind), analyzer, self.encoder,
                                      self.exact_vectors, self.int8_from,
-                                     described if self.describe_members and kind == "member"
-                                     else ())
+                                     described if kind == "member" else ())
                    for kind, items in catalog.kinds.items()}
         waiting = sum(index.waiting for index in indexes.values())
         encoded = dict.fromkeys(indexes, 0)
@@ -610,7 +610,7 @@ class Matcher:
         closest in meaning, the network's theme model (profiles and practices with their
         themes), and the theme whose texts share the most of the question's words (BM25). A
         theme two readers name weighs THEME_FROM_MEANING alone; without a majority each named
-        theme counts THEME_SPLIT (development set: two readers 0.734, three 0.763 nDCG@10).
+        theme counts THEME_SPLIT (development set: two readers 0.734, three 0.766 nDCG@10).
         Only when no theme was named: a named theme is surer, and a meaning theme beside it
         drew in people from a neighbouring theme (development set: 0.694 -> 0.707)."""
         if tagged:

@@ -114,15 +114,16 @@ def training_rows(catalog: Catalog, member_vectors: RowBlocks | Int8Rows,
         np.arange(len(members))
     if len(allowed) > MAX_ROWS:
         allowed = np.sort(np.random.default_rng(seed).choice(allowed, MAX_ROWS, replace=False))
-    for items, vectors, rows in ((members, None, allowed),
-                                 (catalog.practices, practice_vectors,
-                                  np.arange(len(catalog.practices)))):
+    # A member's published vector may also speak of the themes they work on (index.py,
+    # meaning_text): learning from it would learn the labels. Their profile alone, then (read
+    # from the embedding cache when the vectors are the profile's own).
+    practices = catalog.practices
+    for items, rows, vectors in ((members, allowed, None),
+                                 (practices, np.arange(len(practices)), practice_vectors)):
         if len(rows) == 0:
             continue
-        # A member's published vector also speaks of the themes they work on (index.py,
-        # meaning_text): learning from it would learn the labels. Their profile alone, then.
-        parts.append(vectors.take(rows) if vectors is not None else
-                     encode([items.texts[int(r)] for r in rows]))
+        parts.append(encode([items.texts[int(r)] for r in rows]) if vectors is None
+                     else vectors.take(rows))
         for r in rows:
             texts.append(items.texts[r])
             labels.append([tax.theme_ids[c] for c in items.themes[int(r)].indices])

@@ -30,6 +30,7 @@ from .access import open_access
 from .bench_analytics import AnalyticsRow, analytics_table, measure_analytics
 from .bench_encode import EncodeRow, measure_encoding
 from .bench_live import LiveRow, measure_live
+from .bench_synthetic import process_mb
 from .cli import _progress, _settings, app, console
 from .config import Settings
 from .state import open_matcher
@@ -97,13 +98,7 @@ class Row:
 def rss_mb() -> float:
     """VmRSS of this process after glibc gave back what it could (0 where /proc is missing)."""
     give_back_memory()
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return process_mb("VmRSS")
 
 
 def _pct(values: list[float], q: float) -> float:

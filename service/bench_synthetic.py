@@ -47,12 +47,20 @@ class SyntheticRow:
     f32_mb: float
 
 
+def process_mb(field: str) -> float:
+    """One memory figure of this process from /proc/self/status, in MB (0 where missing)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def rss_anon_mb() -> float:
     """Anonymous resident memory of this process (file pages, e.g. the float32 file, excluded)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("RssAnon:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return process_mb("RssAnon")
 
 
 def _pct(values: list[float], q: float) -> float:
