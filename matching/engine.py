@@ -66,9 +66,10 @@ MAX_LIMIT = 50
 # A change set this large (nodes, or this share of the members) is cheaper to rebuild from.
 BULK_CHANGE, BULK_SHARE = 5000, 0.2
 # A theme read by meaning counts weaker than a named one: the theme texts' closest theme
-# (from this cosine on) and the network's theme model's likeliest theme (from this
-# probability on). When the two readers agree the theme weighs THEME_FROM_MEANING; when they
-# differ both count at THEME_SPLIT (development set: 0.709 -> 0.730 nDCG@10).
+# (from this cosine on), the network's theme model's likeliest theme (from this probability
+# on) and the theme whose texts share most words. When readers agree the theme weighs
+# THEME_FROM_MEANING; when they differ each counts THEME_SPLIT, as does a named theme that
+# no reader names (Matcher._themes_from_meaning).
 THEME_SIMILARITY, THEME_FROM_MEANING, THEME_SPLIT = 0.35, 0.8, 0.6
 # The theme model reads a theme from this probability on (schakel eval's micro-F1 as well).
 THEME_PROBABILITY, THEME_MODEL_MIN = 0.3, 0.1
@@ -587,9 +588,9 @@ class Matcher:
     def _read(self, st: _State, text: str, place: Place | None, asker_domain: str | None,
               timings: dict[str, float], themes: list[str] | None = None
               ) -> tuple[Question, np.ndarray, int]:
-        """The question read by rules, its vector, and how many themes were named in it (a
-        theme close in meaning is added after counting). ``themes`` (ids) replace the themes
-        read from the text, and then none is added by meaning."""
+        """The question read by rules, its vector, and how many themes were named in it
+        (the readers by meaning then weigh and add themes: :meth:`_themes_from_meaning`).
+        ``themes`` (ids) replace the themes read from the text, and are taken as they are."""
         q = st.reader.read(text, near=place, asker_domain=asker_domain)
         t = time.perf_counter()
         qv = self.encoder.encode_query(text)
@@ -599,27 +600,20 @@ class Matcher:
             q.themes = {th: 1.0 for th in themes if th in index}
         tagged = len(q.themes)
         if themes is None:
-            for theme, weight in self._themes_from_meaning(st, text, qv, tagged, q.terms):
-                q.themes.setdefault(theme, weight)
+            q.themes = self._themes_from_meaning(st, text, qv, q.themes, q.terms)
         return q, qv, tagged
 
-    def _themes_from_meaning(self, st: _State, text: str, qv: np.ndarray, tagged: int,
-                             terms: Sequence[str] = ()) -> list[tuple[str, float]]:
-        """Themes a question means without naming them, from three readers, each naming its
-        first theme: the theme whose own texts (description and example situations) are
-        closest in meaning, the network's theme model (profiles and practices with their
-        themes), and the theme whose texts share the most of the question's words (BM25). A
-        theme two readers name weighs THEME_FROM_MEANING alone; without a majority each named
-        theme counts THEME_SPLIT (development set: two readers 0.734, three 0.766 nDCG@10).
-        Only when no theme was named: a named theme is surer, and a meaning theme beside it
-        drew in people from a neighbouring theme (development set: 0.694 -> 0.707)."""
-        if tagged:
-            return []
+    def _meaning_votes(self, st: _State, text: str, qv: np.ndarray,
+                       terms: Sequence[str]) -> Counter[str]:
+        """The first theme of each of three readers: the theme whose own texts (description
+        and example situations) are closest in meaning, the network's theme model (profiles
+        and practices with their themes), and the theme whose texts share the most of the
+        question's words (BM25). A reader unsure of any theme names none."""
         tax = st.catalog.taxonomy
         assignable = [i for i, t in enumerate(tax.theme_ids) if t in tax.assignable]
-        if not assignable:
-            return []
         firsts: list[str] = []
+        if not assignable:
+            return Counter()
         sims = st.theme_meaning.similarity(qv)
         closest = max(assignable, key=lambda i: sims[i])
         if sims[closest] >= THEME_SIMILARITY:
@@ -633,13 +627,34 @@ class Matcher:
         most = max(assignable, key=lambda i: words[i])
         if words[most] > 0:
             firsts.append(tax.theme_ids[most])
-        named = Counter(firsts)
+        return Counter(firsts)
+
+    def _themes_from_meaning(self, st: _State, text: str, qv: np.ndarray,
+                             named: dict[str, float], terms: Sequence[str] = ()
+                             ) -> dict[str, float]:
+        """The question's themes: those ``named`` by their words or synonyms, checked
+        against what three readers take it to mean (:meth:`_meaning_votes`).
+
+        With no theme named, a theme two readers name weighs THEME_FROM_MEANING alone;
+        without a majority each named theme counts THEME_SPLIT (development set: two readers
+        0.734, three 0.766 nDCG@10). A named theme is surer, but a word can name a theme
+        the question is not about ("werkbezoek" in a question about jeugdhulp op school):
+        when the readers name something, a named theme none of them names counts
+        THEME_SPLIT, and a theme two of them agree on is added at THEME_FROM_MEANING
+        (development set: 0.759 -> 0.779; adding a single reader's theme beside a named one
+        drew in people from a neighbouring theme)."""
+        votes = self._meaning_votes(st, text, qv, terms)
+        if not votes:
+            return dict(named)
+        theme, count = votes.most_common(1)[0]
         if not named:
-            return []
-        theme, votes = named.most_common(1)[0]
-        if votes >= 2 or len(named) == 1:
-            return [(theme, THEME_FROM_MEANING)]
-        return [(t, THEME_SPLIT) for t in named]
+            if count >= 2 or len(votes) == 1:
+                return {theme: THEME_FROM_MEANING}
+            return dict.fromkeys(votes, THEME_SPLIT)
+        themes = {t: w if votes[t] else min(w, THEME_SPLIT) for t, w in named.items()}
+        if count >= 2:
+            themes.setdefault(theme, THEME_FROM_MEANING)
+        return themes
 
     def _signals(self, st: _State, index: KindIndex, q: Question, qv: np.ndarray, tvec: np.ndarray,
                  n_themes: int, mask: np.ndarray, near: np.ndarray | None,

@@ -107,3 +107,43 @@ def test_a_question_in_a_themes_own_situation_words_is_read_as_that_theme(
         themes = {t["id"]: t["weight"] for t in result.understood["themes"]}
         read += themes.get(theme) == THEME_FROM_MEANING
     assert read >= 2
+
+
+@pytest.mark.parametrize(("named", "votes", "read"), [
+    ({}, ["autisme", "autisme", "armoede"], {"autisme": 0.8}),
+    ({}, ["autisme", "armoede"], {"autisme": 0.6, "armoede": 0.6}),
+    ({}, ["armoede"], {"armoede": 0.8}),
+    ({"autisme": 1.0}, [], {"autisme": 1.0}),  # no reader is sure: the named theme stands
+    ({"autisme": 1.0}, ["autisme", "armoede"], {"autisme": 1.0}),
+    # A word named a theme no reader names; two readers agree on another.
+    ({"autisme": 1.0}, ["armoede", "armoede"], {"autisme": 0.6, "armoede": 0.8}),
+    ({"autisme": 1.0}, ["armoede", "thuiszitters"], {"autisme": 0.6}),
+])
+def test_named_themes_are_checked_against_the_meaning_readers(
+        matcher: object, monkeypatch: pytest.MonkeyPatch, named: dict[str, float],
+        votes: list[str], read: dict[str, float]) -> None:
+    from collections import Counter
+
+    monkeypatch.setattr(matcher, "_meaning_votes", lambda *a: Counter(votes))
+    st = matcher._state  # type: ignore[attr-defined]
+    got = matcher._themes_from_meaning(st, "x", np.zeros(4), named)  # type: ignore[attr-defined]
+    assert got == read
+    assert named == dict(named)  # the caller's dict is not changed
+
+
+def test_a_word_that_names_another_theme_does_not_decide_alone(matcher: object) -> None:
+    """"lezen hoe anderen ouders als gelijkwaardige partner behandelen" names the theme of
+    agenderen by a word, while both readers (the theme texts and their words) take it to
+    be about parents as partners: that theme leads the reading and the list."""
+    from schakel.matching.engine import THEME_FROM_MEANING, THEME_SPLIT, MatchQuery
+
+    text = ("Ik wil graag lezen hoe anderen ouders als gelijkwaardige partner behandelen. "
+            "Zijn er mooie voorbeelden?")
+    st = matcher._state  # type: ignore[attr-defined]
+    assert set(st.reader.read(text).themes) == {"agenderen_knelpunten"}
+    result = matcher.match(MatchQuery(text=text, kinds=["member"]))  # type: ignore[attr-defined]
+    themes = {t["id"]: t["weight"] for t in result.understood["themes"]}
+    assert themes == {"inclusief_ouders": THEME_FROM_MEANING,
+                      "agenderen_knelpunten": THEME_SPLIT}
+    first = result.results[0]
+    assert any(r.signal == "theme" and "ouders" in r.text for r in first.reasons)
