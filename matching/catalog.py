@@ -114,6 +114,18 @@ class Items:
     def role_bits(self) -> np.ndarray | None:
         return self._bits("roles")
 
+    @property
+    def theme_mix(self) -> sparse.csr_matrix:
+        """Each row's themes as shares that sum to 1, by level (a row without themes is
+        empty); kept beside the theme matrix it was made from, like :meth:`_bits`."""
+        kept = self.__dict__.get("_theme_mix")
+        if kept is None or kept[0] is not self.themes:
+            sums = np.asarray(self.themes.sum(axis=1), dtype=np.float32).ravel()
+            scale = sparse.diags(np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0))
+            kept = (self.themes, sparse.csr_matrix(scale @ self.themes, dtype=np.float32))
+            self.__dict__["_theme_mix"] = kept
+        return kept[1]
+
     def _bits(self, name: str) -> np.ndarray | None:
         """:func:`bits` of one array, kept beside the array it was made from (a splice or
         a copy that sets a new array gets new bits)."""

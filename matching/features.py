@@ -13,8 +13,9 @@ from .catalog import Items, Taxonomy
 from .question import Question
 from .ranker import Weights
 
-__all__ = ["Places", "theme_vector", "theme_scores", "domain_scores", "role_scores",
-           "availability_scores", "subject_fit", "NEAR", "NEAR_KM", "PARTIAL_KM", "tier"]
+__all__ = ["Places", "theme_vector", "theme_scores", "theme_closeness", "domain_scores",
+           "role_scores", "availability_scores", "subject_fit", "NEAR", "NEAR_KM",
+           "PARTIAL_KM", "tier"]
 
 # An asked place is a preference in tiers: inside the area or within NEAR_KM counts fully,
 # up to PARTIAL_KM half, beyond that a little, fading with distance (only to order far rows).
@@ -132,6 +133,12 @@ def theme_scores(items: Items, vec: np.ndarray, n_themes: int) -> np.ndarray:
         return np.zeros(len(items), dtype=np.float32)
     raw = items.themes @ vec
     return np.minimum(1.0, raw / max(1, min(2, n_themes))).astype(np.float32)
+
+
+def theme_closeness(items: Items, similarity: np.ndarray) -> np.ndarray:
+    """How close in meaning each row's themes are to a question: the mean of its themes'
+    ``similarity`` (per theme, ThemeMeaning.similarity), weighted by level."""
+    return np.asarray(items.theme_mix @ similarity, dtype=np.float32)
 
 
 def domain_scores(items: Items, question: Question, domain_ids: list[str]) -> np.ndarray:
