@@ -3,8 +3,10 @@ float32 (100k x 512: 51 MB instead of 205 MB), scanned by simsimd's SIMD int8 do
 
 A code is ``round(x / scale)`` with ``scale = max|x| / 127`` per row, so every row uses the
 whole int8 range; the question is coded the same way. The cosine of a row comes out within a
-few thousandths of the float32 one; the matcher rescores its top candidates with the float32
-vectors from the embedding cache (matching/engine.py), so the ranking it shows is exact.
+few thousandths of the float32 one. The matcher rescores its top candidates with the float32
+question against their decoded codes (:meth:`Int8Rows.take`; only the row side is rounded,
+matching/engine.py): on `schakel eval`'s 161 questions over 3,000 members nDCG@10 stays
+within 0.001 of float32, and no float32 vector is read from the embedding cache per request.
 Never changed once built, like :class:`~schakel.matching.blocks.RowBlocks`.
 """
 

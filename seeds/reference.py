@@ -73,7 +73,11 @@ def vocabulary(gazetteer: Gazetteer | None = None) -> Reference:
     for row in load_yaml("domains.yaml"):
         ref.add(Domain(id=row["id"], name=row["name"], description=row.get("description", ""),
                        synonyms=row.get("synonyms") or []))
-    examples = load_yaml("theme_situations.yaml")
+    # A theme's examples: how practice describes a case of it and how a request for it
+    # comes in, never in its own words (read by meaning: matching/theme_meaning.py).
+    examples = dict(load_yaml("theme_situations.yaml"))
+    for theme_id, lines in load_yaml("theme_questions.yaml").items():
+        examples[theme_id] = [*(examples.get(theme_id) or []), *lines]
     for row in load_yaml("themes.yaml"):
         ref.add(Theme(id=row["id"], name=row["name"], gloss_en=row.get("gloss_en") or "",
                       description=row.get("description") or "",
@@ -91,10 +95,11 @@ def ensure_vocabulary(store: GraphStore, gazetteer: Gazetteer | None = None) -> 
     ref = vocabulary(gazetteer)
     wanted = Counter(n.label for n in ref.nodes)
     if all(store.count(label) >= n for label, n in wanted.items()):
-        # a store from before themes had examples gets them, and nothing else changes
+        # a store from before the seeds' example texts changed gets the new ones, and
+        # nothing else changes
         stored = {t.id: t for t in store.iter_nodes("Theme")}
         fresh = [n for n in ref.nodes if isinstance(n, Theme) and n.examples
-                 and n.id in stored and not getattr(stored[n.id], "examples", None)]
+                 and n.id in stored and getattr(stored[n.id], "examples", None) != n.examples]
         if not fresh:
             return False
         store.write([stored[n.id].model_copy(update={"examples": n.examples}) for n in fresh])

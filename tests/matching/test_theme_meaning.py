@@ -50,13 +50,16 @@ def test_build_gives_every_theme_its_text_and_examples(matcher: object) -> None:
     assert rows[1:] == tax.theme_examples["thuiszitters"] and len(rows) > NEAREST
 
 
-def test_seed_examples_cover_every_assignable_theme_without_naming_it() -> None:
-    examples = load_yaml("theme_situations.yaml")
+@pytest.mark.parametrize(("name", "least", "most"), [("theme_situations.yaml", 6, 8),
+                                                      ("theme_questions.yaml", 6, 6)])
+def test_seed_examples_cover_every_assignable_theme_without_naming_it(
+        name: str, least: int, most: int) -> None:
+    examples = load_yaml(name)
     themes = {row["id"]: row for row in load_yaml("themes.yaml")}
     assignable = {t for t, row in themes.items() if row.get("assignable", True)}
     assert set(examples) == assignable
     for theme, sentences in examples.items():
-        assert 6 <= len(sentences) <= 8, theme
+        assert least <= len(sentences) <= most, theme
         names = [themes[theme]["name"], *(themes[theme].get("synonyms") or [])]
         for s in sentences:
             for name in names:
@@ -72,9 +75,18 @@ def test_a_store_from_before_the_examples_gets_them(tmp_path: Path) -> None:
         assert not any(t.examples for t in store.iter_nodes("Theme"))
         assert ensure_vocabulary(store)  # only the examples are written
         themes = {t.id: t for t in store.iter_nodes("Theme")}
-        assert themes["thuiszitters"].examples == load_yaml("theme_situations.yaml")["thuiszitters"]
+        assert themes["thuiszitters"].examples == [
+            *load_yaml("theme_situations.yaml")["thuiszitters"],
+            *load_yaml("theme_questions.yaml")["thuiszitters"]]
         assert isinstance(themes["thuiszitters"], Theme)
         assert not ensure_vocabulary(store)  # nothing left to do
+        # a store from before the request sentences were added gets them too
+        older = [t.model_copy(update={"examples": t.examples[:3]})
+                 for t in store.iter_nodes("Theme") if t.examples]
+        store.write(older)
+        assert ensure_vocabulary(store)
+        assert {t.id: t.examples for t in store.iter_nodes("Theme")} == {
+            t: themes[t].examples for t in themes}
 
 
 def test_words_read_the_theme_whose_situations_share_them(matcher: object) -> None:
