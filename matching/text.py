@@ -8,8 +8,8 @@ matches a profile that says "jeugdhulp".
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
-from functools import lru_cache
 
 import snowballstemmer
 
@@ -37,9 +37,16 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("dutch")
+    """This thread's stemmer: a snowball stemmer keeps the word it works on in itself, so
+    two threads sharing one garble each other's words (or raise IndexError)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("dutch")
+    return stemmer
 
 
 class Analyzer:

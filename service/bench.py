@@ -4,21 +4,18 @@ next to the raw numpy dot product over the same matrix."""
 from __future__ import annotations
 
 import contextlib
-import socket
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import numpy as np
 import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from schakel.graph.bulk import give_back_memory
 from schakel.graph.geo import Gazetteer
 from schakel.graph.local import LocalGraphStore
 from schakel.graph.store import GraphStore
@@ -33,10 +30,8 @@ from .bench_live import LiveRow, measure_live
 from .bench_synthetic import process_mb
 from .cli import _progress, _settings, app, console
 from .config import Settings
+from .served import serving
 from .state import open_matcher
-
-if TYPE_CHECKING:
-    import httpx
 
 PLACES = ["Emmen", "Zwolle", "Utrecht", "Rotterdam", "Maastricht", None, "Regio Twente",
           "Groningen", None, "Almere"]
@@ -92,30 +87,14 @@ class Row:
     live: LiveRow | None = None
     analytics: AnalyticsRow | None = None
     encode: EncodeRow | None = None
-    rss_mb: float = 0.0  # the bench process while the app holds its read models
-
-
-def rss_mb() -> float:
-    """VmRSS of this process after glibc gave back what it could (0 where /proc is missing)."""
-    give_back_memory()
-    return process_mb("VmRSS")
+    rss_mb: float = 0.0  # the server process (schakel serve) once its read models are built
 
 
 def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else 0.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | None) -> Row:
-    import uvicorn
-
-    from .app import create_app
-
     with tempfile.TemporaryDirectory(prefix="schakel-bench-") as tmp:
         data = Path(tmp)
         cache_path = cache or data / "embeddings.sqlite"
@@ -162,36 +141,23 @@ def bench_size(members: int, n_queries: int, settings: Settings, cache: Path | N
             raw.append((time.perf_counter() - t) * 1000)
         del matcher
 
-        # Over HTTP: the real app in uvicorn, its own matcher from the warm cache.
-        port = _free_port()
+        # Over HTTP: `schakel serve` in its own process, its own matcher from the warm
+        # cache; this process only asks (it shares no interpreter with the server).
         access = open_access(scratch, store)
         key = access.add_user("bench", "staff", replace=True)
         access.close()
-        app_ = create_app(scratch, store=store)
-        server = uvicorn.Server(uvicorn.Config(app_, host="127.0.0.1", port=port,
-                                               log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
         http: list[float] = []
         import httpx  # the test extra's client: a plain install must run without it
 
-        try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600,
-                              headers={"Authorization": f"Bearer {key}"}) as client:
-                _wait(client)
-                served = app_.state.schakel.matcher()  # built (and waited for) here
-                if served.learn_themes:  # its background fit would share the timings
-                    served.themes_learned.wait(600)
-                for q in qs[:20]:
-                    client.post("/api/v1/match", json=_body(q)).raise_for_status()
-                for q in qs:
-                    t = time.perf_counter()
-                    client.post("/api/v1/match", json=_body(q)).raise_for_status()
-                    http.append((time.perf_counter() - t) * 1000)
-            rss = rss_mb()  # the served app's read models are all there now
-        finally:
-            server.should_exit = True
-            thread.join(timeout=30)
+        with serving(scratch) as (base, pid, _), httpx.Client(
+                base_url=base, timeout=600, headers={"Authorization": f"Bearer {key}"}) as client:
+            for q in qs[:20]:
+                client.post("/api/v1/match", json=_body(q)).raise_for_status()
+            for q in qs:
+                t = time.perf_counter()
+                client.post("/api/v1/match", json=_body(q)).raise_for_status()
+                http.append((time.perf_counter() - t) * 1000)
+            rss = process_mb("VmRSS", pid)  # the server's, its read models all there now
         try:
             with _progress() as bar:
                 bar.add_task("Schrijven en lezen door elkaar", total=None)
@@ -216,19 +182,6 @@ def first_map(state: object) -> object:
 def _body(q: MatchQuery) -> dict[str, object]:
     return {k: v for k, v in {"text": q.text, "near": q.near, "kinds": q.kinds,
                               "limit": q.limit}.items() if v is not None}
-
-
-def _wait(client: httpx.Client) -> None:
-    import httpx
-
-    for _ in range(600):
-        try:
-            if client.get("/api/v1/health").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("the benchmark server did not start")
 
 
 @app.command()
@@ -299,7 +252,7 @@ def bench_table(rows: list[Row], n_queries: int) -> Table:
         ("kaal numpy p50 (ms)", [f"{r.raw_p50:.2f}" for r in rows]),
         ("dense / numpy", [f"{r.dense_p50 / r.raw_p50:.2f}" if r.raw_p50 else "-"
                            for r in rows]),
-        ("geheugen (RSS) met de dienst geladen (MB)", [f"{r.rss_mb:.0f}" for r in rows]),
+        ("geheugen (RSS) van de server (MB)", [f"{r.rss_mb:.0f}" for r in rows]),
     ]
     for name, values in lines:
         table.add_row(name, *values)

@@ -47,10 +47,11 @@ class SyntheticRow:
     f32_mb: float
 
 
-def process_mb(field: str) -> float:
-    """One memory figure of this process from /proc/self/status, in MB (0 where missing)."""
+def process_mb(field: str, pid: int | str = "self") -> float:
+    """One memory figure of a process (this one) from /proc/<pid>/status, in MB (0 where
+    missing)."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:

@@ -14,10 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import socket
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -36,12 +33,12 @@ from schakel.seeds.load import seed_store
 from .access import open_access
 from .cli import _progress, _settings, app, console
 from .config import Settings
+from .served import serving
 from .state import open_matcher
 
 if TYPE_CHECKING:  # httpx comes with the test extra; the command imports it when it runs
     import httpx
 
-HOST = "127.0.0.1"  # loopback only: this is not a tool to load someone else's server
 QUESTIONS = ["Wie heeft ervaring met thuiszitters in de buurt van Emmen?",
              "Wie helpt een school met passend onderwijs bij autisme?",
              "Wie kent een goede aanpak voor schoolverzuim in Twente?",
@@ -69,16 +66,8 @@ class Phase:
 
 
 WARM_UP_S = 10.0
-QUIET_CPU = 0.1  # the server is done preparing below this share of one core ...
-QUIET_WITHIN_S = 300.0  # ... or after this long, whichever comes first
 READS = ("POST /match", "GET /nearby", "GET /members")
 WRITES = ("PUT /me",)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 async def _reader(client: httpx.AsyncClient, staff: str, member: str, phase: Phase,
@@ -284,28 +273,8 @@ def load_average() -> str:
 def run_against_server(scratch: Settings, workers: int, seconds: float, readers: int,
                        writer_keys: list[str], staff: str, member: str, max_requests: int,
                        pause: float) -> list[Phase]:
-    port = _free_port()
-    env = {**os.environ, "SCHAKEL_DATA_DIR": str(scratch.data_dir), "SCHAKEL_STORE": "local",
-           "SCHAKEL_EMBEDDINGS": str(scratch.embeddings_path), "SCHAKEL_LOG_FORMAT": "text",
-           "SCHAKEL_RATE_WRITES": "1000000/minute"}
-    exe = Path(sys.executable).with_name("schakel")
-    log = Path(scratch.data_dir) / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([str(exe), "serve", "--host", HOST, "--port", str(port),
-                                 "--workers", str(workers)], env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
-    base = f"http://{HOST}:{port}"
-    try:
-        started = time.monotonic()
-        with console.status("Server starten en matcher voorbereiden ..."):
-            _wait_ready(base, proc, workers)
-        ready = time.monotonic() - started
-        # Each worker fits its theme model once its matcher is ready (half a minute or more
-        # at 10,000 members on 2 cores): measuring during that would measure the fit.
-        with console.status("Wachten tot de server klaar is met voorbereiden ..."):
-            if not _wait_quiet(proc.pid):
-                console.print("[yellow]De server bleef bezig; de cijfers vallen mogelijk "
-                              "lager uit.[/yellow]")
+    started = time.monotonic()
+    with serving(scratch, workers, {"SCHAKEL_RATE_WRITES": "1000000/minute"}) as (base, _, ready):
         console.print(f"Server klaar na {ready:.0f} s, klaar met voorbereiden na "
                       f"{time.monotonic() - started:.0f} s.")
         with console.status("Opwarmen ..."):  # each worker's caches, not measured
@@ -321,60 +290,5 @@ def run_against_server(scratch: Settings, workers: int, seconds: float, readers:
                 asyncio.run(run_phase(base, phase, readers=r, writers=w, staff=staff,
                                       member=member, max_requests=max_requests, pause=p))
         return phases
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
-def _wait_ready(base: str, proc: subprocess.Popen[bytes], workers: int) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 900
-    ready = 0
-    while ready < workers * 3:  # several answers in a row: every worker has its matcher
-        if proc.poll() is not None:
-            raise typer.Exit(2)
-        try:
-            ok = httpx.get(f"{base}/api/v1/ready", timeout=10).status_code == 200
-        except httpx.HTTPError:
-            ok = False
-        ready = ready + 1 if ok else 0
-        if time.monotonic() > deadline:
-            console.print("[red]De server werd niet op tijd klaar.[/red]")
-            raise typer.Exit(2)
-        time.sleep(0.2 if ok else 0.5)
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    """CPU time used so far by a process and its children (the workers), from /proc;
-    None where there is no /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total, found = 0.0, False
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # the process ended meanwhile
-        if int(stat.parent.name) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-            found = True
-    return total if found else None
-
-
-def _wait_quiet(pid: int, interval: float = 2.0) -> bool:
-    """Wait until the server uses less than QUIET_CPU of a core over ``interval`` seconds
-    (its background work is done). False if it did not within QUIET_WITHIN_S."""
-    deadline = time.monotonic() + QUIET_WITHIN_S
-    before = _cpu_seconds(pid)
-    while before is not None and time.monotonic() < deadline:
-        time.sleep(interval)
-        now = _cpu_seconds(pid)
-        if now is None:
-            return True
-        if now - before < QUIET_CPU * interval:
-            return True
-        before = now
-    return before is None

@@ -82,3 +82,29 @@ def test_large_delta_triggers_a_rebuild() -> None:
     assert index.rebuilds == 2
     assert len(index) == 1060
     assert (index.scores(["w1"])[index.positions([f"x{i}" for i in range(60)])] > 0).all()
+
+
+def test_threads_stem_alike() -> None:
+    """Requests are answered in threads: each must stem as if alone (a shared snowball
+    stemmer garbled words or raised IndexError under `schakel bench`'s writer thread)."""
+    import threading
+
+    analyzer = Analyzer()
+    words_ = ["samenwerkingsverbanden", "thuiszitters", "leerplichtambtenaren",
+              "ervaringsdeskundigen", "jeugdhulpaanbieders", "kinderopvangorganisaties"]
+    expected = {w: analyzer.stem(w) for w in words_}
+    wrong: list[tuple[str, str]] = []
+
+    def work(offset: int) -> None:
+        for i in range(20_000):
+            w = words_[(i + offset) % len(words_)]
+            got = analyzer.stem(w)
+            if got != expected[w]:
+                wrong.append((w, got))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not wrong, wrong[:5]

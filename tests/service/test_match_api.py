@@ -177,7 +177,7 @@ def test_bench_command_measures_in_process_and_over_http(tmp_path: Path,
     assert lines["opnieuw gecodeerd"] == "0"  # unchanged profiles: no encoder calls
     assert float(lines["HTTP p95 (ms)"].replace(",", "")) > 0
     assert float(lines["dense / numpy"]) > 0
-    assert 50 < float(lines["geheugen (RSS) met de dienst geladen (MB)"]) < 20_000
+    assert 50 < float(lines["geheugen (RSS) van de server (MB)"]) < 20_000
     # the network metrics, both backends side by side (networkx runs up to 10k)
     assert float(lines["alle maten, networkx"]) > 0 and float(lines["alle maten, igraph"]) >= 0
     assert float(lines["start -> eerste gefilterde kaart (graaf lezen)"]) > 0
