@@ -131,14 +131,19 @@ def theme_vector(question: Question, taxonomy: Taxonomy) -> np.ndarray:
 def theme_scores(items: Items, vec: np.ndarray, n_themes: int) -> np.ndarray:
     if not vec.any():
         return np.zeros(len(items), dtype=np.float32)
-    raw = items.themes @ vec
+    raw = items.themes @ vec.astype(np.float32, copy=False)
     return np.minimum(1.0, raw / max(1, min(2, n_themes))).astype(np.float32)
 
 
 def theme_closeness(items: Items, similarity: np.ndarray) -> np.ndarray:
     """How close in meaning each row's themes are to a question: the mean of its themes'
-    ``similarity`` (per theme, ThemeMeaning.similarity), weighted by level."""
-    return np.asarray(items.theme_mix @ similarity, dtype=np.float32)
+    ``similarity`` (per theme, ThemeMeaning.similarity), weighted by level; NaN for a row
+    without themes (nothing to say, not far)."""
+    mix = items.theme_mix
+    # float32 like the matrix: a float64 vector would make scipy copy the matrix per question
+    out = np.asarray(mix @ similarity.astype(np.float32, copy=False))
+    out[np.diff(mix.indptr) == 0] = np.nan
+    return out
 
 
 def domain_scores(items: Items, question: Question, domain_ids: list[str]) -> np.ndarray:
