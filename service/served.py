@@ -1,7 +1,7 @@
 """`schakel serve` in a process of its own on loopback, for the load test and the benchmark:
 started on a scratch data dir, waited for until it answers and has finished its background
-work (the theme model's fit), stopped afterwards. A client in another process shares no
-interpreter with it, as in production."""
+work (the theme model's fit, the network's metrics), stopped afterwards. A client in another
+process shares no interpreter with it, as in production."""
 
 from __future__ import annotations
 
