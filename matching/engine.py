@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from schakel.errors import InvalidQueryError, UnknownReferenceError
-from schakel.graph.bulk import give_back_memory
+from schakel.graph.bulk import settle_heap
 from schakel.graph.changes import ChangeSet
 from schakel.graph.geo import Gazetteer, Place
 from schakel.graph.model import ROLES
@@ -397,7 +397,7 @@ class Matcher:
             finally:
                 # The fit's n-gram vocabulary and matrices are freed but glibc keeps them:
                 # at 100k members RSS stayed 100 MB higher (1,096 MB; 996 after a trim).
-                give_back_memory()
+                settle_heap()
                 done.set()
 
         threading.Thread(target=fit, name="schakel-theme-model", daemon=True).start()

@@ -6,7 +6,7 @@ HttpOnly, SameSite=Lax cookie after logging in on ``/inloggen``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, routing
@@ -35,10 +35,10 @@ def current_principal(
     return who  # type: ignore[no-any-return]
 
 
-def require(role: str) -> Callable[..., Principal]:
+def require(role: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that lets through accounts with ``role`` or a higher one."""
 
-    def check(who: Annotated[Principal | None, Depends(current_principal)]) -> Principal:
+    async def check(who: Annotated[Principal | None, Depends(current_principal)]) -> Principal:
         if who is None:
             raise LoginRequired()
         if not who.can(role):

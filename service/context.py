@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from schakel.errors import NodeNotFoundError
-from schakel.graph.bulk import give_back_memory
+from schakel.graph.bulk import settle_heap
 from schakel.graph.erase import Erasure, erase_member
 from schakel.graph.geo import Gazetteer
 from schakel.graph.lookup import Lookup
@@ -96,7 +96,7 @@ class AppState:
         projection took the interpreter from the matcher's build and delayed the first
         answer by seconds at 100,000 members."""
         self.models.refresh()
-        give_back_memory()  # what the catalogue's build freed
+        settle_heap()  # after the catalogue's build
         self.network.warm()
         self.models.follow()
 

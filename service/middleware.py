@@ -43,6 +43,8 @@ logger = logging.getLogger("schakel.access")
 request_id: ContextVar[str | None] = ContextVar("schakel_request_id", default=None)
 _GOOD_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+# POSTed because a question does not fit in an address, but only reads: not a write to limit.
+_READS_BY_POST = frozenset({"/api/v1/match"})
 APPLY_PATHS = ("/lid-worden", "/api/v1/applications")  # the public application form
 
 # Pages load only their own scripts, styles and images; nobody may frame them.
@@ -173,7 +175,8 @@ class RateLimit:
         self.apply = parse(apply)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _WRITES:
+        if (scope["type"] != "http" or scope["method"] not in _WRITES
+                or scope["path"] in _READS_BY_POST):
             await self.app(scope, receive, send)
             return
         address = (scope.get("client") or ("?", 0))[0]

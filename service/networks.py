@@ -48,7 +48,7 @@ import networkx as nx
 from schakel.errors import AnalyticsPendingError, ScopeError, UnknownReferenceError
 from schakel.graph import projection_file
 from schakel.graph.analytics import Analysis, analyse, analyse_arrays
-from schakel.graph.bulk import give_back_memory
+from schakel.graph.bulk import settle_heap
 from schakel.graph.gaps import GapData, GapMatrix, gap_matrix
 from schakel.graph.geo import Gazetteer, Place
 from schakel.graph.lookup import Lookup
@@ -518,7 +518,7 @@ class NetworkViews:
                 logger.exception("network warm-up failed")
                 return
             logger.info("network metrics ready in %.1f s", time.perf_counter() - started)
-            give_back_memory()  # what the projection's and the metrics' build freed
+            settle_heap()  # after the projection's and the metrics' build
             self._kick()
 
         thread = threading.Thread(target=run, name="schakel-netwerk-warm", daemon=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from schakel.matching.vectors import cosine, top_k, unit_rows
+from schakel.matching.vectors import SAMPLE, SAMPLE_MIN, cosine, top_k, unit_rows
 
 
 @pytest.fixture
@@ -40,3 +40,29 @@ def test_unit_rows_are_contiguous_float32() -> None:
     m = unit_rows(np.array([[3.0, 4.0], [0.0, 0.0]]))
     assert m.dtype == np.float32 and m.flags["C_CONTIGUOUS"]
     assert m[0] == pytest.approx([0.6, 0.8]) and not m[1].any()
+
+
+@pytest.mark.parametrize("k", [1, 10, 30, 150, 2000])
+def test_top_k_on_many_rows_equals_a_full_sort(k: int) -> None:
+    """From 20,000 rows a sampled bar narrows the rows first: the answer must stay exact,
+    with wide and narrow filters, sorted scores (the sample sees only one end) and ties."""
+    rng = np.random.default_rng(k)
+    n = 100_000
+    cases = {
+        "random": rng.standard_normal(n).astype(np.float32),
+        "ascending": np.linspace(-1, 1, n, dtype=np.float32),
+        "descending": np.linspace(1, -1, n, dtype=np.float32),
+        "ties": rng.integers(0, 5, n).astype(np.float32),
+        "spike": np.where(np.arange(n) % 997 == 1, 1.0, 0.0).astype(np.float32),
+        # the best few rows are exactly the sampled ones: too few clear the bar
+        "sampled": np.where(np.arange(n) % (n // max(SAMPLE * k, SAMPLE_MIN)) == 0,
+                            np.arange(n, 0, -1), 0).astype(np.float32),
+    }
+    for name, scores in cases.items():
+        for share in (1.0, 0.3, 0.01, 0.0001):
+            allowed = rng.random(n) < share
+            rows = np.flatnonzero(allowed)
+            # best first, ties in row order
+            expected = rows[np.argsort(-scores[rows], kind="stable")][:k]
+            got = top_k(scores, k, allowed)
+            assert list(got) == list(expected), (name, share)

@@ -207,6 +207,10 @@ def test_writes_are_limited_per_key(seeded_store: LocalGraphStore, tmp_path: Pat
         other = c.post("/api/v1/questions", json=ask, headers=keys.bearer(keys.admin))
         assert other.status_code == 201  # another key has its own budget
         assert c.get("/api/v1/questions", headers=staff).status_code == 200  # reads go on
+        # POST /match only reads: it is not counted, nor refused, with the budget spent
+        for _ in range(3):
+            assert c.post("/api/v1/match", json={"text": ask["text"]},
+                          headers=staff).status_code == 200
 
 
 # -- request ids and logs -------------------------------------------------------------------
