@@ -193,7 +193,8 @@ class Matcher:
     def __init__(self, gazetteer: Gazetteer, encoder: CachedEncoder,
                  weights: Weights | None = None, learn_themes: bool = False,
                  background_from: int | None = None, exact_vectors: bool = False,
-                 int8_from: int = INT8_FROM, describe_members: bool = False) -> None:
+                 int8_from: int = INT8_FROM, describe_members: bool = False,
+                 fit_apart: Callable[..., ThemeModel | None] | None = None) -> None:
         self.gazetteer = gazetteer
         # Encode members with the descriptions of their level 2-3 themes (index.py,
         # meaning_text). Off: it wins on the held-out questions (0.696 -> 0.725) but drowns a
@@ -213,6 +214,9 @@ class Matcher:
         # do not need it keep their syncs quick).
         self.learn_themes = learn_themes
         self.themes_learned = threading.Event()
+        # Fits it instead of fit_theme_model, with the same arguments: the service fits in
+        # a process of its own (service/offload.py), away from its memory and requests.
+        self.fit_apart = fit_apart
         self.encoder = encoder
         self.weights = weights or Weights()
         self._state: _State | None = None
@@ -389,14 +393,14 @@ class Matcher:
                 texts, vectors, labels = training_rows(
                     st.catalog, st.indexes["member"].vectors, st.indexes["practice"].vectors,
                     self.encoder.encode)
-                model = fit_theme_model(texts, vectors, labels)
+                model = (self.fit_apart or fit_theme_model)(texts, vectors, labels)
                 with self._writing:
                     now = self._state
                     if now is not None and now.vocabulary == st.vocabulary:
                         self._state = replace(now, theme_model=model)
             finally:
-                # The fit's n-gram vocabulary and matrices are freed but glibc keeps them:
-                # at 100k members RSS stayed 100 MB higher (1,096 MB; 996 after a trim).
+                # A fit here: its n-gram vocabulary and matrices are freed but glibc keeps
+                # them; at 100k members RSS stayed 100 MB higher (1,096 MB; 996 after a trim).
                 settle_heap()
                 done.set()
 
@@ -629,7 +633,7 @@ class Matcher:
         if sims[closest] >= THEME_SIMILARITY:
             firsts.append(tax.theme_ids[closest])
         if st.theme_model is not None:
-            p = st.theme_model.predict([text], qv[None, :])[0]
+            p = st.theme_model.predict_one(text, qv)
             best = int(np.argmax(p))
             if p[best] >= THEME_MODEL_MIN:
                 firsts.append(st.theme_model.themes[best])

@@ -7,17 +7,21 @@ themes in a question that names none of their words ("leerlingen die al maanden 
 school gaan" is thuiszitters). Fitted when the matcher builds its read model, on whatever
 network is loaded; a network too small to learn from gets no model (rules and the theme
 vectors still read questions).
+
+Fitting uses scikit-learn; the fitted model is plain arrays and reads a question with numpy
+alone, so a service that fits in another process (service/offload.py) never imports it.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -27,8 +31,8 @@ if TYPE_CHECKING:
     from .catalog import Catalog
     from .quantised import Int8Rows
 
-__all__ = ["ThemeModel", "fit_theme_model", "MAX_ROWS", "MIN_ROWS", "THEME_TEXT_REPEAT",
-           "training_rows"]
+__all__ = ["ThemeModel", "char_wb_ngrams", "fit_theme_model", "MAX_ROWS", "MIN_ROWS",
+           "THEME_TEXT_REPEAT", "training_rows"]
 
 # Enough rows to learn from, and a cap that keeps fitting within seconds at 100k members.
 MIN_ROWS, MAX_ROWS = 40, 1500
@@ -39,26 +43,69 @@ DENSE_SCALE = 2.0
 # Character n-grams kept (3-5 letters within words): stems, compounds and misspellings that
 # the sentence vector blurs (development questions: right theme first 50 -> 59 of 96).
 NGRAMS = 20000
+NGRAM_RANGE = (3, 5)
+
+_WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's _VectorizerMixin
 
 
-@dataclass(frozen=True)
+def char_wb_ngrams(text: str, ngram_range: tuple[int, int] = NGRAM_RANGE) -> list[str]:
+    """The n-grams scikit-learn's ``TfidfVectorizer(analyzer="char_wb")`` reads in a text
+    (lowercased; each word padded with a space; a word shorter than n once, as itself)."""
+    low, high = ngram_range
+    grams: list[str] = []
+    for word in _WHITE_SPACES.sub(" ", text.lower()).split():
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            if len(padded) <= n:  # the whole word, once, and no longer n-grams of it
+                grams.append(padded)
+                break
+            grams += [padded[i:i + n] for i in range(len(padded) - n + 1)]
+    return grams
+
+
+@dataclass(frozen=True, eq=False)
 class ThemeModel:
-    """p(theme | text) over the themes it was fitted on: which theme a text is about."""
+    """p(theme | text) over the themes it was fitted on: which theme a text is about.
+
+    Plain arrays (what the fitted scikit-learn parts hold): features are the sentence vector
+    times ``dense_scale`` followed by the text's tf-idf n-grams; ``coef`` has a row per theme,
+    or one row when there are two (the second theme's log-odds)."""
 
     themes: list[str]
-    ngrams: TfidfVectorizer | None
-    classifier: LogisticRegression
+    coef: np.ndarray  # float64, (themes or 1) x (vector dims + n-grams)
+    intercept: np.ndarray  # float64, one per row of coef
+    vocabulary: dict[str, int]  # n-gram -> its column among the n-grams
+    idf: np.ndarray  # float32, per n-gram column
+    ngram_range: tuple[int, int] = NGRAM_RANGE
+    dense_scale: float = DENSE_SCALE
 
-    def _features(self, texts: Sequence[str],
-                  vectors: np.ndarray) -> np.ndarray | sparse.csr_matrix:
-        if self.ngrams is None:
-            return vectors * DENSE_SCALE
-        grams = self.ngrams.transform(texts)
-        return sparse.hstack([sparse.csr_matrix(vectors * DENSE_SCALE), grams]).tocsr()
+    def _ngram_weights(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The text's known n-grams (columns) and their sublinear tf-idf, unit length."""
+        counts = Counter(char_wb_ngrams(text, self.ngram_range)) if self.vocabulary else {}
+        known = [(self.vocabulary[g], n) for g, n in counts.items() if g in self.vocabulary]
+        columns = np.array([c for c, _ in known], dtype=np.intp)
+        weights = (1.0 + np.log(np.array([n for _, n in known], dtype=np.float64))) \
+            * self.idf[columns]
+        length = np.sqrt(weights @ weights)
+        return columns, weights / length if length > 0 else weights
+
+    def predict_one(self, text: str, vector: np.ndarray) -> np.ndarray:
+        """Probabilities over :attr:`themes` for one text with its sentence vector (sum 1)."""
+        dims = self.coef.shape[1] - len(self.idf)
+        columns, weights = self._ngram_weights(text)
+        decision = self.coef[:, :dims] @ (np.asarray(vector, np.float64) * self.dense_scale) \
+            + self.coef[:, dims + columns] @ weights + self.intercept
+        if len(decision) == 1:  # two themes: the second's log-odds
+            second = 1.0 / (1.0 + np.exp(-decision[0]))
+            return np.array([1.0 - second, second])
+        p = np.exp(decision - decision.max())
+        return p / p.sum()
 
     def predict(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
         """Probabilities, texts x themes (in :attr:`themes` order; each row sums to 1)."""
-        return self.classifier.predict_proba(self._features(texts, vectors))
+        if not len(texts):
+            return np.zeros((0, len(self.themes)))
+        return np.vstack([self.predict_one(t, v) for t, v in zip(texts, vectors, strict=True)])
 
 
 def fit_theme_model(texts: Sequence[str], vectors: np.ndarray, labels: Sequence[Sequence[str]],
@@ -67,8 +114,17 @@ def fit_theme_model(texts: Sequence[str], vectors: np.ndarray, labels: Sequence[
     is a row per theme, so the model learns a distribution over themes (one multinomial
     logistic regression: one fit, not one per theme). Themes with fewer than two rows are
     not learned. None when too little is left."""
+    fitted = _fit_parts(texts, vectors, labels, seed, max_ngrams, c)
+    return _as_arrays(*fitted) if fitted is not None else None
+
+
+def _fit_parts(texts: Sequence[str], vectors: np.ndarray, labels: Sequence[Sequence[str]],
+               seed: int, max_ngrams: int, c: float
+               ) -> tuple[list[str], TfidfVectorizer | None, LogisticRegression] | None:
+    """The themes learned, the fitted n-gram vectorizer (None without n-grams) and the
+    fitted classifier."""
     # scikit-learn (with pandas and scipy.stats) is imported here, not at start-up: the
-    # model is fitted in the background once every vector is there; 2 s of a server start.
+    # service fits in a process of its own and reads with the arrays alone.
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -83,18 +139,40 @@ def fit_theme_model(texts: Sequence[str], vectors: np.ndarray, labels: Sequence[
         return None
     ngrams = None
     if max_ngrams:
-        ngrams = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2,
+        ngrams = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAM_RANGE, min_df=2,
                                  max_features=max_ngrams, sublinear_tf=True, dtype=np.float32)
         ngrams.fit(list(dict.fromkeys(texts)))
-    model = ThemeModel(learnable, ngrams, LogisticRegression(C=c, max_iter=100,
-                                                             random_state=seed))
+    classifier = LogisticRegression(C=c, max_iter=100, random_state=seed)
     index = [i for i, _ in rows]
-    x = model._features([texts[i] for i in index], vectors[index])
+    x = _sklearn_features(ngrams, [texts[i] for i in index], vectors[index])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.classifier.fit(x, [t for _, t in rows])
-    assert list(model.classifier.classes_) == learnable
-    return model
+        classifier.fit(x, [t for _, t in rows])
+    assert list(classifier.classes_) == learnable
+    return learnable, ngrams, classifier
+
+
+def _sklearn_features(ngrams: TfidfVectorizer | None, texts: Sequence[str],
+                      vectors: np.ndarray) -> Any:
+    """What the classifier is fitted on: the scaled sentence vectors, then the n-grams."""
+    if ngrams is None:
+        return vectors * DENSE_SCALE
+    from scipy import sparse
+
+    grams = ngrams.transform(texts)
+    return sparse.hstack([sparse.csr_matrix(vectors * DENSE_SCALE), grams]).tocsr()
+
+
+def _as_arrays(themes: list[str], ngrams: TfidfVectorizer | None,
+               classifier: LogisticRegression) -> ThemeModel:
+    """The fitted parts as plain arrays. The vectorizer's ``stop_words_`` (every n-gram it
+    dropped, many times the kept ones) is left behind."""
+    vocabulary = {g: int(j) for g, j in ngrams.vocabulary_.items()} if ngrams is not None \
+        else {}
+    idf = ngrams.idf_.astype(np.float32) if ngrams is not None else np.zeros(0, np.float32)
+    return ThemeModel(themes, np.asarray(classifier.coef_, np.float64),
+                      np.asarray(classifier.intercept_, np.float64), vocabulary, idf,
+                      NGRAM_RANGE, DENSE_SCALE)
 
 
 def training_rows(catalog: Catalog, member_vectors: RowBlocks | Int8Rows,

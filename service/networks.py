@@ -32,7 +32,6 @@ it (hidden, erased), so a member who is gone from the map is gone from the file 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import threading
 import time
 from collections import OrderedDict
@@ -59,6 +58,7 @@ from schakel.graph.store import GraphStore
 
 from .access import AccessStore, open_access
 from .config import Settings
+from .offload import ChildGone, Children
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -170,7 +170,8 @@ class NetworkViews:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
-        self._procs: set[Any] = set()  # analytics processes running now
+        self._children = Children("schakel-netwerkmaten")
+        self._procs = self._children.running  # analytics processes running now (its set)
         self.keep = keep
         self.save_every_s = save_every_s
         self._saved_seq = -1  # the position of the projection last written to (or read from) keep
@@ -477,33 +478,17 @@ class NetworkViews:
         return self._in_process
 
     def _in_process(self, step: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``step(*args, **kwargs)`` in a fresh process (spawned: forking a process with
-        threads is unsafe), which gives its memory back when it ends; ``close`` stops it."""
-        ctx = multiprocessing.get_context("spawn")
-        receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(send, step, args, kwargs),
-                           name="schakel-netwerkmaten", daemon=True)
-        with self._lock:
-            if self._stop.is_set():
-                raise RuntimeError("the network views are closed")
-            proc.start()
-            self._procs.add(proc)
-        send.close()
+        """``step(*args, **kwargs)`` in a fresh process (service/offload.py), which gives its
+        memory back when it ends; ``close`` stops it."""
+        if self._stop.is_set():
+            raise RuntimeError("the network views are closed")
         try:
-            outcome, value = receive.recv()
-        except EOFError:  # the process died (memory?) or was stopped
+            return self._children.run(step, *args, **kwargs)
+        except ChildGone:  # the process died (memory?) or was stopped
             if self._stop.is_set():
                 raise RuntimeError("the network views are closed") from None
             logger.warning("analytics process stopped; computing in the service")
             return step(*args, **kwargs)
-        finally:
-            receive.close()
-            proc.join(timeout=10)
-            with self._lock:
-                self._procs.discard(proc)
-        if outcome != "ok":
-            raise RuntimeError(f"analytics process failed: {value}")
-        return value  # type: ignore[no-any-return]
 
     def warm(self) -> threading.Thread:
         """Compute the whole network's metrics now, in the background, and keep them current
@@ -708,20 +693,7 @@ class NetworkViews:
             saver.join(timeout=30)
         if self._projection is not None and self._projection.seq > self._saved_seq:
             self.save_kept()
-        with self._lock:
-            procs = list(self._procs)
-        for proc in procs:  # a computation nobody will read
-            proc.terminate()
-
-
-def _child(send: Any, step: Callable[..., Any], args: Any, kwargs: Any) -> None:
-    """The analytics process: one computation, its result (or error) back through the pipe."""
-    try:
-        send.send(("ok", step(*args, **kwargs)))
-    except BaseException as e:  # noqa: BLE001 - reported to the service, which logs it
-        send.send(("error", repr(e)))
-    finally:
-        send.close()
+        self._children.stop()  # a computation nobody will read
 
 
 _CREATING = threading.Lock()

@@ -12,6 +12,7 @@ from schakel.matching.engine import Matcher
 from schakel.seeds.reference import ensure_vocabulary
 
 from .config import Settings
+from .offload import fit_in_child
 
 
 def open_store(settings: Settings, kind: str | None = None) -> GraphStore:
@@ -53,10 +54,12 @@ def _encoder(backend: str, model: str) -> Encoder:
 def open_matcher(settings: Settings, gazetteer: Gazetteer, serving: bool = False) -> Matcher:
     """A matcher with the configured encoder and its embedding cache in the data dir.
     ``serving``: a large backlog of texts is encoded in the background (the service);
-    otherwise every text is encoded before the first answer (commands, the benchmark)."""
+    otherwise every text is encoded before the first answer (commands, the benchmark). The
+    service also fits its theme model in a process of its own (offload.py)."""
     settings.embeddings_path.parent.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(settings.embeddings_path)
     return Matcher(gazetteer, CachedEncoder(_encoder(settings.encoder, settings.encoder_model),
                                             cache), learn_themes=settings.learn_themes,
                    background_from=settings.encode_background_from if serving else None,
-                   exact_vectors=settings.exact_vectors)
+                   exact_vectors=settings.exact_vectors,
+                   fit_apart=fit_in_child if serving else None)
