@@ -68,8 +68,12 @@ class Int8Rows:
         out = np.empty(len(self), dtype=np.float32)
         query = code[None, :]
         for b, lo in zip(self.codes.blocks, self.codes.offsets, strict=False):
-            simsimd.cdist(query, b, metric="dot", out=out[None, lo : lo + len(b)],
-                          out_dtype="float32")
+            # Not cdist(..., out=...): simsimd 6.5.16 then returns None without a reference
+            # of its own, one less per call, and on Python 3.11 the interpreter aborts
+            # ("deallocating None") once None's count reaches zero (tests/matching/
+            # test_quantised.py). The block's 16 KB result is copied instead.
+            out[lo : lo + len(b)] = np.asarray(
+                simsimd.cdist(query, b, metric="dot", out_dtype="float32"))[0]
         out *= self.scales
         out *= scale[0]
         return out

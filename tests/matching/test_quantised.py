@@ -6,6 +6,7 @@ nDCG@10 of the int8 ranking graded by the float32 one), and the evaluation's nDC
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,18 @@ def test_the_int8_scan_is_within_a_few_thousandths_of_float32() -> None:
     rescored = np.abs(rows.take(np.arange(10_000)) @ q - x @ q)
     assert rescored.mean() < 0.8 * err.mean()
     assert np.abs(rows.take(np.array([3, 9_999])) - x[[3, 9_999]]).max() < 0.01
+
+
+def test_the_int8_scan_leaves_none_as_it_was() -> None:
+    """A C extension that hands back None without a reference of its own makes None's count
+    fall by one per call; on Python 3.11 a busy server then aborts ("deallocating None")."""
+    rows = Int8Rows.of(unit(5_000), size=1000)  # five blocks: five calls per scan
+    q = unit(1, seed=2)[0]
+    rows.dot(q)
+    before = sys.getrefcount(None)
+    for _ in range(200):
+        rows.dot(q)
+    assert abs(sys.getrefcount(None) - before) < 50
 
 
 def test_splice_and_fill_give_what_building_afresh_gives() -> None:
