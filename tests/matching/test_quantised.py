@@ -53,6 +53,18 @@ def test_the_int8_scan_leaves_none_as_it_was() -> None:
     assert abs(sys.getrefcount(None) - before) < 50
 
 
+def test_a_scan_shared_with_another_core_equals_one_on_a_single_core(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import schakel.matching.quantised as quantised
+
+    rows = Int8Rows.of(unit(20_000), size=1000)
+    queries = unit(30, seed=4)
+    shared = [rows.dot(q) for q in queries]
+    monkeypatch.setattr(quantised, "PARALLEL_BLOCKS", 10**9)  # never shared
+    for q, got in zip(queries, shared, strict=True):
+        assert np.array_equal(rows.dot(q), got)
+
+
 def test_splice_and_fill_give_what_building_afresh_gives() -> None:
     x = unit(50, dim=16)
     ids = [f"m{i:03d}" for i in range(50)]
