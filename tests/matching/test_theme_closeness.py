@@ -31,6 +31,9 @@ def test_theme_mix_is_each_rows_themes_by_level(matcher: Matcher) -> None:
     r = int(np.flatnonzero(has)[0])
     row = items.themes[r].toarray().ravel()
     assert mix[r].toarray().ravel() == pytest.approx(row / row.sum(), abs=1e-6)
+    # the column layouts used for products hold the same matrices
+    assert (items.themes_by_column != items.themes).nnz == 0
+    assert (items.theme_mix_by_column != mix).nnz == 0
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from schakel.matching.vectors import SAMPLE, SAMPLE_MIN, cosine, top_k, unit_rows
+from schakel.matching.vectors import SAMPLE, SAMPLE_MIN, cosine, masked_max, top_k, unit_rows
 
 
 @pytest.fixture
@@ -66,3 +66,10 @@ def test_top_k_on_many_rows_equals_a_full_sort(k: int) -> None:
             expected = rows[np.argsort(-scores[rows], kind="stable")][:k]
             got = top_k(scores, k, allowed)
             assert list(got) == list(expected), (name, share)
+
+
+def test_masked_max_is_the_largest_allowed_value() -> None:
+    values = np.array([0.9, 0.2, 0.5, 0.0], dtype=np.float32)
+    assert masked_max(values, np.array([False, True, True, False])) == pytest.approx(0.5)
+    assert masked_max(values, np.zeros(4, dtype=bool)) == 0.0
+    assert masked_max(values.astype(np.float64), np.ones(4, dtype=bool)) == pytest.approx(0.9)
