@@ -13,11 +13,11 @@ from functools import cached_property
 
 import numpy as np
 
-from .blocks import RowBlocks
+from .blocks import BLOCK, RowBlocks
 from .catalog import Items
 from .embeddings import CachedEncoder, text_key
 from .lexical import LexicalIndex
-from .quantised import Int8Rows
+from .quantised import Int8Rows, quantise
 from .splice import Splice, row_of
 from .text import Analyzer
 
@@ -87,8 +87,8 @@ def build_index(items: Items, old: KindIndex | None, analyzer: Analyzer,
     until :func:`with_vectors` fills them. Vectors are kept as int8 codes from ``int8_from``
     rows on (``exact``: always float32). ``described``: see :func:`meaning_text`."""
     keys = [text_key(meaning_text(items, r, described)) for r in range(len(items))]
-    vectors = np.zeros((len(items), encoder.dim), dtype=np.float32)
     ready = np.ones(len(items), dtype=bool)
+    previous: dict[str, tuple[bytes, int]] = {}
     if old is None:
         changed = list(range(len(items)))
         lexical = LexicalIndex()
@@ -104,22 +104,43 @@ def build_index(items: Items, old: KindIndex | None, analyzer: Analyzer,
             lexical.remove(gone)
         for r in changed:
             lexical.upsert(items.ids[r], analyzer.terms(items.texts[r]))
-        todo = set(changed)
-        keep = [r for r in range(len(items)) if r not in todo]
+    # Block by block: the vectors of a block of rows (kept, or read from the cache) are
+    # gathered and coded before the next. At 100k members the whole float32 matrix, the
+    # cache's answer for every row and the coding's temporaries took 600+ MB at once.
+    todo = set(changed)
+    int8 = not exact and len(items) >= int8_from
+    blocks: list[np.ndarray] = []
+    scales: list[np.ndarray] = []
+    for lo in range(0, len(items), BLOCK):
+        rows = range(lo, min(lo + BLOCK, len(items)))
+        chunk = np.zeros((len(rows), encoder.dim), dtype=np.float32)
+        keep = [r for r in rows if r not in todo]
         if keep:
+            assert old is not None  # every row is to do without an old index
             old_rows = np.array([previous[items.ids[r]][1] for r in keep], dtype=np.int64)
-            vectors[keep] = old.vectors.take(old_rows)
+            chunk[np.array(keep) - lo] = old.vectors.take(old_rows)
             ready[keep] = old.ready[old_rows]
-    if changed:
-        found = encoder.lookup([keys[r] for r in changed])
-        for r in changed:
-            hit = found.get(keys[r])
-            if hit is None:
-                ready[r] = False
-            else:
-                vectors[r] = hit
-    packed = RowBlocks.of(vectors) if exact or len(items) < int8_from else \
-        Int8Rows.of(vectors)
+        fresh = [r for r in rows if r in todo]
+        if fresh:
+            found = encoder.lookup([keys[r] for r in fresh])
+            for r in fresh:
+                hit = found.get(keys[r])
+                if hit is None:
+                    ready[r] = False
+                else:
+                    chunk[r - lo] = hit
+        if int8:
+            codes, scale = quantise(chunk)
+            blocks.append(codes)
+            scales.append(scale)
+        else:
+            blocks.append(chunk)
+    packed: Int8Rows | RowBlocks
+    if int8:
+        packed = Int8Rows(RowBlocks(blocks, encoder.dim, np.int8),
+                          np.concatenate(scales) if scales else np.zeros(0, np.float32))
+    else:
+        packed = RowBlocks(blocks, encoder.dim)
     return KindIndex(items, keys, packed, lexical, lexical.positions(items.ids), ready,
                      described)
 
