@@ -171,7 +171,6 @@ class NetworkViews:
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         self._children = Children("schakel-netwerkmaten")
-        self._procs = self._children.running  # analytics processes running now (its set)
         self.keep = keep
         self.save_every_s = save_every_s
         self._saved_seq = -1  # the position of the projection last written to (or read from) keep

@@ -21,7 +21,7 @@ import numpy as np
 
 from schakel.matching.theme_model import ThemeModel, fit_theme_model
 
-__all__ = ["ChildGone", "Children", "fit_in_child", "in_child"]
+__all__ = ["ChildGone", "Children", "fit_in_child"]
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +88,6 @@ class Children:
             procs = list(self.running)
         for proc in procs:
             proc.terminate()
-
-
-def in_child(step: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """``step(*args, **kwargs)`` in a fresh process (see :meth:`Children.run`)."""
-    return Children("schakel-kind").run(step, *args, **kwargs)
 
 
 def fit_in_child(texts: Sequence[str], vectors: np.ndarray,

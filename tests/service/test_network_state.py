@@ -256,7 +256,7 @@ def test_large_views_are_analysed_in_another_process(views: NetworkViews,
     monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start",
                         lambda self: started.append(1) or real_start(self))
     far = views.analysis(Scope(), wait=None).value
-    assert started == [1] and not views._procs  # noqa: SLF001 - one process, ended
+    assert started == [1] and not views._children.running  # noqa: SLF001 - one process, ended
     here = analyse(views.projection().graph(views.member_ids(Scope())), seed=views.seed)
     assert far.method["backend"] == here.method["backend"] == "igraph"
     for metric in ("degree", "betweenness", "closeness", "constraint", "effective_size",
@@ -285,10 +285,10 @@ def test_closing_stops_a_computation_in_progress(views: NetworkViews) -> None:
     thread = threading.Thread(target=long)
     thread.start()
     deadline = time.monotonic() + 60
-    while not views._procs:  # noqa: SLF001
+    while not views._children.running:  # noqa: SLF001
         assert time.monotonic() < deadline, "the process did not start"
         time.sleep(0.05)
-    proc = next(iter(views._procs))  # noqa: SLF001
+    proc = next(iter(views._children.running))  # noqa: SLF001
     started = time.monotonic()
     views.close()
     thread.join(20)

@@ -16,22 +16,22 @@ from pathlib import Path
 import pytest
 
 from schakel.service import offload
-from schakel.service.offload import ChildGone, Children, in_child
+from schakel.service.offload import ChildGone, Children
 
 
 def test_the_childs_answer_comes_back() -> None:
-    assert in_child(sorted, [3, 1, 2], reverse=True) == [3, 2, 1]
-    assert in_child(os.getpid) != os.getpid()
+    assert Children("schakel-kind").run(sorted, [3, 1, 2], reverse=True) == [3, 2, 1]
+    assert Children("schakel-kind").run(os.getpid) != os.getpid()
 
 
 def test_the_childs_error_is_raised_again_with_its_type_and_traceback() -> None:
     with pytest.raises(json.JSONDecodeError) as raised:
-        in_child(json.loads, '{"kapot": ')
+        Children("schakel-kind").run(json.loads, '{"kapot": ')
     assert raised.value.pos == 10  # the error itself, not a description of it
     note = raised.value.__notes__[0]  # where in the child it was raised
     assert note.startswith("In process schakel-kind:") and "in raw_decode" in note
     with pytest.raises(TypeError, match="pickle"):  # an answer that cannot come back
-        in_child(threading.Lock)
+        Children("schakel-kind").run(threading.Lock)
 
 
 def test_an_error_that_does_not_pickle_comes_back_as_its_name() -> None:
@@ -46,7 +46,7 @@ def test_an_error_that_does_not_pickle_comes_back_as_its_name() -> None:
 
 def test_a_child_that_exits_without_an_answer_is_gone() -> None:
     with pytest.raises(ChildGone, match="exit code 3"):
-        in_child(os._exit, 3)
+        Children("schakel-kind").run(os._exit, 3)
 
 
 def test_a_killed_child_is_gone_and_stopped_children_start_no_more() -> None:
