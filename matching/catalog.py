@@ -137,6 +137,41 @@ class Items:
     def theme_mix_by_column(self) -> sparse.csc_matrix:
         return self._by_column("theme_mix", lambda: self.theme_mix)
 
+    @property
+    def themeless(self) -> np.ndarray:
+        """The rows without themes, kept beside the theme matrix like :attr:`theme_mix`."""
+        kept = self.__dict__.get("_themeless")
+        if kept is None or kept[0] is not self.themes:
+            kept = (self.themes, np.flatnonzero(np.diff(self.theme_mix.indptr) == 0))
+            self.__dict__["_themeless"] = kept
+        return kept[1]
+
+    @property
+    def availability_signal(self) -> np.ndarray:
+        """Availability, less for each open introduction: the same for every question,
+        kept beside the arrays it was made from (read-only: shared by requests)."""
+        kept = self.__dict__.get("_availability_signal")
+        if kept is None or kept[0] is not self.availability or kept[1] is not self.load:
+            signal = (np.asarray(self.availability) / (1.0 + np.asarray(self.load))
+                      ).astype(np.float32)
+            signal.setflags(write=False)
+            kept = (self.availability, self.load, signal)
+            self.__dict__["_availability_signal"] = kept
+        return kept[2]
+
+    @property
+    def extra_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """:attr:`extra_anchors` as two arrays (row, place), for reading every row's places
+        at once; kept beside the dict it was made from, like :meth:`_bits`."""
+        kept = self.__dict__.get("_extra_pairs")
+        if kept is None or kept[0] is not self.extra_anchors:
+            pairs = [(r, p) for r, extra in self.extra_anchors.items() for p in extra]
+            rows = np.array([r for r, _ in pairs], dtype=np.int64)
+            places = np.array([p for _, p in pairs], dtype=np.int64)
+            kept = (self.extra_anchors, (rows, places))
+            self.__dict__["_extra_pairs"] = kept
+        return kept[1]
+
     def _by_column(self, name: str, matrix: Callable[[], sparse.csr_matrix]
                    ) -> sparse.csc_matrix:
         kept = self.__dict__.get(f"_csc_{name}")

@@ -37,7 +37,7 @@ from .features import (
     theme_vector,
 )
 from .index import INT8_FROM, KindIndex, build_index, follow_index, with_vectors
-from .quantised import Int8Rows
+from .quantised import Int8Rows, Scan
 from .question import Question, QuestionReader
 from .ranker import (
     SIGNALS,
@@ -134,6 +134,18 @@ class _KindContext:
     near: np.ndarray | None
     dist: np.ndarray | None
     closeness: np.ndarray | None = None  # of the rows' themes (members)
+
+
+@dataclass
+class _Rows:
+    """One kind's rows for a question, read before its vector is known: which rows may be
+    suggested, how near they are, and the signals that do not need the vector."""
+
+    roles: set[str]  # the roles asked for (the explanation says so)
+    mask: np.ndarray
+    near: np.ndarray | None
+    dist: np.ndarray | None
+    plain: dict[str, np.ndarray]  # lexical, geo, domain, role, availability
 
 
 @dataclass
@@ -502,19 +514,20 @@ class Matcher:
         w = weights or self.weights
         kinds, place = self._check(query)
         timings: dict[str, float] = {}
-        q, qv, tagged = self._read(st, query.text, place, query.asker_domain, timings,
-                                   themes=query.themes)
+        q = st.reader.read(query.text, near=place, asker_domain=query.asker_domain)
         if query.radius_km is not None and q.place is None:
             raise InvalidQueryError("radius_km", "een straal vraagt om een plaats (near)")
+        qv, tagged = self._meaning(st, q, query.text, timings, themes=query.themes)
+        rows = {kind: self._rows(st, kind, roles, q, query) for kind, roles in kinds.items()}
         tvec = theme_vector(q, st.catalog.taxonomy)
         # A region works on what anyone there works on: a theme only guessed from meaning
         # would lift every region where someone has it, over one whose practice fits the words.
         guessed = not tagged and bool(q.themes) and query.themes is None
         pool: list[_Candidate] = []
-        for kind, roles in kinds.items():
+        for kind in kinds:
             kind_tvec = np.zeros_like(tvec) if guessed and kind == "region" else tvec
-            pool += self._score_kind(st, kind, roles, q, qv, kind_tvec, max(1, tagged), query,
-                                     w, timings)
+            pool += self._score_kind(st, kind, rows[kind], q, qv, kind_tvec, max(1, tagged),
+                                     query, w, timings)
         results = []
         explain = _Explain(q, tvec, {word: st.analyzer.terms(word)[:1] for word in q.words})
         for cand, same in diversify(pool, query.limit, w.diversity, score=lambda c: c.score,
@@ -556,14 +569,15 @@ class Matcher:
                                             self.gazetteer.hint(query.near))
         return kinds, place
 
-    def _score_kind(self, st: _State, kind: str, roles: set[str], q: Question, qv: np.ndarray,
-                    tvec: np.ndarray, n_themes: int, query: MatchQuery, w: Weights,
-                    timings: dict[str, float]) -> list[_Candidate]:
+    def _rows(self, st: _State, kind: str, roles: set[str], q: Question,
+              query: MatchQuery) -> _Rows | None:
+        """The rows of one kind that may be suggested for ``query`` (None: none), and the
+        signals that need no vector."""
         index = st.indexes[kind]
         items = index.items
         n = len(items)
         if n == 0:
-            return []
+            return None
         allowed = items.allowed_staff if query.viewer == "staff" else items.allowed
         mask = allowed.copy() if allowed is not None else np.ones(n, dtype=bool)
         if query.exclude:
@@ -576,9 +590,35 @@ class Matcher:
             if query.radius_km is not None:
                 mask &= (dist <= query.radius_km) | (items.anchor < 0)
         if not mask.any():
+            return None
+        return _Rows(roles, mask, near, dist, self._plain_signals(st, index, q, mask, near))
+
+    def _score_kind(self, st: _State, kind: str, found: _Rows | None, q: Question,
+                    qv: np.ndarray, tvec: np.ndarray, n_themes: int, query: MatchQuery,
+                    w: Weights, timings: dict[str, float]) -> list[_Candidate]:
+        if found is None:
             return []
+        index = st.indexes[kind]
+        # The int8 scan starts on the idle core; this thread reads the other signals
+        # meanwhile and takes the blocks still left (Scan.result in _signals).
+        scan = index.vectors.start(qv) if isinstance(index.vectors, Int8Rows) else None
+        try:
+            return self._score_rows(st, kind, found, q, qv, tvec, n_themes, query, w,
+                                    timings, scan)
+        finally:
+            if scan is not None:
+                scan.cancel()  # only does something when no answer was needed
+
+    def _score_rows(self, st: _State, kind: str, found: _Rows, q: Question,
+                    qv: np.ndarray, tvec: np.ndarray, n_themes: int, query: MatchQuery,
+                    w: Weights, timings: dict[str, float], scan: Scan | None
+                    ) -> list[_Candidate]:
+        index = st.indexes[kind]
+        items = index.items
+        n = len(items)
+        mask, near, dist = found.mask, found.near, found.dist
         signals, cos, closeness = self._signals(st, index, q, qv, tvec, n_themes, mask, near,
-                                                timings)
+                                                timings, scan, found.plain)
         if kind == "region" and dist is not None:
             # A peer region for a local question is near, or works on the same vraagstuk.
             far = (dist > PARTIAL_KM) & (items.anchor >= 0)
@@ -599,7 +639,7 @@ class Matcher:
                 signals[preference] = signals[preference] * fit
         total = combine(w, signals, n)
         top = top_k(total, max(3 * query.limit, 20), mask)
-        ctx = _KindContext(kind, roles, signals, cos, near, dist, closeness)
+        ctx = _KindContext(kind, found.roles, signals, cos, near, dist, closeness)
         groups = items.group
         return [_Candidate(float(total[r]), int(groups[r]) if groups is not None else -1,
                            int(r), ctx) for r in top]
@@ -611,6 +651,12 @@ class Matcher:
         (the readers by meaning then weigh and add themes: :meth:`_themes_from_meaning`).
         ``themes`` (ids) replace the themes read from the text, and are taken as they are."""
         q = st.reader.read(text, near=place, asker_domain=asker_domain)
+        qv, tagged = self._meaning(st, q, text, timings, themes)
+        return q, qv, tagged
+
+    def _meaning(self, st: _State, q: Question, text: str, timings: dict[str, float],
+                 themes: list[str] | None = None) -> tuple[np.ndarray, int]:
+        """The question's vector, and its themes from meaning (:meth:`_read`)."""
         t = time.perf_counter()
         qv = self.encoder.encode_query(text)
         timings["encode_ms"] = (time.perf_counter() - t) * 1000
@@ -620,7 +666,7 @@ class Matcher:
         tagged = len(q.themes)
         if themes is None:
             q.themes = self._themes_from_meaning(st, text, qv, q.themes, q.terms)
-        return q, qv, tagged
+        return qv, tagged
 
     def _meaning_votes(self, st: _State, text: str, qv: np.ndarray,
                        terms: Sequence[str]) -> Counter[str]:
@@ -675,31 +721,50 @@ class Matcher:
             themes.setdefault(theme, THEME_FROM_MEANING)
         return themes
 
-    def _signals(self, st: _State, index: KindIndex, q: Question, qv: np.ndarray, tvec: np.ndarray,
-                 n_themes: int, mask: np.ndarray, near: np.ndarray | None,
-                 timings: dict[str, float]
-                 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray | None]:
-        """Every signal for all rows (normalised over the ``mask`` rows; geo is ``near``
-        when given), the raw cosine similarities, and for members how close their themes
-        are in meaning (THEME_MEANING_SHARE)."""
+    def _plain_signals(self, st: _State, index: KindIndex, q: Question, mask: np.ndarray,
+                       near: np.ndarray | None) -> dict[str, np.ndarray]:
+        """The signals that need no vector (normalised over the ``mask`` rows; geo is
+        ``near`` when given)."""
         items = index.items
-        t = time.perf_counter()
-        cos = cosine(index.vectors, qv, mask)
-        closeness = None
-        if items.kind == "member":
-            timings["dense_ms"] = (time.perf_counter() - t) * 1000
-            # Meaning joins per member as their vector arrives, the themes' share as well.
-            closeness = theme_closeness(items, st.theme_meaning.similarity(qv)) * index.ready
-        signals = {"dense": _dense(cos, mask, closeness)}
         lex = index.lexical.scores(q.terms)[index.lex_pos]
         lmax = masked_max(lex, mask)
-        signals["lexical"] = lex / lmax if lmax > 0 else lex
-        signals["theme"] = theme_scores(items, tvec, n_themes)
+        plain = {"lexical": lex / lmax if lmax > 0 else lex}
         if near is not None:
-            signals["geo"] = near
-        signals["domain"] = domain_scores(items, q, st.catalog.taxonomy.domain_ids)
-        signals["role"] = role_scores(items, q, ROLES)
-        signals["availability"] = availability_scores(items)
+            plain["geo"] = near
+        plain["domain"] = domain_scores(items, q, st.catalog.taxonomy.domain_ids)
+        plain["role"] = role_scores(items, q, ROLES)
+        plain["availability"] = availability_scores(items)
+        return plain
+
+    def _signals(self, st: _State, index: KindIndex, q: Question, qv: np.ndarray, tvec: np.ndarray,
+                 n_themes: int, mask: np.ndarray, near: np.ndarray | None,
+                 timings: dict[str, float], scan: Scan | None = None,
+                 plain: dict[str, np.ndarray] | None = None
+                 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray | None]:
+        """Every signal for all rows (the ``plain`` ones given or read here), the raw cosine
+        similarities, and for members how close their themes are in meaning
+        (THEME_MEANING_SHARE). A ``scan`` under way gives the cosines; the signals that do
+        not need them are read first, while it runs."""
+        items = index.items
+        closeness = None
+        if items.kind == "member":
+            # Meaning joins per member as their vector arrives, the themes' share as well.
+            closeness = theme_closeness(items, st.theme_meaning.similarity(qv)) * index.ready
+        if plain is None:
+            plain = self._plain_signals(st, index, q, mask, near)
+        theme = theme_scores(items, tvec, n_themes)
+        t = time.perf_counter()
+        if scan is not None:
+            cos = scan.result()
+            cos *= mask  # 0 where not allowed, as cosine() gives
+        else:
+            cos = cosine(index.vectors, qv, mask)
+        if items.kind == "member":
+            timings["dense_ms"] = (time.perf_counter() - t) * 1000
+        # in this order: combine() adds the signals up in it
+        signals = {"dense": _dense(cos, mask, closeness), "lexical": plain["lexical"],
+                   "theme": theme}
+        signals.update((k, v) for k, v in plain.items() if k != "lexical")
         return signals, cos, closeness
 
     def _exact(self, index: KindIndex, qv: np.ndarray, cos: np.ndarray,
@@ -868,7 +933,7 @@ class Matcher:
         return s
 
     def _shared_words(self, st: _State, explain: _Explain, text: str) -> list[str]:
-        doc = set(st.analyzer.terms(text))
+        doc = st.analyzer.term_set(text)
         out: list[str] = []
         for word, terms in explain.word_terms.items():
             if terms and terms[0] in doc:

@@ -23,7 +23,7 @@ import simsimd
 from .blocks import BLOCK, RowBlocks
 from .splice import Splice
 
-__all__ = ["Int8Rows", "quantise"]
+__all__ = ["Int8Rows", "Scan", "quantise"]
 
 # From this many blocks (of BLOCK rows) a scan is shared with an idle core: at 100k members
 # 25 blocks, 2.6 -> 1.6 ms on 2 cores. simsimd lets go of the interpreter while it computes.
@@ -91,30 +91,12 @@ class Int8Rows:
     def dot(self, vector: np.ndarray) -> np.ndarray:
         """Every row's dot product with ``vector`` (float32, approximate). An idle core
         takes blocks as well (see :func:`_helper`)."""
-        code, scale = quantise(vector)
-        out = np.empty(len(self), dtype=np.float32)
-        query = code[None, :]
-        blocks = list(zip(self.codes.blocks, self.codes.offsets, strict=False))
-        taken = itertools.count()  # next() is atomic: each block is scanned once
+        return self.start(vector).result()
 
-        def scan() -> None:
-            while (i := next(taken)) < len(blocks):
-                b, lo = blocks[i]
-                # Not cdist(..., out=...): simsimd 6.5.16 then returns None without a
-                # reference of its own, one less per call, and on Python 3.11 the interpreter
-                # aborts ("deallocating None") once None's count reaches zero
-                # (tests/matching/test_quantised.py). The block's result is copied instead.
-                out[lo : lo + len(b)] = np.asarray(
-                    simsimd.cdist(query, b, metric="dot", out_dtype="float32"))[0]
-
-        pool = _helper() if len(blocks) >= PARALLEL_BLOCKS else None
-        other = pool.submit(scan) if pool is not None else None
-        scan()
-        if other is not None and not other.cancel():  # not started: nothing to wait for
-            other.result()  # at most the block it is on
-        out *= self.scales
-        out *= scale[0]
-        return out
+    def start(self, vector: np.ndarray) -> Scan:
+        """:meth:`dot` begun on an idle core: the caller does other work meanwhile and
+        takes the blocks still left when it asks for the :meth:`Scan.result`."""
+        return Scan(self, vector)
 
     def take(self, rows: np.ndarray) -> np.ndarray:
         """These rows decoded to float32."""
@@ -135,3 +117,50 @@ class Int8Rows:
         out = self.scales.copy()
         out[np.asarray(rows, dtype=np.int64)] = scales
         return Int8Rows(self.codes.fill(rows, codes), out)
+
+
+class Scan:
+    """One scan of :class:`Int8Rows` under way. Blocks are taken from one counter by the
+    helper (from the start) and by the caller (once it asks for the result), so each is
+    scanned once and neither waits for the other longer than one block."""
+
+    def __init__(self, rows: Int8Rows, vector: np.ndarray) -> None:
+        code, self._scale = quantise(vector)
+        self._rows = rows
+        self._query = code[None, :]
+        self._out = np.empty(len(rows), dtype=np.float32)
+        self._blocks = list(zip(rows.codes.blocks, rows.codes.offsets, strict=False))
+        self._taken = itertools.count()  # next() is atomic: each block is scanned once
+        self._stopped = self._done = False
+        pool = _helper() if len(self._blocks) >= PARALLEL_BLOCKS else None
+        self._other = pool.submit(self._scan) if pool is not None else None
+
+    def _scan(self) -> None:
+        out, query, blocks = self._out, self._query, self._blocks
+        while not self._stopped and (i := next(self._taken)) < len(blocks):
+            b, lo = blocks[i]
+            # Not cdist(..., out=...): simsimd 6.5.16 then returns None without a
+            # reference of its own, one less per call, and on Python 3.11 the interpreter
+            # aborts ("deallocating None") once None's count reaches zero
+            # (tests/matching/test_quantised.py). The block's result is copied instead.
+            out[lo : lo + len(b)] = np.asarray(
+                simsimd.cdist(query, b, metric="dot", out_dtype="float32"))[0]
+
+    def _join(self) -> None:
+        if self._other is not None and not self._other.cancel():  # not started: no wait
+            self._other.result()  # at most the block it is on
+
+    def result(self) -> np.ndarray:
+        """The dot products (the caller scans what is left, then waits for the helper)."""
+        if not self._done:
+            self._scan()
+            self._join()
+            self._out *= self._rows.scales
+            self._out *= self._scale[0]
+            self._done = True
+        return self._out
+
+    def cancel(self) -> None:
+        """Stop: the answer is not needed (the helper finishes at most its block)."""
+        self._stopped = True
+        self._join()

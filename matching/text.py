@@ -68,6 +68,9 @@ class Analyzer:
     def __init__(self, vocabulary: Iterable[str] = ()) -> None:
         self._parts = frozenset(w for v in vocabulary for w in words(v) if len(w) >= 4)
         self._cache: dict[str, tuple[str, ...]] = {}
+        # The stems of a suggestion's text, to say which words it shares with a question:
+        # the same people come up for many questions (0.7 ms of a match at 100k).
+        self.term_set = lru_cache(maxsize=4096)(self._term_set)
 
     def stem(self, word: str) -> str:
         return _stem(word)
@@ -91,6 +94,9 @@ class Analyzer:
         # "jeugdhulpverlener" = "jeugdhulp" + "verlener": the tail need only be a word itself
         # when it is long; short tails must be known parts.
         return len(tail) >= 7
+
+    def _term_set(self, text: str) -> frozenset[str]:
+        return frozenset(self.terms(text))
 
     def terms(self, text: str) -> list[str]:
         """Stems of the content words, then the stems of compound parts."""

@@ -77,6 +77,25 @@ def test_a_scan_shared_with_another_core_equals_one_on_a_single_core(
         assert np.array_equal(rows.dot(q), got)
 
 
+def test_a_scan_started_early_gives_what_dot_gives_and_can_be_stopped() -> None:
+    """The matcher starts a scan, reads its other signals, then asks for the result: the
+    answer is the same as an immediate dot(), asking twice does not scale it twice, and a
+    scan stopped unasked leaves no helper busy."""
+    rows = Int8Rows.of(unit(20_000), size=1000)  # 20 blocks: shared with the other core
+    queries = unit(12, seed=5)
+    for q in queries:
+        scan = rows.start(q)
+        np.linalg.norm(unit(2000, seed=6), axis=1)  # other work meanwhile
+        got = scan.result()
+        assert np.array_equal(got, rows.dot(q))
+        assert np.array_equal(scan.result(), got)  # scaled once
+    stopped = [rows.start(q) for q in queries]
+    for scan in stopped:
+        scan.cancel()
+    # after cancelling, a new scan still gets every block (no block left to a stopped one)
+    assert np.array_equal(rows.start(queries[0]).result(), rows.dot(queries[0]))
+
+
 def test_splice_and_fill_give_what_building_afresh_gives() -> None:
     x = unit(50, dim=16)
     ids = [f"m{i:03d}" for i in range(50)]

@@ -80,3 +80,30 @@ def test_nearness_order(gazetteer: Gazetteer) -> None:
     assert dist[at["gm-maastricht"]] == pytest.approx(
         gazetteer.distance_km("gm-emmen", "gm-maastricht"), abs=0.01)
     assert np.all(near >= 0) and np.all(near <= 1)
+
+
+def test_rows_near_an_asked_place_by_their_nearest_place(gazetteer: Gazetteer) -> None:
+    """Places.scores reads all rows at once: a row without a place gets 0 and 0 km, a row
+    with more places (a practice in several gemeenten) its nearest; checked against the
+    relation of each place read one by one."""
+    from scipy import sparse
+
+    from schakel.matching.catalog import Items
+
+    places = Places(gazetteer, gazetteer.places())
+    at = {p.id: n for n, p in enumerate(places.places)}
+    anchor = np.array([at["gm-maastricht"], -1, at["gm-groningen"], at["gm-maastricht"]],
+                      dtype=np.int32)
+    extra = {2: [at["gm-emmen"]], 3: [at["gm-venlo"], at["gm-hardenberg"]]}
+    items = Items("practice", ["a", "b", "c", "d"], ["A", "B", "C", "D"], [""] * 4,
+                  sparse.csr_matrix((4, 1)), anchor, np.zeros((4, 1)), extra_anchors=extra)
+    near, dist = places.scores(items, gazetteer.resolve("gm-emmen"))
+    ref_near, ref_dist, _ = places.relation("gm-emmen")
+    for r in range(4):
+        own = ([int(anchor[r])] if anchor[r] >= 0 else []) + extra.get(r, [])
+        assert near[r] == pytest.approx(max((ref_near[p] for p in own), default=0.0))
+        assert dist[r] == pytest.approx(min((ref_dist[p] for p in own), default=0.0),
+                                        abs=1e-3)
+    assert near[1] == 0 and dist[1] == 0  # no place
+    assert near[2] == 1.0 and dist[2] == 0  # also in Emmen itself
+    assert near[3] > near[0]  # Hardenberg is nearer than Maastricht or Venlo
