@@ -138,7 +138,7 @@ class _KindContext:
 
 @dataclass
 class _Rows:
-    """One kind's rows for a question, read before its vector is known: which rows may be
+    """One kind's rows for a question, read apart from its vector: which rows may be
     suggested, how near they are, and the signals that do not need the vector."""
 
     roles: set[str]  # the roles asked for (the explanation says so)
