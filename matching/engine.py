@@ -517,17 +517,28 @@ class Matcher:
         q = st.reader.read(query.text, near=place, asker_domain=query.asker_domain)
         if query.radius_km is not None and q.place is None:
             raise InvalidQueryError("radius_km", "een straal vraagt om een plaats (near)")
-        qv, tagged = self._meaning(st, q, query.text, timings, themes=query.themes)
-        rows = {kind: self._rows(st, kind, roles, q, query) for kind, roles in kinds.items()}
-        tvec = theme_vector(q, st.catalog.taxonomy)
-        # A region works on what anyone there works on: a theme only guessed from meaning
-        # would lift every region where someone has it, over one whose practice fits the words.
-        guessed = not tagged and bool(q.themes) and query.themes is None
-        pool: list[_Candidate] = []
-        for kind in kinds:
-            kind_tvec = np.zeros_like(tvec) if guessed and kind == "region" else tvec
-            pool += self._score_kind(st, kind, rows[kind], q, qv, kind_tvec, max(1, tagged),
-                                     query, w, timings)
+        qv = self._encode(query.text, timings)
+        # The int8 scans start on the idle core now; this thread reads the themes and the
+        # signals that need no vector meanwhile, and takes the blocks still left
+        # (Scan.result in _signals).
+        scans = {kind: index.vectors.start(qv) for kind in kinds
+                 if isinstance((index := st.indexes[kind]).vectors, Int8Rows)}
+        try:
+            tagged = self._themes(st, q, query.text, qv, query.themes)
+            rows = {kind: self._rows(st, kind, roles, q, query) for kind, roles in kinds.items()}
+            tvec = theme_vector(q, st.catalog.taxonomy)
+            # A region works on what anyone there works on: a theme only guessed from
+            # meaning would lift every region where someone has it, over one whose
+            # practice fits the words.
+            guessed = not tagged and bool(q.themes) and query.themes is None
+            pool: list[_Candidate] = []
+            for kind in kinds:
+                kind_tvec = np.zeros_like(tvec) if guessed and kind == "region" else tvec
+                pool += self._score_kind(st, kind, rows[kind], q, qv, kind_tvec,
+                                         max(1, tagged), query, w, timings, scans.get(kind))
+        finally:
+            for scan in scans.values():
+                scan.cancel()  # only does something where no answer was needed
         results = []
         explain = _Explain(q, tvec, {word: st.analyzer.terms(word)[:1] for word in q.words})
         for cand, same in diversify(pool, query.limit, w.diversity, score=lambda c: c.score,
@@ -595,19 +606,12 @@ class Matcher:
 
     def _score_kind(self, st: _State, kind: str, found: _Rows | None, q: Question,
                     qv: np.ndarray, tvec: np.ndarray, n_themes: int, query: MatchQuery,
-                    w: Weights, timings: dict[str, float]) -> list[_Candidate]:
+                    w: Weights, timings: dict[str, float], scan: Scan | None
+                    ) -> list[_Candidate]:
         if found is None:
             return []
-        index = st.indexes[kind]
-        # The int8 scan starts on the idle core; this thread reads the other signals
-        # meanwhile and takes the blocks still left (Scan.result in _signals).
-        scan = index.vectors.start(qv) if isinstance(index.vectors, Int8Rows) else None
-        try:
-            return self._score_rows(st, kind, found, q, qv, tvec, n_themes, query, w,
-                                    timings, scan)
-        finally:
-            if scan is not None:
-                scan.cancel()  # only does something when no answer was needed
+        return self._score_rows(st, kind, found, q, qv, tvec, n_themes, query, w, timings,
+                                scan)
 
     def _score_rows(self, st: _State, kind: str, found: _Rows, q: Question,
                     qv: np.ndarray, tvec: np.ndarray, n_themes: int, query: MatchQuery,
@@ -651,22 +655,27 @@ class Matcher:
         (the readers by meaning then weigh and add themes: :meth:`_themes_from_meaning`).
         ``themes`` (ids) replace the themes read from the text, and are taken as they are."""
         q = st.reader.read(text, near=place, asker_domain=asker_domain)
-        qv, tagged = self._meaning(st, q, text, timings, themes)
-        return q, qv, tagged
+        qv = self._encode(text, timings)
+        return q, qv, self._themes(st, q, text, qv, themes)
 
-    def _meaning(self, st: _State, q: Question, text: str, timings: dict[str, float],
-                 themes: list[str] | None = None) -> tuple[np.ndarray, int]:
-        """The question's vector, and its themes from meaning (:meth:`_read`)."""
+    def _encode(self, text: str, timings: dict[str, float]) -> np.ndarray:
         t = time.perf_counter()
         qv = self.encoder.encode_query(text)
         timings["encode_ms"] = (time.perf_counter() - t) * 1000
+        return qv
+
+    def _themes(self, st: _State, q: Question, text: str, qv: np.ndarray,
+                themes: list[str] | None = None) -> int:
+        """Sets the question's themes: ``themes`` (ids) as given, else those its words
+        name weighed by meaning (:meth:`_themes_from_meaning`). Returns how many were
+        named or given."""
         if themes is not None:
             index = st.catalog.taxonomy.theme_index
             q.themes = {th: 1.0 for th in themes if th in index}
         tagged = len(q.themes)
         if themes is None:
             q.themes = self._themes_from_meaning(st, text, qv, q.themes, q.terms)
-        return qv, tagged
+        return tagged
 
     def _meaning_votes(self, st: _State, text: str, qv: np.ndarray,
                        terms: Sequence[str]) -> Counter[str]:

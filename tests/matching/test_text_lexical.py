@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from schakel.matching.lexical import LexicalIndex
@@ -60,6 +61,22 @@ def test_incremental_add_scores_like_a_full_rebuild() -> None:
         a = incremental.scores(query)[incremental.positions(ids)]
         b = full.scores(query)[full.positions(ids)]
         assert a == pytest.approx(b, rel=0.02, abs=1e-3)
+
+
+def test_length_norms_follow_the_average_length() -> None:
+    """The per-document length norms are kept between questions; a change of the average
+    length (a long document added) must not leave the old ones in use."""
+    docs = _corpus(300)
+    index = LexicalIndex(rebuild_share=0.5)
+    index.build(docs)
+    ids = list(docs)
+    before = index.scores(["w1"])[index.positions(ids)]
+    index.upsert("lang", ["w2"] * 400)
+    full = LexicalIndex()
+    full.build({**docs, "lang": ["w2"] * 400})
+    after = index.scores(["w1"])[index.positions(ids)]
+    assert after == pytest.approx(full.scores(["w1"])[full.positions(ids)], rel=1e-5)
+    assert not np.allclose(after, before)  # the longer average changed every norm
 
 
 def test_remove_and_replace() -> None:
