@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from threadpoolctl import threadpool_limits
 
 from schakel import __version__
 from schakel.errors import LoginRequired, SchakelError
@@ -60,7 +61,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with opened(settings, store) as state:
             app.state.schakel = state
-            if warm_up:
+            if warm_up:  # serving: the process is ours (tests share theirs)
+                threadpool_limits(settings.blas_threads, user_api="blas")
                 threading.Thread(target=_warm, args=(state,), name="schakel-warm-up",
                                  daemon=True).start()
             yield

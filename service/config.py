@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     exact_vectors: bool = Field(
         default=False, description="Keep the text vectors as float32 (4x the memory) instead "
         "of int8 codes whose top candidates are rescored with float32 from the embedding cache.")
+    blas_threads: int = Field(
+        default=1, ge=1, le=64, description="Threads for numpy's matrix products in the "
+        "server (batches of texts to encode take the encoder's own). The server uses its "
+        "cores itself: a question's scan is shared with an idle core, and a second BLAS "
+        "thread on that core only waits for it.")
     learn_themes: bool = Field(
         default=True, description="Fit the question-to-theme model on the loaded network after "
                                   "each full build of the matcher (in the background).")
