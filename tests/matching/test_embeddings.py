@@ -59,6 +59,48 @@ def test_a_question_is_encoded_on_one_thread_with_the_same_vector() -> None:
     assert np.allclose(one[0], batch[0], atol=1e-6)
 
 
+def test_a_question_sets_no_thread_limit_where_blas_has_one_thread_already() -> None:
+    """A server runs numpy on one BLAS thread (SCHAKEL_BLAS_THREADS): a question then goes
+    straight to the model, without setting and undoing a limit; elsewhere the limit is set.
+    A batch still gets the encoder's own threads, and the limit comes back after."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from schakel.matching.embeddings import UseEncoder
+
+    def blas() -> list[int]:
+        return [int(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"]
+
+    encoder = UseEncoder(threads=2)  # its own: no other test's thread encodes with it
+    encoder.encode(["laden"])
+    backend = encoder._model._model
+    real, limits = backend._threadpool, []
+
+    def counted(**kwargs: Any) -> Any:
+        limits.append(kwargs["limits"])
+        return real(**kwargs)
+
+    backend._threadpool = counted
+    before = blas()
+    text = "Wie helpt thuiszitters in Emmen?"
+    try:
+        with threadpool_limits(2, user_api="blas"):
+            two = encoder.encode([text])
+        if max(before, default=1) >= 2:  # a one-core machine has one thread anyway
+            assert limits == [1]
+        with threadpool_limits(1, user_api="blas"):
+            limits.clear()
+            one = encoder.encode([text])
+            assert limits == []
+            encoder.encode([text, "Jeugdhulp op school", "Kinderopvang", "Wijkteams", "Zorg"])
+            assert limits == [2]
+            assert set(blas()) == {1}
+        assert backend._threadpool is counted
+    finally:
+        backend._threadpool = real
+    assert blas() == before
+    assert np.allclose(one, two, atol=1e-6)
+
+
 def test_unchanged_texts_are_never_encoded_again(tmp_path: Path) -> None:
     fake = CountingEncoder()
     cached = CachedEncoder(fake, EmbeddingCache(tmp_path / "e.sqlite"))
