@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from schakel.errors import SchakelError
 
@@ -108,10 +109,6 @@ class UseEncoder:
 @functools.cache
 def _blas_libraries() -> tuple[Any, ...]:
     """numpy's BLAS libraries, found once (threadpoolctl scans the loaded libraries)."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - a dependency
-        return ()
     return tuple(ThreadpoolController().select(user_api="blas").lib_controllers)
 
 

@@ -521,8 +521,8 @@ class Matcher:
         # The int8 scans start on the idle core now; this thread reads the themes and the
         # signals that need no vector meanwhile, and takes the blocks still left
         # (Scan.result in _signals).
-        scans = {kind: index.vectors.start(qv) for kind in kinds
-                 if isinstance((index := st.indexes[kind]).vectors, Int8Rows)}
+        scans = {kind: st.indexes[kind].vectors.start(qv) for kind in kinds
+                 if isinstance(st.indexes[kind].vectors, Int8Rows)}
         try:
             tagged = self._themes(st, q, query.text, qv, query.themes)
             rows = {kind: self._rows(st, kind, roles, q, query) for kind, roles in kinds.items()}
@@ -532,10 +532,12 @@ class Matcher:
             # practice fits the words.
             guessed = not tagged and bool(q.themes) and query.themes is None
             pool: list[_Candidate] = []
-            for kind in kinds:
+            for kind, found in rows.items():
+                if found is None:
+                    continue
                 kind_tvec = np.zeros_like(tvec) if guessed and kind == "region" else tvec
-                pool += self._score_kind(st, kind, rows[kind], q, qv, kind_tvec,
-                                         max(1, tagged), query, w, timings, scans.get(kind))
+                pool += self._score_rows(st, kind, found, q, qv, kind_tvec, max(1, tagged),
+                                         query, w, timings, scans.get(kind))
         finally:
             for scan in scans.values():
                 scan.cancel()  # only does something where no answer was needed
@@ -603,15 +605,6 @@ class Matcher:
         if not mask.any():
             return None
         return _Rows(roles, mask, near, dist, self._plain_signals(st, index, q, mask, near))
-
-    def _score_kind(self, st: _State, kind: str, found: _Rows | None, q: Question,
-                    qv: np.ndarray, tvec: np.ndarray, n_themes: int, query: MatchQuery,
-                    w: Weights, timings: dict[str, float], scan: Scan | None
-                    ) -> list[_Candidate]:
-        if found is None:
-            return []
-        return self._score_rows(st, kind, found, q, qv, tvec, n_themes, query, w, timings,
-                                scan)
 
     def _score_rows(self, st: _State, kind: str, found: _Rows, q: Question,
                     qv: np.ndarray, tvec: np.ndarray, n_themes: int, query: MatchQuery,
