@@ -307,6 +307,10 @@ class CachedEncoder:
         self.encoded += len(texts)
         return self.encoder.encode(texts)
 
+    def known_query(self, text: str) -> np.ndarray | None:
+        """The vector of a question asked lately (see :meth:`encode_query`), else None."""
+        return self._queries.get(text)
+
     def encode_query(self, text: str) -> np.ndarray:
         """One question; the last few are kept in memory (a page reload, a second variant in
         the evaluation, staff editing a question's themes ask the same text again)."""

@@ -23,6 +23,7 @@ from schakel.graph.store import GraphStore
 
 from .backfill import Backfill
 from .catalog import Catalog, Items
+from .cores import Started
 from .embeddings import CachedEncoder
 from .features import (
     NEAR_KM,
@@ -517,15 +518,23 @@ class Matcher:
         q = st.reader.read(query.text, near=place, asker_domain=query.asker_domain)
         if query.radius_km is not None and q.place is None:
             raise InvalidQueryError("radius_km", "een straal vraagt om een plaats (near)")
-        qv = self._encode(query.text, timings)
-        # The int8 scans start on the idle core now; this thread reads the themes and the
-        # signals that need no vector meanwhile, and takes the blocks still left
+        qv = self.encoder.known_query(query.text)
+        rows = None
+        if qv is None:
+            # A new question is encoded on the idle core while this thread finds the rows
+            # and the signals that need no vector.
+            encoding = Started(lambda: self._encode(query.text, timings))
+            rows = self._all_rows(st, kinds, q, query)
+            qv = encoding.result()
+        # The int8 scans start on the idle core now; this thread reads the themes (and the
+        # rows, for a question asked before) meanwhile, and takes the blocks still left
         # (Scan.result in _signals).
         scans = {kind: st.indexes[kind].vectors.start(qv) for kind in kinds
                  if isinstance(st.indexes[kind].vectors, Int8Rows)}
         try:
             tagged = self._themes(st, q, query.text, qv, query.themes)
-            rows = {kind: self._rows(st, kind, roles, q, query) for kind, roles in kinds.items()}
+            if rows is None:
+                rows = self._all_rows(st, kinds, q, query)
             tvec = theme_vector(q, st.catalog.taxonomy)
             # A region works on what anyone there works on: a theme only guessed from
             # meaning would lift every region where someone has it, over one whose
@@ -581,6 +590,10 @@ class Matcher:
                                             "gebied (gemeente, regio of provincie)",
                                             self.gazetteer.hint(query.near))
         return kinds, place
+
+    def _all_rows(self, st: _State, kinds: dict[str, set[str]], q: Question,
+                  query: MatchQuery) -> dict[str, _Rows | None]:
+        return {kind: self._rows(st, kind, roles, q, query) for kind, roles in kinds.items()}
 
     def _rows(self, st: _State, kind: str, roles: set[str], q: Question,
               query: MatchQuery) -> _Rows | None:

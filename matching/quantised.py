@@ -13,14 +13,12 @@ Never changed once built, like :class:`~schakel.matching.blocks.RowBlocks`.
 from __future__ import annotations
 
 import itertools
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import simsimd
 
 from .blocks import BLOCK, RowBlocks
+from .cores import helper
 from .splice import Splice
 
 __all__ = ["Int8Rows", "Scan", "quantise"]
@@ -28,23 +26,6 @@ __all__ = ["Int8Rows", "Scan", "quantise"]
 # From this many blocks (of BLOCK rows) a scan is shared with an idle core: at 100k members
 # 25 blocks, 2.6 -> 1.6 ms on 2 cores. simsimd lets go of the interpreter while it computes.
 PARALLEL_BLOCKS = 8
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _helper() -> ThreadPoolExecutor | None:
-    """Threads for the other cores (none on one core), made on first use. A helper that
-    is busy with another question's scan is not waited for: the scan cancels its share
-    and does the blocks itself, so a loaded server scans as it did on one core."""
-    global _pool
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
-        (os.cpu_count() or 1)
-    if cores < 2:
-        return None
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=cores - 1, thread_name_prefix="schakel-scan")
-        return _pool
 
 
 def quantise(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +71,7 @@ class Int8Rows:
 
     def dot(self, vector: np.ndarray) -> np.ndarray:
         """Every row's dot product with ``vector`` (float32, approximate). An idle core
-        takes blocks as well (see :func:`_helper`)."""
+        takes blocks as well (see :func:`~schakel.matching.cores.helper`)."""
         return self.start(vector).result()
 
     def start(self, vector: np.ndarray) -> Scan:
@@ -132,7 +113,7 @@ class Scan:
         self._blocks = list(zip(rows.codes.blocks, rows.codes.offsets, strict=False))
         self._taken = itertools.count()  # next() is atomic: each block is scanned once
         self._stopped = self._done = False
-        pool = _helper() if len(self._blocks) >= PARALLEL_BLOCKS else None
+        pool = helper() if len(self._blocks) >= PARALLEL_BLOCKS else None
         self._other = pool.submit(self._scan) if pool is not None else None
 
     def _scan(self) -> None:
