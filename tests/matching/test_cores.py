@@ -25,11 +25,13 @@ def test_the_work_runs_on_the_helper_when_it_is_free() -> None:
 
 @two_cores
 def test_a_busy_helper_is_not_waited_for_the_caller_does_the_work_once() -> None:
-    release, busy = threading.Event(), threading.Event()
+    release, busy = threading.Event(), threading.Semaphore(0)
     pool = cores.helper()
     assert pool is not None
-    blockers = [pool.submit(lambda: (busy.set(), release.wait(10))) for _ in range(pool._max_workers)]
-    busy.wait(5)
+    helpers = pool._max_workers
+    blockers = [pool.submit(lambda: (busy.release(), release.wait(10))) for _ in range(helpers)]
+    for _ in range(helpers):  # every helper thread is busy now
+        assert busy.acquire(timeout=5)
     runs: list[str] = []
     try:
         started = Started(lambda: runs.append(threading.current_thread().name) or "done")

@@ -34,6 +34,19 @@ def test_several_agreeing_texts_beat_one_stray_text() -> None:
     assert max(float(v @ q) for v in stray) > max(float(v @ q) for v in agree)
 
 
+def test_the_same_vector_asked_again_gets_the_same_answer_a_new_one_its_own() -> None:
+    texts = np.vstack([_unit(1, 0, 0), _unit(0, 1, 0), _unit(0, 0, 1)])
+    meaning = ThemeMeaning(texts, np.array([[0, -1], [1, 2]]))
+    a, b = _unit(1, 0, 0), _unit(0, 1, 1)
+    first = meaning.similarity(a)
+    assert meaning.similarity(a) is first  # kept for the second ask of one question
+    assert not first.flags.writeable  # shared: nobody may change it
+    other = meaning.similarity(b)
+    assert other == pytest.approx([0.0, float(np.mean([texts[1] @ b, texts[2] @ b]))], abs=1e-6)
+    again = meaning.similarity(a.copy())  # an equal vector, another array: computed anew
+    assert again is not first and again == pytest.approx(first, abs=0)
+
+
 def test_build_gives_every_theme_its_text_and_examples(matcher: object) -> None:
     tax = matcher._state.catalog.taxonomy  # type: ignore[attr-defined]
     seen: list[str] = []
