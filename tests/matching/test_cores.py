@@ -18,8 +18,17 @@ two_cores = pytest.mark.skipif(cores.helper() is None, reason="one core: no help
 @two_cores
 def test_the_work_runs_on_the_helper_when_it_is_free() -> None:
     where: list[str] = []
-    started = Started(lambda: where.append(threading.current_thread().name) or 42)
+    ran = threading.Event()
+
+    def work() -> int:
+        where.append(threading.current_thread().name)
+        ran.set()
+        return 42
+
+    started = Started(work)
+    assert ran.wait(5)  # taken up by the helper while this thread does something else
     assert started.result() == 42
+    assert len(where) == 1
     assert where and where[0].startswith("schakel-help")
 
 
