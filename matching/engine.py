@@ -165,6 +165,15 @@ class _Explain:
 
 
 @dataclass(frozen=True)
+class _TextReading:
+    """What the theme readers take from a question's words alone (its BM25 scores against
+    the themes' texts, the theme model's n-gram part): read while its vector is made."""
+
+    words: np.ndarray
+    model: np.ndarray | None
+
+
+@dataclass(frozen=True)
 class _State:
     """Everything a question is answered from, published as one object: a reader takes
     ``matcher._state`` once and sees one consistent version however long it takes."""
@@ -515,16 +524,19 @@ class Matcher:
         w = weights or self.weights
         kinds, place = self._check(query)
         timings: dict[str, float] = {}
+        qv = self.encoder.known_query(query.text)
+        # A new question is encoded on the idle core while this thread reads it, finds the
+        # rows and the signals that need no vector, and what its words say about themes.
+        encoding = Started(lambda: self._encode(query.text, timings)) if qv is None else None
         q = st.reader.read(query.text, near=place, asker_domain=query.asker_domain)
         if query.radius_km is not None and q.place is None:
             raise InvalidQueryError("radius_km", "een straal vraagt om een plaats (near)")
-        qv = self.encoder.known_query(query.text)
-        rows = None
-        if qv is None:
-            # A new question is encoded on the idle core while this thread finds the rows
-            # and the signals that need no vector.
-            encoding = Started(lambda: self._encode(query.text, timings))
+        rows = reading = stems = None
+        if encoding is not None:
             rows = self._all_rows(st, kinds, q, query)
+            if query.themes is None:
+                reading = self._text_reading(st, query.text, q.terms)
+            stems = self._stems(st, q)
             qv = encoding.result()
         # The int8 scans start on the idle core now; this thread reads the themes (and the
         # rows, for a question asked before) meanwhile, and takes the blocks still left
@@ -532,7 +544,7 @@ class Matcher:
         scans = {kind: st.indexes[kind].vectors.start(qv) for kind in kinds
                  if isinstance(st.indexes[kind].vectors, Int8Rows)}
         try:
-            tagged = self._themes(st, q, query.text, qv, query.themes)
+            tagged = self._themes(st, q, query.text, qv, query.themes, reading)
             if rows is None:
                 rows = self._all_rows(st, kinds, q, query)
             tvec = theme_vector(q, st.catalog.taxonomy)
@@ -551,7 +563,7 @@ class Matcher:
             for scan in scans.values():
                 scan.cancel()  # only does something where no answer was needed
         results = []
-        explain = _Explain(q, tvec, {word: st.analyzer.terms(word)[:1] for word in q.words})
+        explain = _Explain(q, tvec, stems if stems is not None else self._stems(st, q))
         for cand, same in diversify(pool, query.limit, w.diversity, score=lambda c: c.score,
                                     group=lambda c: c.group):
             s = self._suggestion(st, cand, explain, w)
@@ -670,8 +682,18 @@ class Matcher:
         timings["encode_ms"] = (time.perf_counter() - t) * 1000
         return qv
 
+    @staticmethod
+    def _stems(st: _State, q: Question) -> dict[str, list[str]]:
+        """The stem of each of the question's words, for the reasons."""
+        return {word: st.analyzer.terms(word)[:1] for word in q.words}
+
+    @staticmethod
+    def _text_reading(st: _State, text: str, terms: Sequence[str]) -> _TextReading:
+        model = st.theme_model.text_part(text) if st.theme_model is not None else None
+        return _TextReading(st.theme_meaning.word_scores(terms), model)
+
     def _themes(self, st: _State, q: Question, text: str, qv: np.ndarray,
-                themes: list[str] | None = None) -> int:
+                themes: list[str] | None = None, reading: _TextReading | None = None) -> int:
         """Sets the question's themes: ``themes`` (ids) as given, else those its words
         name weighed by meaning (:meth:`_themes_from_meaning`). Returns how many were
         named or given."""
@@ -680,15 +702,16 @@ class Matcher:
             q.themes = {th: 1.0 for th in themes if th in index}
         tagged = len(q.themes)
         if themes is None:
-            q.themes = self._themes_from_meaning(st, text, qv, q.themes, q.terms)
+            q.themes = self._themes_from_meaning(st, text, qv, q.themes, q.terms, reading)
         return tagged
 
-    def _meaning_votes(self, st: _State, text: str, qv: np.ndarray,
-                       terms: Sequence[str]) -> Counter[str]:
+    def _meaning_votes(self, st: _State, text: str, qv: np.ndarray, terms: Sequence[str],
+                       reading: _TextReading | None = None) -> Counter[str]:
         """The first theme of each of three readers: the theme whose own texts (description
         and example situations) are closest in meaning, the network's theme model (profiles
         and practices with their themes), and the theme whose texts share the most of the
-        question's words (BM25). A reader unsure of any theme names none."""
+        question's words (BM25). A reader unsure of any theme names none. ``reading``: what
+        the words alone say, when read already (:meth:`_text_reading`)."""
         tax = st.catalog.taxonomy
         assignable = [i for i, t in enumerate(tax.theme_ids) if t in tax.assignable]
         firsts: list[str] = []
@@ -698,20 +721,22 @@ class Matcher:
         closest = max(assignable, key=lambda i: sims[i])
         if sims[closest] >= THEME_SIMILARITY:
             firsts.append(tax.theme_ids[closest])
+        if reading is None:
+            reading = self._text_reading(st, text, terms)
         if st.theme_model is not None:
-            p = st.theme_model.predict_one(text, qv)
+            p = st.theme_model.predict_one(text, qv, reading.model)
             best = int(np.argmax(p))
             if p[best] >= THEME_MODEL_MIN:
                 firsts.append(st.theme_model.themes[best])
-        words = st.theme_meaning.word_scores(terms)
+        words = reading.words
         most = max(assignable, key=lambda i: words[i])
         if words[most] > 0:
             firsts.append(tax.theme_ids[most])
         return Counter(firsts)
 
     def _themes_from_meaning(self, st: _State, text: str, qv: np.ndarray,
-                             named: dict[str, float], terms: Sequence[str] = ()
-                             ) -> dict[str, float]:
+                             named: dict[str, float], terms: Sequence[str] = (),
+                             reading: _TextReading | None = None) -> dict[str, float]:
         """The question's themes: those ``named`` by their words or synonyms, checked
         against what three readers take it to mean (:meth:`_meaning_votes`).
 
@@ -723,7 +748,7 @@ class Matcher:
         THEME_SPLIT, and a theme two of them agree on is added at THEME_FROM_MEANING
         (development set: 0.759 -> 0.779; adding a single reader's theme beside a named one
         drew in people from a neighbouring theme)."""
-        votes = self._meaning_votes(st, text, qv, terms)
+        votes = self._meaning_votes(st, text, qv, terms, reading)
         if not votes:
             return dict(named)
         theme, count = votes.most_common(1)[0]

@@ -89,12 +89,22 @@ class ThemeModel:
         length = np.sqrt(weights @ weights)
         return columns, weights / length if length > 0 else weights
 
-    def predict_one(self, text: str, vector: np.ndarray) -> np.ndarray:
-        """Probabilities over :attr:`themes` for one text with its sentence vector (sum 1)."""
+    def text_part(self, text: str) -> np.ndarray:
+        """The part of the decision that needs only the text (its n-grams, the intercept):
+        read while the text's vector is still being made."""
         dims = self.coef.shape[1] - len(self.idf)
         columns, weights = self._ngram_weights(text)
+        return self.coef[:, dims + columns] @ weights + self.intercept  # type: ignore[no-any-return]
+
+    def predict_one(self, text: str, vector: np.ndarray,
+                    text_part: np.ndarray | None = None) -> np.ndarray:
+        """Probabilities over :attr:`themes` for one text with its sentence vector (sum 1);
+        ``text_part`` is :meth:`text_part` of the same text, when read already."""
+        dims = self.coef.shape[1] - len(self.idf)
+        if text_part is None:
+            text_part = self.text_part(text)
         decision = self.coef[:, :dims] @ (np.asarray(vector, np.float64) * self.dense_scale) \
-            + self.coef[:, dims + columns] @ weights + self.intercept
+            + text_part
         if len(decision) == 1:  # two themes: the second's log-odds
             second = 1.0 / (1.0 + np.exp(-decision[0]))
             return np.array([1.0 - second, second])

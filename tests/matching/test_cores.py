@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from schakel.matching import cores
 from schakel.matching.cores import Started
 from schakel.matching.engine import Matcher, MatchQuery
+from schakel.matching.theme_model import fit_theme_model, training_rows
 
 two_cores = pytest.mark.skipif(cores.helper() is None, reason="one core: no helper")
 
@@ -60,9 +63,32 @@ def test_an_error_in_the_work_reaches_the_caller() -> None:
         Started(fails).result()
 
 
-def test_a_new_question_gets_the_answer_it_gets_when_asked_again(matcher: Matcher) -> None:
-    """A new question is encoded on the helper while the rows are found; asked again its
-    vector is known and the rows follow the themes. Both orders give one answer."""
+@pytest.fixture(params=["readers", "with a theme model"])
+def answering(request: pytest.FixtureRequest, matcher: Matcher) -> Iterator[Matcher]:
+    """The session's matcher, and once with a theme model fitted on its network (its
+    n-gram part is read before the vector arrives); the state is put back afterwards."""
+    if request.param == "readers":
+        yield matcher
+        return
+    st = matcher._state
+    assert st is not None
+    texts, vectors, labels = training_rows(st.catalog, st.indexes["member"].vectors,
+                                           st.indexes["practice"].vectors,
+                                           matcher.encoder.encode)
+    model = fit_theme_model(texts, vectors, labels)
+    assert model is not None
+    matcher._state = replace(st, theme_model=model)
+    try:
+        yield matcher
+    finally:
+        matcher._state = st
+
+
+def test_a_new_question_gets_the_answer_it_gets_when_asked_again(answering: Matcher) -> None:
+    """A new question is encoded on the helper while the rows and what its words say about
+    themes are read; asked again its vector is known and the rows follow the themes. Both
+    orders give one answer."""
+    matcher = answering
     text = f"Wie helpt een thuiszitter terug naar school in Drenthe? ({os.getpid()})"
     for kinds in (None, ["member", "expert"], ["region", "practice", "community"]):
         matcher.encoder._queries.pop(text, None)

@@ -112,6 +112,23 @@ def test_a_text_of_unknown_ngrams_still_gets_a_distribution() -> None:
     assert model.themes[int(np.argmax(model.predict_one("qqqq", v)))] in labels[0]
 
 
+def test_the_text_part_read_first_gives_the_same_distribution() -> None:
+    """A new question's words are read while its vector is made (Matcher.match): the
+    distribution from that part must be the one read all at once, and the vector must
+    still count."""
+    themes = ["armoede", "digitaal", "thuiszitters"]
+    texts, vectors, labels = _labelled(themes)
+    model = fit_theme_model(texts, vectors, labels)
+    assert model is not None
+    for text, v in zip(texts[:10], vectors[:10], strict=True):
+        part = model.text_part(text)
+        assert part.shape == (len(model.coef),)
+        np.testing.assert_allclose(model.predict_one(text, v, part),
+                                   model.predict_one(text, v), rtol=1e-12, atol=1e-15)
+    other = model.predict_one(texts[0], vectors[-1], model.text_part(texts[0]))
+    assert not np.allclose(other, model.predict_one(texts[0], vectors[0]))
+
+
 def test_fit_theme_model_is_plain_arrays() -> None:
     texts, vectors, labels = _labelled(["armoede", "digitaal", "thuiszitters"])
     model = fit_theme_model(texts, vectors, labels, max_ngrams=300)
