@@ -427,7 +427,7 @@ class Matcher:
             finally:
                 # A fit here: its n-gram vocabulary and matrices are freed but glibc keeps
                 # them; at 100k members RSS stayed 100 MB higher (1,096 MB; 996 after a trim).
-                settle_heap()
+                settle_heap(thorough=False)  # answers are served meanwhile
                 logger.info("theme model learned in %.1f s", time.perf_counter() - started)
                 done.set()
 

@@ -502,7 +502,7 @@ class NetworkViews:
                 logger.exception("network warm-up failed")
                 return
             logger.info("network metrics ready in %.1f s", time.perf_counter() - started)
-            settle_heap()  # after the projection's and the metrics' build
+            settle_heap(thorough=False)  # after the projection's and the metrics' build
             self._kick()
 
         thread = threading.Thread(target=run, name="schakel-netwerk-warm", daemon=True)

@@ -38,3 +38,21 @@ def test_settle_heap_collects_then_freezes_what_lives() -> None:
     assert later() is not None  # frozen: a plain collection does not see it
     settle_heap()
     assert later() is None
+
+
+def test_settle_heap_while_serving_walks_only_what_is_not_frozen() -> None:
+    settle_heap()
+    old = Node()  # frozen by the next settle, then dropped
+    settle_heap()
+    was_frozen = weakref.ref(old)
+    del old
+    young = Node()  # never frozen, then dropped
+    gone = weakref.ref(young)
+    del young
+    kept = Node()
+    settle_heap(thorough=False)
+    assert gone() is None  # garbage that is not frozen is collected
+    assert was_frozen() is not None  # the frozen objects are not walked
+    assert not any(o is kept for o in gc.get_objects())  # what lives is frozen now
+    settle_heap()  # a thorough one still finds it
+    assert was_frozen() is None
