@@ -28,17 +28,26 @@ from .embeddings import CachedEncoder
 from .features import (
     NEAR_KM,
     PARTIAL_KM,
+    PREFERENCES,
     Places,
     availability_scores,
     domain_scores,
+    fitted_scores,
     role_scores,
-    subject_fit,
     theme_closeness,
     theme_scores,
     theme_vector,
 )
-from .index import INT8_FROM, KindIndex, build_index, follow_index, with_vectors
-from .quantised import Int8Rows, Scan
+from .fused import meaning_signal, warm
+from .index import (
+    INT8_FROM,
+    KindIndex,
+    build_index,
+    follow_index,
+    with_head,
+    with_vectors,
+)
+from .quantised import HEAD_FROM, Int8Rows, Scan
 from .question import Question, QuestionReader
 from .ranker import (
     SIGNALS,
@@ -219,7 +228,8 @@ class Matcher:
                  weights: Weights | None = None, learn_themes: bool = False,
                  background_from: int | None = None, exact_vectors: bool = False,
                  int8_from: int = INT8_FROM, describe_members: bool = False,
-                 fit_apart: Callable[..., ThemeModel | None] | None = None) -> None:
+                 fit_apart: Callable[..., ThemeModel | None] | None = None,
+                 head_from: int = HEAD_FROM) -> None:
         self.gazetteer = gazetteer
         # Encode members with the descriptions of their level 2-3 themes (index.py,
         # meaning_text). Off: it wins on the held-out questions (0.696 -> 0.725) but drowns a
@@ -229,6 +239,7 @@ class Matcher:
         # ``exact_vectors`` keeps float32 everywhere (to compare).
         self.exact_vectors = exact_vectors
         self.int8_from = int8_from
+        self.head_from = head_from  # and from this many a scan reads a Head (quantised.py)
         # More texts to encode than this after a full build: publish at once and encode
         # them in the background (None: always encode before publishing).
         self.background_from = background_from
@@ -292,6 +303,7 @@ class Matcher:
 
     def _sync(self, store: GraphStore,
               progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+        warm()  # the compiled loops: now, not in the first question
         old = self._state
         version = store.version  # before reading: a write meanwhile is applied again later
         catalog = Catalog(store, self.gazetteer)
@@ -305,7 +317,7 @@ class Matcher:
             if self.describe_members else ()
         indexes = {kind: build_index(items, previous.get(kind), analyzer, self.encoder,
                                      self.exact_vectors, self.int8_from,
-                                     described if kind == "member" else ())
+                                     described if kind == "member" else (), self.head_from)
                    for kind, items in catalog.kinds.items()}
         waiting = sum(index.waiting for index in indexes.values())
         encoded = dict.fromkeys(indexes, 0)
@@ -345,8 +357,8 @@ class Matcher:
 
             before = self.encoder.encoded
             vectors = self.encoder.encode(texts, progress=step)
-            indexes[kind] = with_vectors(index, dict(zip([index.keys[r] for r in rows],
-                                                         vectors, strict=True)))
+            indexes[kind] = with_head(with_vectors(index, dict(zip(
+                [index.keys[r] for r in rows], vectors, strict=True))), self.head_from)
             encoded[kind] = self.encoder.encoded - before
         return encoded
 
@@ -388,6 +400,11 @@ class Matcher:
         self._note_progress()
 
     def _backfill_done(self) -> None:
+        with self._writing:  # every vector is there: the heads are fitted on them
+            st = self._state
+            if st is not None:
+                self._state = replace(st, indexes={kind: with_head(ix, self.head_from)
+                                                   for kind, ix in st.indexes.items()})
         self._note_progress()
         st = self._state
         if self.learn_themes and st is not None:
@@ -647,20 +664,30 @@ class Matcher:
             mask &= ~far | (signals["theme"] > 0)
             if not mask.any():
                 return []
+        k = max(3 * query.limit, 20)
+        rescored = None
         if isinstance(index.vectors, Int8Rows):
             # The int8 scan is a few thousandths off: the rows that can reach the top get
             # their float32 cosine, so what is shown ranks as an exact scan would.
-            k = max(3 * query.limit, 20)
             first = combine(w, signals, n)
-            rows = np.union1d(top_k(first, RESCORE * k, mask), top_k(cos, k, mask))
-            self._exact(index, qv, cos, rows)
+            rescored = np.union1d(top_k(first, RESCORE * k, mask), top_k(cos, k, mask))
+            self._exact(index, qv, cos, rescored)
             signals["dense"] = _dense(cos, mask, closeness)
-        fit = subject_fit(signals, mask)
-        for preference in ("geo", "role"):  # an asked place or role lifts only fitting rows
+        total, fit = fitted_scores(w, signals, mask)
+        top = top_k(total, k, mask)
+        for _ in range(3):
+            if rescored is None or (late := np.setdiff1d(top, rescored)).size == 0:
+                break
+            # A row reached the top on its scanned cosine: it is rescored too, and the
+            # rows ranked again (the head's scan is 0.0025 off, quantised.py).
+            self._exact(index, qv, cos, late)
+            rescored = np.union1d(rescored, late)
+            signals["dense"] = _dense(cos, mask, closeness)
+            total, fit = fitted_scores(w, signals, mask)
+            top = top_k(total, k, mask)
+        for preference in PREFERENCES:  # as they counted, for the reasons and the features
             if preference in signals:
                 signals[preference] = signals[preference] * fit
-        total = combine(w, signals, n)
-        top = top_k(total, max(3 * query.limit, 20), mask)
         ctx = _KindContext(kind, found.roles, signals, cos, near, dist, closeness)
         groups = items.group
         return [_Candidate(float(total[r]), int(groups[r]) if groups is not None else -1,
@@ -1016,13 +1043,8 @@ def _dense(cos: np.ndarray, mask: np.ndarray,
     (a question about a word nobody's vector knows, "paardencoaching", "stotteren"), a weak
     closeness is not blown up to full weight above a member whose profile has the word
     (development set: 0.766 -> 0.768 nDCG@10)."""
-    meaning = np.maximum(cos, 0)
-    floor = TEXT_HIT_COSINE
-    if closeness is not None:
-        share = np.float32(THEME_MEANING_SHARE)
-        mixed = (meaning + share * np.maximum(closeness, 0)) / (1 + share)
-        meaning = np.where(np.isnan(closeness), meaning, mixed)
-        floor = (TEXT_HIT_COSINE + THEME_MEANING_SHARE * THEME_SIMILARITY) / (
-            1 + THEME_MEANING_SHARE)
-    best = masked_max(meaning, mask)
-    return meaning / max(best, floor)
+    if closeness is None:
+        return meaning_signal(cos, mask, None, THEME_MEANING_SHARE, TEXT_HIT_COSINE)
+    floor = (TEXT_HIT_COSINE + THEME_MEANING_SHARE * THEME_SIMILARITY) / (
+        1 + THEME_MEANING_SHARE)
+    return meaning_signal(cos, mask, closeness, THEME_MEANING_SHARE, floor)

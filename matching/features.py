@@ -10,12 +10,12 @@ import numpy as np
 from schakel.graph.geo import Gazetteer, Place, haversine_km
 
 from .catalog import Items, Taxonomy
+from .fused import fitted_total
 from .question import Question
 from .ranker import Weights
-from .vectors import masked_max
 
 __all__ = ["Places", "theme_vector", "theme_scores", "theme_closeness", "domain_scores",
-           "role_scores", "availability_scores", "subject_fit", "NEAR", "NEAR_KM",
+           "role_scores", "availability_scores", "fitted_scores", "PREFERENCES", "NEAR", "NEAR_KM",
            "PARTIAL_KM", "tier"]
 
 # An asked place is a preference in tiers: inside the area or within NEAR_KM counts fully,
@@ -42,6 +42,7 @@ def tier(relation: str, km: float) -> float:
 # FIT_FLOOR keeps a little of the preference for rows that hardly fit (the reason still shows).
 SOFT_ROLE, FIT_SHARE, FIT_FLOOR = 0.15, 0.5, 0.1
 SUBJECT = ("dense", "lexical", "theme")
+PREFERENCES = ("geo", "role")
 _SUBJECT_WEIGHTS = Weights()
 
 # How much a theme next to the asked one counts.
@@ -188,19 +189,24 @@ def role_scores(items: Items, question: Question, roles: tuple[str, ...]) -> np.
     return _best_of(items.roles, weights, items.role_bits)
 
 
-def subject_fit(signals: dict[str, np.ndarray], mask: np.ndarray,
-                weights: Weights = _SUBJECT_WEIGHTS) -> np.ndarray:
-    """0..1 per row: how well it fits the subject of the question (meaning, words, themes),
-    relative to the best row; ``FIT_SHARE`` of the best counts fully. An asked place or role
-    only lifts rows that fit the subject: someone next door who works on something else stays
-    below. The default weights, not the caller's, keep it a feature: the same rows get the
-    same values whatever weights rank them (learning reads features)."""
-    subject = sum((np.float32(getattr(weights, s)) * signals[s] for s in SUBJECT
-                   if s in signals), np.zeros(len(mask), dtype=np.float32))
-    best = masked_max(subject, mask)
-    if best <= 0:
-        return np.zeros(len(mask), dtype=np.float32)
-    return np.clip(subject / (FIT_SHARE * best), FIT_FLOOR, 1.0).astype(np.float32)
+def fitted_scores(weights: Weights, signals: dict[str, np.ndarray],
+                  mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(total, fit) per row. The fit, 0..1: how well the row fits the subject of the
+    question (meaning, words, themes), relative to the best allowed row; ``FIT_SHARE`` of
+    the best counts fully, ``FIT_FLOOR`` is the least (0 everywhere when no row fits at
+    all). The total: the weighted sum of the signals (ranker.combine), with the
+    ``PREFERENCES`` times the fit: an asked place or role only lifts rows that fit the
+    subject, so someone next door who works on something else stays below.
+
+    The default weights, not the caller's, make the fit: the same rows get the same values
+    whatever weights rank them (learning reads features). One compiled pass
+    (matching/fused.py)."""
+    names = [s for s in signals if getattr(weights, s)]
+    subject = [s for s in SUBJECT if s in signals]
+    return fitted_total([signals[s] for s in subject],
+                        [getattr(_SUBJECT_WEIGHTS, s) for s in subject],
+                        [signals[s] for s in names], [getattr(weights, s) for s in names],
+                        [s in PREFERENCES for s in names], mask, FIT_SHARE, FIT_FLOOR)
 
 
 def _best_of(has: np.ndarray, weights: np.ndarray,

@@ -17,7 +17,7 @@ from .blocks import BLOCK, RowBlocks
 from .catalog import Items
 from .embeddings import CachedEncoder, text_key
 from .lexical import LexicalIndex
-from .quantised import Int8Rows, quantise
+from .quantised import HEAD_FROM, Int8Rows, quantise
 from .splice import Splice, row_of
 from .text import Analyzer
 
@@ -80,12 +80,14 @@ INT8_FROM = 5000
 
 def build_index(items: Items, old: KindIndex | None, analyzer: Analyzer,
                 encoder: CachedEncoder, exact: bool = False,
-                int8_from: int = INT8_FROM, described: tuple[str, ...] = ()) -> KindIndex:
+                int8_from: int = INT8_FROM, described: tuple[str, ...] = (),
+                head_from: int = HEAD_FROM) -> KindIndex:
     """The index of ``items``; texts whose key is unchanged since ``old`` keep their vector
     and terms (pass None when the analyser changed), the others come from the embedding
     cache. Encodes nothing: rows whose text is in neither are not ``ready`` (zero vectors)
     until :func:`with_vectors` fills them. Vectors are kept as int8 codes from ``int8_from``
-    rows on (``exact``: always float32). ``described``: see :func:`meaning_text`."""
+    rows on (``exact``: always float32), with a head from ``head_from`` rows on once none
+    is waiting (:func:`with_head`). ``described``: see :func:`meaning_text`."""
     keys = [text_key(meaning_text(items, r, described)) for r in range(len(items))]
     ready = np.ones(len(items), dtype=bool)
     previous: dict[str, tuple[bytes, int]] = {}
@@ -141,8 +143,19 @@ def build_index(items: Items, old: KindIndex | None, analyzer: Analyzer,
                           np.concatenate(scales) if scales else np.zeros(0, np.float32))
     else:
         packed = RowBlocks(blocks, encoder.dim)
-    return KindIndex(items, keys, packed, lexical, lexical.positions(items.ids), ready,
-                     described)
+    index = KindIndex(items, keys, packed, lexical, lexical.positions(items.ids), ready,
+                      described)
+    return with_head(index, head_from)
+
+
+def with_head(index: KindIndex, head_from: int = HEAD_FROM) -> KindIndex:
+    """The index with a :class:`~schakel.matching.quantised.Head` fitted on its int8 rows,
+    once no row waits for its vector (a head fitted on zeros would fit nothing); as it
+    was when it has one, keeps float32 vectors, or still waits."""
+    v = index.vectors
+    if not isinstance(v, Int8Rows) or v.head is not None or index.waiting:
+        return index
+    return replace(index, vectors=v.with_head(head_from))
 
 
 def with_vectors(index: KindIndex, found: dict[bytes, np.ndarray]) -> KindIndex:

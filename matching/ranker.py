@@ -13,6 +13,8 @@ from typing import TypeVar
 import numpy as np
 from pydantic import BaseModel, Field
 
+from .fused import weighted_sum
+
 __all__ = ["Weights", "Reason", "Suggestion", "SIGNALS", "combine", "diversify",
            "diversity_reason", "nl"]
 
@@ -69,15 +71,9 @@ class Suggestion:
 
 
 def combine(weights: Weights, signals: dict[str, np.ndarray], n: int) -> np.ndarray:
-    """Weighted sum of the signals (missing signals count 0)."""
-    total = np.zeros(n, dtype=np.float32)
-    part = np.empty(n, dtype=np.float32)  # one scratch row, not a new one per signal
-    for name, values in signals.items():
-        w = getattr(weights, name)
-        if w:
-            np.multiply(values, np.float32(w), out=part)
-            total += part
-    return total
+    """Weighted sum of the signals (missing signals count 0), in one compiled pass."""
+    names = [name for name in signals if getattr(weights, name)]
+    return weighted_sum([signals[s] for s in names], [getattr(weights, s) for s in names], n)
 
 
 def diversify(pool: Sequence[T], limit: int, penalty: float,

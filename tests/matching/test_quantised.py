@@ -20,7 +20,7 @@ from schakel.matching.blocks import RowBlocks
 from schakel.matching.embeddings import CachedEncoder, EmbeddingCache
 from schakel.matching.engine import Matcher, MatchQuery
 from schakel.matching.evaluate import evaluate, load_questions
-from schakel.matching.quantised import Int8Rows
+from schakel.matching.quantised import Head, Int8Rows, quantise
 from schakel.matching.splice import Splice
 from schakel.matching.vectors import unit_rows
 
@@ -45,7 +45,7 @@ def test_the_int8_scan_is_within_a_few_thousandths_of_float32() -> None:
 SCANS = """
 import sys
 import numpy as np
-from schakel.matching.quantised import Int8Rows
+from schakel.matching.quantised import Head, Int8Rows, quantise
 rows = Int8Rows.of(np.random.default_rng(0).standard_normal((5000, 64)), size=1000)
 q = np.ones(64, dtype=np.float32) / 8
 rows.dot(q)
@@ -121,6 +121,48 @@ def _ndcg(ranked: list[str], truth: list[str]) -> float:
     return dcg / ideal if ideal else 1.0
 
 
+def low_rank(n: int, rank: int = 40, seed: int = 0) -> np.ndarray:
+    """Unit rows that mostly live in ``rank`` directions, as text vectors do."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, rank)) @ rng.standard_normal((rank, 512))
+    return unit_rows((x + 0.05 * rng.standard_normal((n, 512))).astype(np.float32))
+
+
+def test_a_head_reads_the_leading_components_and_scans_close_to_the_codes() -> None:
+    x = low_rank(3000)
+    rows = Int8Rows.of(x, size=1000).with_head(min_rows=1000)
+    head = rows.head
+    assert head is not None and head.basis.shape == (512, 64)
+    assert np.allclose(head.basis.T @ head.basis, np.eye(64), atol=1e-4)
+    q = low_rank(1, seed=1)[0]
+    err = np.abs(rows.dot(q) - x @ q)  # the scan reads the head
+    assert err.mean() < 0.01 and err.max() < 0.05
+    exact = np.abs(rows.take(np.arange(3000)) @ q - x @ q)  # rescoring reads all codes
+    assert exact.max() < err.max()
+    # a head adds 64 bytes and a scale per row, and its basis
+    assert rows.nbytes - Int8Rows.of(x).nbytes == 3000 * (64 + 4) + 512 * 64 * 4
+    # below its rows, or with the energy spread evenly, no head
+    assert Int8Rows.of(x).with_head(min_rows=5000).head is None
+    assert Int8Rows.of(unit(3000)).with_head(min_rows=1000).head is None
+
+
+def test_a_head_follows_spliced_and_filled_rows() -> None:
+    x = low_rank(2500)
+    ids = [f"m{i:04d}" for i in range(2500)]
+    rows = Int8Rows.of(x, size=500).with_head(min_rows=1000)
+    assert isinstance(rows.head, Head)
+    fresh = low_rank(2, seed=5)
+    after = rows.splice(Splice(ids, {"m0003", "m2000"}, {"m0003"}), fresh[:1])
+    assert after.head is not None and len(after.head) == len(after) == 2499
+    codes, scales = quantise(fresh[:1] @ rows.head.basis)
+    assert np.array_equal(after.head.codes.take(np.array([3])), codes)
+    assert after.head.scales[3] == scales[0]
+    filled = rows.fill(np.array([7]), fresh[1:])
+    codes, _ = quantise(fresh[1:] @ rows.head.basis)
+    assert np.array_equal(filled.head.codes.take(np.array([7])), codes)
+    assert filled.head.codes.blocks[2] is rows.head.codes.blocks[2]  # shared, not copied
+
+
 @pytest.fixture(scope="module")
 def pair(seeded_file: Path, gazetteer: Gazetteer, use_encoder: Any,
          embedding_file: Path) -> tuple[Matcher, Matcher]:
@@ -148,6 +190,31 @@ def test_int8_rankings_equal_float32_rankings_on_a_seeded_network(
         ndcgs.append(_ndcg(a, b))
     assert np.mean(overlaps) >= 0.99 and min(overlaps) >= 0.9
     assert np.mean(ndcgs) >= 0.995
+
+
+def test_rankings_with_a_head_equal_the_int8_rankings(
+        seeded_file: Path, gazetteer: Gazetteer, use_encoder: Any, embedding_file: Path,
+        pair: tuple[Matcher, Matcher]) -> None:
+    """The head only chooses which rows are rescored: what is shown ranks as without it."""
+    headed = Matcher(gazetteer, CachedEncoder(use_encoder, EmbeddingCache(embedding_file)),
+                     int8_from=0, head_from=0)
+    with LocalGraphStore(seeded_file) as store:
+        headed.sync(store)
+    vectors = headed._indexes["member"].vectors
+    assert isinstance(vectors, Int8Rows) and vectors.head is not None
+    int8 = pair[0]
+    assert int8._indexes["member"].vectors.head is None  # HEAD_FROM rows: not at 300
+    same = 0
+    for q in load_questions():
+        query = MatchQuery(text=q["text"], near=q.get("near"), kinds=q.get("kinds"), limit=10)
+        a = headed.match(query).results
+        b = int8.match(query).results
+        same += [s.id for s in a] == [s.id for s in b]
+        assert len({s.id for s in a} & {s.id for s in b}) >= min(9, len(b))  # 7 ambassadors
+        for x, y in zip(a, b, strict=False):  # shown rows were rescored: exact meaning
+            if x.id == y.id:
+                assert x.features["dense"] == pytest.approx(y.features["dense"], abs=1e-6)
+    assert same >= 0.95 * len(load_questions())
 
 
 def test_the_evaluation_moves_less_than_half_a_percent(pair: tuple[Matcher, Matcher]) -> None:
