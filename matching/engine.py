@@ -38,7 +38,7 @@ from .features import (
     theme_scores,
     theme_vector,
 )
-from .fused import meaning_signal, warm
+from .fused import meaning_signal
 from .index import (
     INT8_FROM,
     KindIndex,
@@ -303,7 +303,6 @@ class Matcher:
 
     def _sync(self, store: GraphStore,
               progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
-        warm()  # the compiled loops: now, not in the first question
         old = self._state
         version = store.version  # before reading: a write meanwhile is applied again later
         catalog = Catalog(store, self.gazetteer)

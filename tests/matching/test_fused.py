@@ -1,4 +1,4 @@
-"""The compiled score loops (matching/fused.py) give, bit for bit, what the numpy code they
+"""The score's passes (matching/fused.py) give, bit for bit, what the plain numpy code they
 replaced gave: written out here as the reference."""
 
 from __future__ import annotations
