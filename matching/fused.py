@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .vectors import masked_max
+
 __all__ = ["meaning_signal", "weighted_sum", "fitted_total"]
 
 _F32 = np.float32
@@ -33,7 +35,7 @@ def meaning_signal(cos: np.ndarray, mask: np.ndarray, closeness: np.ndarray | No
         mixed += meaning
         mixed /= 1 + s
         np.copyto(meaning, mixed, where=~np.isnan(closeness))
-    best = float(np.multiply(meaning, mask, dtype=meaning.dtype).max(initial=0.0))
+    best = masked_max(meaning, mask)
     meaning /= max(best, floor)
     return meaning
 
@@ -57,7 +59,7 @@ def fitted_total(subject: Sequence[np.ndarray], subject_weights: Sequence[float]
     weighted sum of ``values``, those marked ``fitted`` times the fit first."""
     n = len(mask)
     fit = weighted_sum(subject, subject_weights, n)
-    best = float(np.multiply(fit, mask, dtype=fit.dtype).max(initial=0.0))
+    best = masked_max(fit, mask)
     if best <= 0:
         fit[:] = 0
     else:
